@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Endpoints: the source and the destinations, classified, opened and
+ * (for regular files) written through a temporary that replaces the
+ * destination only when its copy is complete.
+ */
+#ifndef ZCCP_ENDPOINT_H
+#define ZCCP_ENDPOINT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum zccp_kind {
+	ZCCP_KIND_REGULAR,
+	ZCCP_KIND_BLOCK,
+	ZCCP_KIND_PIPE, /* FIFO or anonymous pipe */
+	ZCCP_KIND_SOCKET,
+	ZCCP_KIND_CHAR, /* tty, /dev/null, /dev/zero ... */
+	ZCCP_KIND_COUNT
+};
+
+const char *zccp_kind_name(enum zccp_kind kind);
+
+/* Streams have no offsets: one write at a time, in order. */
+static inline bool zccp_kind_is_stream(enum zccp_kind kind)
+{
+	return kind == ZCCP_KIND_PIPE || kind == ZCCP_KIND_SOCKET ||
+	       kind == ZCCP_KIND_CHAR;
+}
+
+struct zccp_endpoint {
+	const char *arg;  /* as the user wrote it (for messages) */
+	char *path;       /* resolved path; NULL for stdin/stdout */
+	int index;        /* 0 = source, 1..n = destinations */
+	int fd;
+	enum zccp_kind kind;
+	bool stream;      /* no offsets (pipes, sockets, ttys, stdout) */
+	bool std;         /* "-": stdin or stdout */
+	bool existed;     /* destination existed before we started */
+	bool failed;
+	int error;        /* -errno that failed it */
+	dev_t dev;
+	ino_t ino;
+	uint64_t size;    /* source: bytes to copy when known */
+	bool size_known;
+	uint32_t dio_align; /* O_DIRECT alignment (0: unknown / not allowed) */
+
+	/* Regular-file destinations replaced atomically. */
+	char *dir;          /* directory holding the destination */
+	char *tmp_name;     /* hidden temporary's name in dir, once named */
+	bool tmp_unnamed;   /* O_TMPFILE: nothing on disk to clean up */
+	mode_t create_mode;
+
+	/* Engine's per-endpoint decision, shown by -v. */
+	const char *method;
+	unsigned engine_flags;
+	int engine_fd;      /* an engine's second descriptor, or -1 */
+
+	/* Statistics. */
+	uint64_t bytes;
+	double seconds;
+};
+
+struct zccp_opts;
+
+/* Classify and open; return 0 or -errno (message already printed). */
+int zccp_source_open(struct zccp_endpoint *src, const char *arg);
+int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
+		      const struct zccp_endpoint *src,
+		      const struct zccp_opts *opts);
+int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
+		   const struct zccp_opts *opts);
+/* Make a complete destination visible: truncate, fsync, rename. */
+int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,
+		     const struct zccp_opts *opts);
+/* Remove a destination's temporary; the old destination stays. */
+void zccp_dest_discard(struct zccp_endpoint *dst);
+/* Async-signal-safe: unlink any named temporaries. */
+void zccp_dests_discard_from_signal(void);
+void zccp_endpoint_close(struct zccp_endpoint *ep);
+
+/* Refuse a destination that is the source or another destination. */
+int zccp_check_distinct(struct zccp_endpoint *src,
+			struct zccp_endpoint **dsts, unsigned ndst);
+
+#endif

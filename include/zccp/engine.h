@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One ops table for every I/O engine (after fio's ioengine_ops).
+ *
+ * The core (copy.c) owns the ring of chunks, the cursor of every
+ * destination, short transfers, failures and the lag window.  An engine
+ * only moves bytes: it is asked to READ a range of the source (or of
+ * /dev/zero, for holes that must be written out) into a chunk slot, or
+ * to WRITE part of a slot to a destination, and reports when that is
+ * done.  The core never asks which engine it is talking to; it reads
+ * the capability flags.
+ *
+ * Lifecycle: probe (can this kernel run it?), init (buffers, rings),
+ * setup_endpoint (per-endpoint decisions, e.g. O_DIRECT or io-wq),
+ * then queue/submit/reap until the copy ends, then cleanup.
+ */
+#ifndef ZCCP_ENGINE_H
+#define ZCCP_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zccp/endpoint.h"
+
+/* Capabilities: selection and the core read these, never the name. */
+enum {
+	/* Requests complete later, through reap(); queue never says EAGAIN. */
+	ZCCP_CAP_ASYNC = 1u << 0,
+	/* Chunks live in user memory the core allocates (layout.chunk_mem). */
+	ZCCP_CAP_USER_BUFFER = 1u << 1,
+	/* Data never passes through user memory. */
+	ZCCP_CAP_ZERO_COPY = 1u << 2,
+	/* Writes to different destinations run at the same time. */
+	ZCCP_CAP_PARALLEL = 1u << 3,
+	/* Uses O_DIRECT where the endpoint allows it. */
+	ZCCP_CAP_DIRECT = 1u << 4,
+	/*
+	 * Reserved for the SQE group engine: writes of a chunk may be
+	 * queued before its read completes; the engine orders them after
+	 * the read (leader) itself.
+	 */
+	ZCCP_CAP_ORDERED_FANOUT = 1u << 5,
+};
+
+enum zccp_io_op { ZCCP_IO_READ, ZCCP_IO_WRITE };
+
+/* One transfer between an endpoint and (part of) a chunk slot. */
+struct zccp_io {
+	enum zccp_io_op op;
+	struct zccp_endpoint *ep; /* source, zero device or destination */
+	unsigned chunk;		  /* ring slot */
+	uint32_t chunk_offset;	  /* where in the slot the transfer starts */
+	uint32_t len;
+	int64_t offset;		  /* file offset; -1: a stream's position */
+	int result;		  /* bytes moved, or -errno; set by engine */
+	struct zccp_io *next;	  /* core's free list */
+};
+
+/* What the core hands an engine at init. */
+struct zccp_layout {
+	unsigned nchunks;
+	uint32_t chunk_size;
+	void *chunk_mem; /* nchunks * chunk_size, page aligned (USER_BUFFER) */
+	struct zccp_endpoint *source;
+	struct zccp_endpoint *zero; /* /dev/zero, read for holes */
+	struct zccp_endpoint **dests;
+	unsigned ndests;
+	unsigned max_inflight; /* the core never has more queued */
+	bool verbose;
+};
+
+static inline void *zccp_io_buf(const struct zccp_layout *layout,
+				const struct zccp_io *io)
+{
+	return (char *)layout->chunk_mem +
+	       (size_t)io->chunk * layout->chunk_size + io->chunk_offset;
+}
+
+struct zccp_engine;
+
+enum { ZCCP_QUEUED = 1, ZCCP_DONE = 0 };
+
+struct zccp_engine_ops {
+	const char *name;
+	unsigned caps;
+	/* Preference where several engines can run, by endpoint kind:
+	 * lower is better; from bench/ measurements (see README). */
+	unsigned char rank[ZCCP_KIND_COUNT];
+	/* 0 if this kernel can run the engine, else -errno; *why says. */
+	int (*probe)(const char **why);
+	int (*init)(struct zccp_engine *e);
+	/* Decide how to use one endpoint; sets ep->method for -v. */
+	int (*setup_endpoint)(struct zccp_engine *e, struct zccp_endpoint *ep);
+	/*
+	 * Start a transfer.  ZCCP_QUEUED: it completes through reap().
+	 * ZCCP_DONE: it completed now, io->result says how; a result of
+	 * -EAGAIN (engines without ZCCP_CAP_ASYNC only) means the endpoint
+	 * was not ready and nothing moved: the core polls it and retries.
+	 * A negative return is a failure of the engine itself.
+	 */
+	int (*queue)(struct zccp_engine *e, struct zccp_io *io);
+	/* Hand what queue() gathered to the kernel. */
+	int (*submit)(struct zccp_engine *e);
+	/* Completed transfers into done[]; wait for one if asked. */
+	int (*reap)(struct zccp_engine *e, struct zccp_io **done, unsigned max,
+		    bool wait);
+	void (*cleanup)(struct zccp_engine *e);
+};
+
+struct zccp_engine {
+	const struct zccp_engine_ops *ops;
+	const struct zccp_layout *layout;
+	void *priv;
+};
+
+extern const struct zccp_engine_ops zccp_engine_uring;
+extern const struct zccp_engine_ops zccp_engine_splice;
+extern const struct zccp_engine_ops zccp_engine_aio;
+extern const struct zccp_engine_ops zccp_engine_rw;
+
+/* The registry, in order of general preference. */
+extern const struct zccp_engine_ops *const zccp_engines[];
+extern const unsigned zccp_nengines;
+
+const struct zccp_engine_ops *zccp_engine_find(const char *name);
+
+/* Helpers shared by the engines that issue plain syscalls. */
+/* pread/pwrite that never block on a stream: -EAGAIN instead. */
+int zccp_sync_transfer(const struct zccp_layout *layout, struct zccp_io *io);
+
+#endif

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/* Command-line options, parsed by cli.c; nothing here touches a file. */
+#ifndef ZCCP_OPTS_H
+#define ZCCP_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Exit statuses (documented in zccp.1 and --help). */
+enum {
+	ZCCP_EXIT_OK = 0,     /* every destination complete */
+	ZCCP_EXIT_PARTIAL = 1, /* at least one destination failed */
+	ZCCP_EXIT_USAGE = 2,  /* bad usage, or the source failed */
+};
+
+enum zccp_sparse { ZCCP_SPARSE_AUTO, ZCCP_SPARSE_ALWAYS, ZCCP_SPARSE_NEVER };
+enum zccp_on_error { ZCCP_ON_ERROR_CONTINUE, ZCCP_ON_ERROR_ABORT };
+
+#define ZCCP_DEFAULT_BLOCK_SIZE (1u << 20)
+#define ZCCP_DEFAULT_QUEUE_DEPTH 8u
+#define ZCCP_MAX_BLOCK_SIZE (1u << 30)
+#define ZCCP_MAX_QUEUE_DEPTH 1024u
+
+struct zccp_opts {
+	const char *engine; /* "auto" or a registered engine's name */
+	uint32_t block_size;
+	unsigned queue_depth;
+	uint64_t lag;	/* bytes a destination may run ahead; 0: whole ring */
+	enum zccp_sparse sparse;
+	enum zccp_on_error on_error;
+	bool inplace;
+	bool fsync;
+	bool stats;
+	int verbose;
+	bool quiet;
+	const char *source;
+	const char **dests;
+	unsigned ndests;
+};
+
+enum zccp_cli_result {
+	ZCCP_CLI_RUN,	  /* copy */
+	ZCCP_CLI_EXIT_OK, /* --help or --version printed */
+	ZCCP_CLI_ERROR,	  /* message printed; exit ZCCP_EXIT_USAGE */
+};
+
+/* Fill opts from argv; argv must outlive opts. */
+enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
+				    struct zccp_opts *opts);
+
+/* "64K", "1M", "2G", "4096": bytes; -EINVAL or -ERANGE. */
+int zccp_parse_size(const char *text, uint64_t *bytes);
+
+#endif
