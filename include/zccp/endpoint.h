@@ -42,6 +42,11 @@ struct zccp_endpoint {
 	int error;        /* -errno that failed it */
 	dev_t dev;
 	ino_t ino;
+	dev_t rdev;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	char *canonical;  /* absolute path of a destination not yet made */
 	uint64_t size;    /* source: bytes to copy when known */
 	bool size_known;
 	uint32_t dio_align; /* O_DIRECT alignment (0: unknown / not allowed) */
@@ -79,6 +84,7 @@ void zccp_dest_discard(struct zccp_endpoint *dst);
 /* Async-signal-safe: unlink any named temporaries. */
 void zccp_dests_discard_from_signal(void);
 void zccp_endpoint_close(struct zccp_endpoint *ep);
+void zccp_endpoint_free(struct zccp_endpoint *ep);
 
 /* Refuse a destination that is the source or another destination. */
 int zccp_check_distinct(struct zccp_endpoint *src,

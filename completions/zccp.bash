@@ -1,0 +1,67 @@
+# bash completion for zccp(1)
+# Install: copy to /usr/share/bash-completion/completions/zccp,
+# or source it from ~/.bashrc.
+
+_zccp()
+{
+	local cur prev words cword split=false
+	if declare -F _init_completion >/dev/null; then
+		_init_completion -s || return
+	else
+		COMPREPLY=()
+		cur=${COMP_WORDS[COMP_CWORD]}
+		prev=${COMP_WORDS[COMP_CWORD - 1]}
+		# Readline splits "--engine=u" into "--engine" "=" "u".
+		if [[ $cur == = ]]; then
+			cur=
+			split=true
+		elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then
+			prev=${COMP_WORDS[COMP_CWORD - 2]}
+			split=true
+		elif [[ $cur == --*=* ]]; then
+			prev=${cur%%=*}
+			cur=${cur#*=}
+			split=true
+		fi
+	fi
+
+	case $prev in
+	-e | --engine)
+		COMPREPLY=($(compgen -W 'auto uring splice aio rw' -- "$cur"))
+		return
+		;;
+	--sparse)
+		COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
+		return
+		;;
+	--on-error)
+		COMPREPLY=($(compgen -W 'continue abort' -- "$cur"))
+		return
+		;;
+	-B | --block-size | --lag)
+		COMPREPLY=($(compgen -W '4K 64K 256K 1M 4M 16M 64M' -- "$cur"))
+		return
+		;;
+	-Q | --queue-depth)
+		COMPREPLY=($(compgen -W '1 2 4 8 16 32 64' -- "$cur"))
+		return
+		;;
+	-h | --help | -V | --version)
+		return
+		;;
+	esac
+	$split && return
+
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W '-B --block-size= -Q --queue-depth=
+			--lag= -e --engine= --sparse= --inplace --fsync
+			--on-error= --stats -v --verbose -q --quiet -h --help
+			-V --version' -- "$cur"))
+		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
+		return
+	fi
+	# SOURCE and DEST: files, devices, FIFOs, directories.
+	COMPREPLY=($(compgen -f -- "$cur"))
+	compopt -o filenames
+} &&
+	complete -F _zccp zccp

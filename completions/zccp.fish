@@ -1,0 +1,23 @@
+# fish completion for zccp(1)
+# Install: copy to ~/.config/fish/completions/zccp.fish
+
+complete -c zccp -s B -l block-size -x -a '4K 64K 256K 1M 4M 16M 64M' -d 'Chunk size, 4K..1G, a multiple of 4K'
+complete -c zccp -s Q -l queue-depth -x -a '1 2 4 8 16 32 64' -d 'Chunks in the ring, 1..1024'
+complete -c zccp -l lag -x -a '4K 64K 256K 1M 4M 16M 64M' -d 'How far the fastest destination may lead the slowest'
+complete -c zccp -s e -l engine -x -d 'I/O engine' -a "
+auto\t'Choose per endpoint and kernel'
+uring\t'io_uring, registered buffers'
+splice\t'splice and tee through pipes'
+aio\t'libaio with O_DIRECT'
+rw\t'pread and pwrite'"
+complete -c zccp -l sparse -x -a 'auto always never' -d 'How to treat holes, as cp'
+complete -c zccp -l inplace -d 'Write regular destinations in place'
+complete -c zccp -l fsync -d 'Fsync each destination before it replaces the old one'
+complete -c zccp -l on-error -x -d 'What to do when a destination fails' -a "
+continue\t'The other destinations go on'
+abort\t'Stop everything, remove temporaries'"
+complete -c zccp -l stats -d 'Per destination: bytes, seconds, throughput, engine'
+complete -c zccp -s v -l verbose -d 'Say which engine runs and why'
+complete -c zccp -s q -l quiet -d 'Print only errors'
+complete -c zccp -s h -l help -d 'Show usage and exit'
+complete -c zccp -s V -l version -d 'Show the version and the engines this kernel runs'

@@ -1,0 +1,20 @@
+#compdef zccp
+# zsh completion for zccp(1)
+# Install: copy as _zccp into a directory of $fpath.
+
+_arguments -s -S \
+  '(-B --block-size)'{-B+,--block-size=}'[chunk size, 4K..1G, a multiple of 4K]:size (K, M, G suffixes):(4K 64K 256K 1M 4M 16M 64M)' \
+  '(-Q --queue-depth)'{-Q+,--queue-depth=}'[chunks in the ring, 1..1024]:chunks:(1 2 4 8 16 32 64)' \
+  '--lag=[how far the fastest destination may lead the slowest]:size (K, M, G suffixes):(4K 64K 256K 1M 4M 16M 64M)' \
+  '(-e --engine)'{-e+,--engine=}'[I/O engine]:engine:((auto\:"choose per endpoint and kernel" uring\:"io_uring, registered buffers" splice\:"splice and tee through pipes" aio\:"libaio with O_DIRECT" rw\:"pread and pwrite"))' \
+  '--sparse=[how to treat holes, as cp]:when:(auto always never)' \
+  '--inplace[write regular destinations in place]' \
+  '--fsync[fsync each destination before it replaces the old one]' \
+  '--on-error=[what to do when a destination fails]:policy:((continue\:"the other destinations go on" abort\:"stop everything, remove temporaries"))' \
+  '--stats[per destination: bytes, seconds, throughput, engine]' \
+  '(-v --verbose -q --quiet)'{-v,--verbose}'[say which engine runs and why]' \
+  '(-v --verbose -q --quiet)'{-q,--quiet}'[print only errors]' \
+  '(- *)'{-h,--help}'[show usage and exit]' \
+  '(- *)'{-V,--version}'[show the version and the engines this kernel runs]' \
+  '1:source (file, device, FIFO or -):_files' \
+  '*:destination (file, device, FIFO, directory or -):_files'

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The copy core: a ring of chunks read once from the source, a cursor
+ * per destination.  A destination may run ahead of the slowest one by
+ * up to the lag window; a chunk is released when every live destination
+ * has written it; a failed destination leaves the ring.
+ */
+#ifndef ZCCP_COPY_H
+#define ZCCP_COPY_H
+
+#include "zccp/engine.h"
+#include "zccp/opts.h"
+#include "zccp/plan.h"
+
+struct zccp_copy_result {
+	uint64_t bytes;	 /* source bytes copied */
+	int source_error; /* -errno if the source failed */
+	int engine_error; /* -errno if the engine itself failed */
+	unsigned failed; /* destinations that failed */
+};
+
+/*
+ * Run the copy with an initialised engine.  Destinations whose
+ * endpoint is already failed are skipped.  Failures are reported as
+ * they happen; nothing is committed here.
+ */
+int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
+		  const struct zccp_opts *opts,
+		  struct zccp_copy_result *result);
+
+#endif

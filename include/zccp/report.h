@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* The one place that prints to the user: "zccp: WHAT: reason". */
+#ifndef ZCCP_REPORT_H
+#define ZCCP_REPORT_H
+
+#include <stdbool.h>
+
+#include "zccp/endpoint.h"
+
+struct zccp_plan;
+
+void zccp_report_init(int verbose, bool quiet);
+__attribute__((format(printf, 1, 2))) void zccp_error(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void zccp_warn(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void zccp_info(const char *fmt, ...);
+/* "zccp: DEST: reason" for a failed endpoint (err is -errno). */
+void zccp_report_endpoint(const struct zccp_endpoint *ep, int err);
+void zccp_report_plan(const struct zccp_plan *plan,
+		      const struct zccp_endpoint *src,
+		      struct zccp_endpoint **dsts, unsigned ndst);
+void zccp_report_stats(const struct zccp_plan *plan,
+		       struct zccp_endpoint **dsts, unsigned ndst,
+		       double seconds);
+
+#endif

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Command line to struct zccp_opts.  One table lists every option: it
+ * feeds getopt_long and --help, so the two cannot drift.  The parser
+ * never touches a file.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zccp/engine.h"
+#include "zccp/opts.h"
+#include "zccp/report.h"
+
+enum {
+	OPT_LAG = 256,
+	OPT_SPARSE,
+	OPT_INPLACE,
+	OPT_FSYNC,
+	OPT_ON_ERROR,
+	OPT_STATS,
+};
+
+struct cli_option {
+	const char *name;
+	int has_arg;
+	int key; /* short letter, or OPT_* */
+	const char *arg;
+	const char *help;
+};
+
+/* Short letters stay clear of cp's (-b -d -H -l -L -P -s -u -x). */
+static const struct cli_option cli_options[] = {
+	{ "block-size", required_argument, 'B', "SIZE",
+	  "chunk size, 4K..1G, a multiple of 4K (default 1M)" },
+	{ "queue-depth", required_argument, 'Q', "N",
+	  "chunks in the ring, 1..1024 (default 8); memory ~ SIZE x N" },
+	{ "lag", required_argument, OPT_LAG, "SIZE",
+	  "how far the fastest destination may lead the slowest\n"
+	  "(default and maximum: block size x queue depth)" },
+	{ "engine", required_argument, 'e', "NAME",
+	  "auto (default), uring, splice, aio or rw" },
+	{ "sparse", required_argument, OPT_SPARSE, "WHEN",
+	  "auto (default), always or never, as cp" },
+	{ "inplace", no_argument, OPT_INPLACE, NULL,
+	  "write regular destinations in place, not via a temporary" },
+	{ "fsync", no_argument, OPT_FSYNC, NULL,
+	  "fsync each destination before it replaces the old one" },
+	{ "on-error", required_argument, OPT_ON_ERROR, "POLICY",
+	  "continue (default): other destinations go on; abort: stop" },
+	{ "stats", no_argument, OPT_STATS, NULL,
+	  "per destination: bytes, seconds, throughput, engine" },
+	{ "verbose", no_argument, 'v', NULL,
+	  "say which engine runs and why, per destination" },
+	{ "quiet", no_argument, 'q', NULL, "print only errors" },
+	{ "help", no_argument, 'h', NULL, "show this help and exit" },
+	{ "version", no_argument, 'V', NULL,
+	  "show the version and the engines this kernel runs" },
+};
+
+#define NOPTIONS (sizeof(cli_options) / sizeof(cli_options[0]))
+
+static void print_help(void)
+{
+	printf("Usage: zccp [OPTION]... SOURCE DEST...\n"
+	       "Copy SOURCE to every DEST, reading it once and writing the "
+	       "destinations in parallel.\n"
+	       "SOURCE: file, block device, FIFO or - (stdin).  DEST: file "
+	       "(replaced when complete),\nblock device, FIFO, directory "
+	       "(DIR/basename of SOURCE) or - (stdout).\n\n");
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct cli_option *o = &cli_options[i];
+		char left[48];
+		const char *help = o->help;
+
+		snprintf(left, sizeof(left), "%c%c%c --%s%s%s",
+			 o->key < 256 ? '-' : ' ',
+			 o->key < 256 ? o->key : ' ', o->key < 256 ? ',' : ' ',
+			 o->name, o->arg ? "=" : "", o->arg ? o->arg : "");
+		while (help) {
+			const char *nl = strchr(help, '\n');
+			int n = nl ? (int)(nl - help) : (int)strlen(help);
+
+			printf("  %-26s %.*s\n", left, n, help);
+			left[0] = '\0';
+			help = nl ? nl + 1 : NULL;
+		}
+	}
+	printf("\nSIZE takes K, M, G suffixes (powers of 1024).\n"
+	       "Exit status: 0 all destinations complete, 1 some destination "
+	       "failed,\n2 usage error, refused destination or source "
+	       "failure.\n");
+}
+
+static void print_version(void)
+{
+	printf("zccp %s\nengines:", ZCCP_VERSION);
+	for (unsigned i = 0; i < zccp_nengines; i++) {
+		const char *why = "";
+		int ret = zccp_engines[i]->probe(&why);
+
+		printf(" %s%s", zccp_engines[i]->name, ret ? "(unavailable)" : "");
+	}
+	printf("\n");
+}
+
+int zccp_parse_size(const char *text, uint64_t *bytes)
+{
+	char *end;
+	uint64_t value, scale = 1;
+
+	if (!text || *text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	value = strtoull(text, &end, 10);
+	if (errno)
+		return -ERANGE;
+	switch (*end) {
+	case 'G': case 'g': scale <<= 10; /* fall through */
+	case 'M': case 'm': scale <<= 10; /* fall through */
+	case 'K': case 'k': scale <<= 10; end++; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (*end == 'i' && end[1] == 'B')
+		end += 2;
+	else if (*end == 'B' && scale > 1)
+		end++;
+	if (*end)
+		return -EINVAL;
+	if (value > UINT64_MAX / scale)
+		return -ERANGE;
+	*bytes = value * scale;
+	return 0;
+}
+
+static int parse_count(const char *text, uint64_t *count)
+{
+	char *end;
+
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	*count = strtoull(text, &end, 10);
+	return errno || *end ? -EINVAL : 0;
+}
+
+static int pick(const char *value, const char *const *names, int count)
+{
+	for (int i = 0; i < count; i++)
+		if (!strcmp(value, names[i]))
+			return i;
+	return -1;
+}
+
+static int bad_value(const char *option, const char *value, const char *want)
+{
+	zccp_error("invalid --%s '%s': %s", option, value, want);
+	return -EINVAL;
+}
+
+static int parse_option(int key, const char *arg, struct zccp_opts *opts)
+{
+	static const char *const sparse[] = { "auto", "always", "never" };
+	static const char *const on_error[] = { "continue", "abort" };
+	uint64_t n;
+	int i;
+
+	switch (key) {
+	case 'B':
+		if (zccp_parse_size(arg, &n) || n < 4096 ||
+		    n > ZCCP_MAX_BLOCK_SIZE || n % 4096)
+			return bad_value("block-size", arg,
+					 "want 4K..1G, a multiple of 4K");
+		opts->block_size = (uint32_t)n;
+		return 0;
+	case 'Q':
+		if (parse_count(arg, &n) || n < 1 || n > ZCCP_MAX_QUEUE_DEPTH)
+			return bad_value("queue-depth", arg, "want 1..1024");
+		opts->queue_depth = (unsigned)n;
+		return 0;
+	case OPT_LAG:
+		if (zccp_parse_size(arg, &n) || n == 0)
+			return bad_value("lag", arg, "want a size like 4M");
+		opts->lag = n;
+		return 0;
+	case 'e':
+		if (strcmp(arg, "auto") && !zccp_engine_find(arg))
+			return bad_value("engine", arg,
+					 "want auto, uring, splice, aio or rw");
+		opts->engine = arg;
+		return 0;
+	case OPT_SPARSE:
+		i = pick(arg, sparse, 3);
+		if (i < 0)
+			return bad_value("sparse", arg,
+					 "want auto, always or never");
+		opts->sparse = (enum zccp_sparse)i;
+		return 0;
+	case OPT_ON_ERROR:
+		i = pick(arg, on_error, 2);
+		if (i < 0)
+			return bad_value("on-error", arg,
+					 "want continue or abort");
+		opts->on_error = (enum zccp_on_error)i;
+		return 0;
+	case OPT_INPLACE: opts->inplace = true; return 0;
+	case OPT_FSYNC: opts->fsync = true; return 0;
+	case OPT_STATS: opts->stats = true; return 0;
+	case 'v': opts->verbose++; return 0;
+	case 'q': opts->quiet = true; return 0;
+	}
+	return -EINVAL;
+}
+
+static void build_getopt_tables(struct option *longs, char *shorts)
+{
+	char *s = shorts;
+
+	for (size_t i = 0; i < NOPTIONS; i++) {
+		const struct cli_option *o = &cli_options[i];
+
+		longs[i] = (struct option){ o->name, o->has_arg, NULL, o->key };
+		if (o->key < 256) {
+			*s++ = (char)o->key;
+			if (o->has_arg)
+				*s++ = ':';
+		}
+	}
+	longs[NOPTIONS] = (struct option){ 0 };
+	*s = '\0';
+}
+
+static void set_defaults(struct zccp_opts *opts)
+{
+	*opts = (struct zccp_opts){
+		.engine = "auto",
+		.block_size = ZCCP_DEFAULT_BLOCK_SIZE,
+		.queue_depth = ZCCP_DEFAULT_QUEUE_DEPTH,
+	};
+}
+
+enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
+				    struct zccp_opts *opts)
+{
+	struct option longs[NOPTIONS + 1];
+	char shorts[2 * NOPTIONS + 1];
+	int key;
+
+	set_defaults(opts);
+	build_getopt_tables(longs, shorts);
+	opterr = 0;
+	optind = 1;
+	while ((key = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (key == 'h') {
+			print_help();
+			return ZCCP_CLI_EXIT_OK;
+		}
+		if (key == 'V') {
+			print_version();
+			return ZCCP_CLI_EXIT_OK;
+		}
+		if (key == '?' || key == ':') {
+			zccp_error("%s: %s (try 'zccp --help')",
+				   argv[optind - 1], key == ':' ?
+				   "option requires an argument" :
+				   "unknown option");
+			return ZCCP_CLI_ERROR;
+		}
+		if (parse_option(key, optarg, opts))
+			return ZCCP_CLI_ERROR;
+	}
+	if (argc - optind < 2) {
+		zccp_error("%s (try 'zccp --help')", argc == optind ?
+			   "missing SOURCE and DEST" : "missing DEST");
+		return ZCCP_CLI_ERROR;
+	}
+	if (opts->lag > (uint64_t)opts->block_size * opts->queue_depth) {
+		zccp_error("invalid --lag: larger than block size x queue "
+			   "depth (%" PRIu64 " bytes)",
+			   (uint64_t)opts->block_size * opts->queue_depth);
+		return ZCCP_CLI_ERROR;
+	}
+	opts->source = argv[optind];
+	opts->dests = (const char **)&argv[optind + 1];
+	opts->ndests = (unsigned)(argc - optind - 1);
+	return ZCCP_CLI_RUN;
+}

@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The copy core.  Chunk number `seq` lives in ring slot seq % nchunks.
+ * The source is read once, in chunks, into the ring; every destination
+ * has a cursor (the next chunk it will start) and writes chunks as soon
+ * as they are ready, so a fast destination runs ahead of a slow one.
+ * A chunk is released when every live destination has finished it;
+ * the reader may start chunk `seq` only while seq < release + lag, so
+ * the slowest destination holds the others back by the lag window at
+ * most.  A failed destination drops out and holds nobody back.
+ *
+ * Engines only move bytes; short transfers, holes, EAGAIN and failures
+ * are handled here, once, for all of them.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "zccp/copy.h"
+#include "zccp/extents.h"
+#include "zccp/report.h"
+
+enum chunk_state { CHUNK_FREE, CHUNK_READING, CHUNK_READY };
+
+#define ZERO_BLOCK 4096u
+
+struct chunk {
+	enum chunk_state state;
+	uint64_t seq;
+	uint64_t offset;   /* in the source; meaningless for streams */
+	uint32_t want;	   /* bytes asked of the source */
+	uint32_t filled;   /* bytes read so far */
+	bool hole;	   /* a hole of the source: never read */
+	bool zeros;	   /* the hole was filled from /dev/zero */
+	unsigned pending;  /* live destinations that have not finished it */
+	uint8_t *zero_map; /* --sparse=always: bit per all-zero 4K block */
+};
+
+struct dest {
+	struct zccp_endpoint *ep;
+	uint64_t next_seq; /* the cursor: next chunk to start */
+	unsigned inflight;
+	bool needs_zeros; /* holes must be written (streams, devices) */
+	bool finished;
+};
+
+struct copy {
+	struct zccp_engine *engine;
+	const struct zccp_layout *layout;
+	const struct zccp_opts *opts;
+	struct zccp_endpoint *src;
+	bool src_positional;
+	uint64_t size_hint; /* reads below it may run in parallel */
+
+	struct chunk *chunks;
+	unsigned nchunks, lag;
+	uint64_t read_seq; /* next chunk to start reading */
+	uint64_t read_pos; /* its source offset */
+	uint64_t release_seq; /* oldest chunk not yet released */
+	bool eof;	      /* a read returned 0: no chunk after eof_seq */
+	uint64_t eof_seq;
+	uint64_t end;	      /* source bytes, known at eof */
+	unsigned reads_inflight;
+	struct zccp_extents extents;
+
+	struct dest *dests;
+	unsigned ndests, live;
+
+	struct zccp_io *ios, *free_ios;
+	struct zccp_io **done;	   /* completed, waiting to be handled */
+	unsigned ndone, inflight; /* inflight: queued to the engine */
+	struct zccp_io **blocked; /* said EAGAIN: poll, then retry */
+	unsigned nblocked;
+	bool stopping;
+	struct timespec start;
+	struct zccp_copy_result *result;
+};
+
+static double elapsed(const struct copy *c)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - c->start.tv_sec) +
+	       (double)(now.tv_nsec - c->start.tv_nsec) / 1e9;
+}
+
+static struct chunk *chunk_of(struct copy *c, uint64_t seq)
+{
+	return &c->chunks[seq % c->nchunks];
+}
+
+static struct dest *dest_of(struct copy *c, const struct zccp_endpoint *ep)
+{
+	return &c->dests[ep->index - 1];
+}
+
+static struct zccp_io *io_get(struct copy *c)
+{
+	struct zccp_io *io = c->free_ios;
+
+	c->free_ios = io->next;
+	return io;
+}
+
+static void io_put(struct copy *c, struct zccp_io *io)
+{
+	io->next = c->free_ios;
+	c->free_ios = io;
+}
+
+static int io_queue(struct copy *c, struct zccp_io *io)
+{
+	int ret = c->engine->ops->queue(c->engine, io);
+
+	if (ret < 0) {
+		c->result->engine_error = ret;
+		c->stopping = true;
+		io_put(c, io);
+		return ret;
+	}
+	if (ret == ZCCP_DONE)
+		c->done[c->ndone++] = io;
+	else
+		c->inflight++;
+	return 0;
+}
+
+/* ---- destinations ---- */
+
+static bool block_is_zero(const struct chunk *k, uint32_t off)
+{
+	uint32_t b = off / ZERO_BLOCK;
+
+	return k->zero_map && (k->zero_map[b / 8] >> (b % 8)) & 1;
+}
+
+/*
+ * The next range of chunk k that destination d must write, from off:
+ * regular files skip holes (they stay holes), everything else gets
+ * every byte.  Returns the length, 0 when the chunk is done.
+ */
+static uint32_t next_range(const struct dest *d, const struct chunk *k,
+			   uint32_t *off)
+{
+	uint32_t end;
+
+	if (*off >= k->filled)
+		return 0;
+	if (d->needs_zeros)
+		return k->filled - *off;
+	if (k->hole)
+		return 0;
+	while (*off < k->filled && block_is_zero(k, *off))
+		*off = (*off / ZERO_BLOCK + 1) * ZERO_BLOCK;
+	if (*off >= k->filled)
+		return 0;
+	end = *off;
+	while (end < k->filled && !block_is_zero(k, end))
+		end = (end / ZERO_BLOCK + 1) * ZERO_BLOCK;
+	if (end > k->filled)
+		end = k->filled;
+	return end - *off;
+}
+
+static void release_chunks(struct copy *c)
+{
+	while (c->release_seq < c->read_seq) {
+		struct chunk *k = chunk_of(c, c->release_seq);
+
+		if (k->state != CHUNK_READY || k->pending)
+			break;
+		k->state = CHUNK_FREE;
+		c->release_seq++;
+	}
+}
+
+static void chunk_finished_by(struct copy *c, struct chunk *k)
+{
+	if (--k->pending == 0)
+		release_chunks(c);
+}
+
+static void dest_fail(struct copy *c, struct dest *d, int err)
+{
+	if (d->ep->failed)
+		return;
+	d->ep->failed = true;
+	d->ep->error = err;
+	d->ep->seconds = elapsed(c);
+	zccp_report_endpoint(d->ep, err);
+	c->result->failed++;
+	c->live--;
+	/* Leave the ring: chunks it started finish as their writes end. */
+	for (uint64_t s = d->next_seq; s < c->read_seq; s++) {
+		struct chunk *k = chunk_of(c, s);
+
+		if (k->state == CHUNK_READY)
+			chunk_finished_by(c, k);
+	}
+	d->next_seq = c->read_seq;
+	if (c->opts->on_error == ZCCP_ON_ERROR_ABORT)
+		c->stopping = true;
+}
+
+/* Start the chunks destination d may start now. */
+static void dest_advance(struct copy *c, struct dest *d)
+{
+	while (!d->ep->failed && !c->stopping && d->next_seq < c->read_seq) {
+		struct chunk *k = chunk_of(c, d->next_seq);
+		struct zccp_io *io;
+		uint32_t off = 0, len;
+
+		if (k->state != CHUNK_READY || (d->ep->stream && d->inflight))
+			return;
+		d->next_seq++;
+		len = next_range(d, k, &off);
+		if (!len) {
+			chunk_finished_by(c, k);
+			continue;
+		}
+		io = io_get(c);
+		*io = (struct zccp_io){
+			.op = ZCCP_IO_WRITE,
+			.ep = d->ep,
+			.chunk = (unsigned)(k->seq % c->nchunks),
+			.chunk_offset = off,
+			.len = len,
+			.offset = d->ep->stream ? -1 : (int64_t)(k->offset + off),
+		};
+		d->inflight++;
+		if (io_queue(c, io))
+			return;
+	}
+}
+
+static void write_done(struct copy *c, struct zccp_io *io)
+{
+	struct dest *d = dest_of(c, io->ep);
+	struct chunk *k = &c->chunks[io->chunk];
+	uint32_t off;
+
+	if (io->result == 0 && io->len)
+		io->result = -EIO; /* no progress would loop forever */
+	if (io->result > 0 && !d->ep->failed) {
+		d->ep->bytes += (uint64_t)io->result;
+		off = io->chunk_offset + (uint32_t)io->result;
+		io->len = next_range(d, k, &off);
+		if (io->len && !c->stopping) {
+			io->chunk_offset = off;
+			io->offset = d->ep->stream ? -1 :
+						     (int64_t)(k->offset + off);
+			io_queue(c, io);
+			return;
+		}
+	} else if (io->result < 0) {
+		dest_fail(c, d, io->result);
+	}
+	d->inflight--;
+	chunk_finished_by(c, k);
+	io_put(c, io);
+}
+
+/* ---- the source ---- */
+
+static void zero_map_build(struct chunk *k, const uint8_t *data)
+{
+	static const uint8_t zeros[ZERO_BLOCK];
+
+	for (uint32_t off = 0, b = 0; off < k->filled; off += ZERO_BLOCK, b++) {
+		uint32_t n = k->filled - off < ZERO_BLOCK ? k->filled - off :
+							     ZERO_BLOCK;
+
+		if (!memcmp(data + off, zeros, n))
+			k->zero_map[b / 8] |= (uint8_t)(1u << (b % 8));
+		else
+			k->zero_map[b / 8] &= (uint8_t)~(1u << (b % 8));
+	}
+}
+
+static void chunk_ready(struct copy *c, struct chunk *k)
+{
+	k->state = CHUNK_READY;
+	k->pending = c->live;
+	if (k->zero_map && !k->hole)
+		zero_map_build(k, (uint8_t *)c->layout->chunk_mem +
+					  (size_t)(k->seq % c->nchunks) *
+						  c->layout->chunk_size);
+	if (!k->pending)
+		release_chunks(c);
+}
+
+static bool any_dest_needs_zeros(const struct copy *c)
+{
+	for (unsigned i = 0; i < c->ndests; i++)
+		if (!c->dests[i].ep->failed && c->dests[i].needs_zeros)
+			return true;
+	return false;
+}
+
+static void read_queue(struct copy *c, struct chunk *k)
+{
+	struct zccp_io *io = io_get(c);
+	bool positional = c->src_positional && !k->zeros;
+
+	*io = (struct zccp_io){
+		.op = ZCCP_IO_READ,
+		.ep = k->zeros ? c->layout->zero : c->src,
+		.chunk = (unsigned)(k->seq % c->nchunks),
+		.chunk_offset = k->filled,
+		.len = k->want - k->filled,
+		.offset = positional ? (int64_t)(k->offset + k->filled) : -1,
+	};
+	c->reads_inflight++;
+	io_queue(c, io);
+}
+
+/* May the reader start another chunk now? */
+static bool may_start_read(const struct copy *c)
+{
+	if (c->eof || c->stopping || !c->live)
+		return false;
+	if (c->read_seq >= c->release_seq + c->lag)
+		return false; /* the lag window (and the ring) is full */
+	/* Streams, and reads past the expected size, go one at a time. */
+	if ((!c->src_positional || c->read_pos >= c->size_hint) &&
+	    c->reads_inflight)
+		return false;
+	return true;
+}
+
+static void reads_advance(struct copy *c)
+{
+	while (may_start_read(c)) {
+		struct chunk *k = chunk_of(c, c->read_seq);
+		uint64_t len = c->layout->chunk_size;
+		bool hole = false;
+
+		if (c->src_positional && c->read_pos < c->size_hint) {
+			if (len > c->size_hint - c->read_pos)
+				len = c->size_hint - c->read_pos;
+			len = zccp_extents_next(&c->extents, c->read_pos, len,
+						&hole);
+		}
+		k->seq = c->read_seq++;
+		k->offset = c->read_pos;
+		k->want = (uint32_t)len;
+		k->filled = 0;
+		k->hole = hole;
+		k->zeros = hole && any_dest_needs_zeros(c);
+		k->state = CHUNK_READING;
+		c->read_pos += len;
+		if (hole && !k->zeros) {
+			k->filled = k->want; /* nothing to read or write */
+			chunk_ready(c, k);
+			continue;
+		}
+		read_queue(c, k);
+	}
+}
+
+/* The first chunk that meets the end decides it (the file may shrink). */
+static void source_eof(struct copy *c, struct chunk *k)
+{
+	if (!c->eof || k->seq < c->eof_seq) {
+		c->eof = true;
+		c->eof_seq = k->seq;
+		if (c->src_positional)
+			c->end = k->offset + k->filled;
+	}
+	k->want = k->filled;
+}
+
+static void read_done(struct copy *c, struct zccp_io *io)
+{
+	struct chunk *k = &c->chunks[io->chunk];
+
+	c->reads_inflight--;
+	io_put(c, io);
+	if (io->result < 0) {
+		zccp_report_endpoint(io->ep, io->result);
+		c->result->source_error = io->result;
+		c->stopping = true;
+		return;
+	}
+	k->filled += (uint32_t)io->result;
+	if (!c->src_positional && !k->zeros)
+		c->end += (uint64_t)io->result;
+	if (io->result == 0 && !k->zeros)
+		source_eof(c, k);
+	if (k->filled < k->want && !c->stopping) {
+		read_queue(c, k);
+		return;
+	}
+	chunk_ready(c, k);
+}
+
+/* ---- the loop ---- */
+
+static void handle(struct copy *c, struct zccp_io *io)
+{
+	if (io->result == -EAGAIN) {
+		c->blocked[c->nblocked++] = io;
+		return;
+	}
+	if (io->op == ZCCP_IO_READ)
+		read_done(c, io);
+	else
+		write_done(c, io);
+}
+
+static void handle_done(struct copy *c)
+{
+	while (c->ndone) {
+		struct zccp_io *io = c->done[--c->ndone];
+
+		handle(c, io);
+	}
+}
+
+/* Wait for the endpoints that said EAGAIN, then queue them again. */
+static int poll_blocked(struct copy *c)
+{
+	struct pollfd *pfd = calloc(c->nblocked, sizeof(*pfd));
+	unsigned n = c->nblocked, kept = 0;
+	int ret;
+
+	if (!pfd)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		pfd[i].fd = c->blocked[i]->ep->fd;
+		pfd[i].events = c->blocked[i]->op == ZCCP_IO_READ ? POLLIN :
+								      POLLOUT;
+	}
+	ret = poll(pfd, n, -1);
+	if (ret < 0) {
+		ret = -errno;
+		free(pfd);
+		return ret;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		struct zccp_io *io = c->blocked[i];
+
+		if (!pfd[i].revents) {
+			c->blocked[kept++] = io;
+			continue;
+		}
+		io_queue(c, io);
+	}
+	c->nblocked = kept;
+	free(pfd);
+	return 0;
+}
+
+static bool copy_complete(const struct copy *c)
+{
+	if (c->inflight || c->ndone || c->nblocked)
+		return false;
+	if (c->stopping || !c->live)
+		return true;
+	return c->eof && c->release_seq > c->eof_seq;
+}
+
+static int wait_for_progress(struct copy *c)
+{
+	int n;
+
+	if (c->inflight) {
+		n = c->engine->ops->reap(c->engine, c->done + c->ndone,
+					 c->layout->max_inflight - c->ndone,
+					 true);
+		if (n < 0)
+			return n;
+		c->inflight -= (unsigned)n;
+		c->ndone += (unsigned)n;
+		return 0;
+	}
+	if (c->nblocked)
+		return poll_blocked(c);
+	return -EDEADLK; /* nothing in flight yet nothing can start: a bug */
+}
+
+static void dests_advance(struct copy *c)
+{
+	for (unsigned i = 0; i < c->ndests; i++)
+		dest_advance(c, &c->dests[i]);
+}
+
+static int copy_loop(struct copy *c)
+{
+	int ret;
+
+	while (!copy_complete(c)) {
+		if (c->stopping)
+			c->nblocked = 0; /* nobody will wait for them */
+		reads_advance(c);
+		dests_advance(c);
+		if (c->ndone) {
+			handle_done(c);
+			continue;
+		}
+		ret = c->engine->ops->submit(c->engine);
+		if (ret < 0 && ret != -EINTR) {
+			c->result->engine_error = ret;
+			return ret;
+		}
+		if (copy_complete(c))
+			break;
+		ret = wait_for_progress(c);
+		if (ret == -EINTR)
+			continue;
+		if (ret < 0) {
+			c->result->engine_error = ret;
+			return ret;
+		}
+		handle_done(c);
+	}
+	return 0;
+}
+
+static void finish_dests(struct copy *c)
+{
+	double t = elapsed(c);
+
+	for (unsigned i = 0; i < c->ndests; i++)
+		if (!c->dests[i].ep->failed)
+			c->dests[i].ep->seconds = t;
+}
+
+static bool needs_zeros(const struct zccp_endpoint *ep,
+			const struct zccp_opts *opts)
+{
+	return ep->stream || ep->kind != ZCCP_KIND_REGULAR ||
+	       opts->sparse == ZCCP_SPARSE_NEVER;
+}
+
+static int copy_setup(struct copy *c, const struct zccp_plan *plan)
+{
+	const struct zccp_layout *l = c->layout;
+	bool zero_maps = c->opts->sparse == ZCCP_SPARSE_ALWAYS && l->chunk_mem;
+	size_t map_bytes = (l->chunk_size / ZERO_BLOCK + 7) / 8;
+
+	c->nchunks = l->nchunks;
+	c->lag = plan->lag_chunks;
+	c->chunks = calloc(c->nchunks, sizeof(*c->chunks));
+	c->dests = calloc(l->ndests, sizeof(*c->dests));
+	c->ios = calloc(l->max_inflight, sizeof(*c->ios));
+	c->done = calloc(l->max_inflight, sizeof(*c->done));
+	c->blocked = calloc(l->max_inflight, sizeof(*c->blocked));
+	if (!c->chunks || !c->dests || !c->ios || !c->done || !c->blocked)
+		return -ENOMEM;
+	for (unsigned i = 0; zero_maps && i < c->nchunks; i++) {
+		c->chunks[i].zero_map = calloc(1, map_bytes);
+		if (!c->chunks[i].zero_map)
+			return -ENOMEM;
+	}
+	for (unsigned i = 0; i < l->max_inflight; i++)
+		io_put(c, &c->ios[i]);
+	c->ndests = l->ndests;
+	for (unsigned i = 0; i < l->ndests; i++) {
+		struct dest *d = &c->dests[i];
+
+		d->ep = l->dests[i];
+		d->needs_zeros = needs_zeros(d->ep, c->opts);
+		if (!d->ep->failed)
+			c->live++;
+	}
+	c->src = l->source;
+	c->src_positional = !c->src->stream;
+	c->size_hint = c->src->size_known ? c->src->size : 0;
+	zccp_extents_init(&c->extents, c->src->fd,
+			  c->src->kind == ZCCP_KIND_REGULAR &&
+				  c->src_positional);
+	return 0;
+}
+
+static void copy_free(struct copy *c)
+{
+	for (unsigned i = 0; c->chunks && i < c->nchunks; i++)
+		free(c->chunks[i].zero_map);
+	free(c->chunks);
+	free(c->dests);
+	free(c->ios);
+	free(c->done);
+	free(c->blocked);
+}
+
+int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
+		  const struct zccp_opts *opts,
+		  struct zccp_copy_result *result)
+{
+	struct copy c = {
+		.engine = engine,
+		.layout = engine->layout,
+		.opts = opts,
+		.result = result,
+	};
+	int ret;
+
+	memset(result, 0, sizeof(*result));
+	clock_gettime(CLOCK_MONOTONIC, &c.start);
+	ret = copy_setup(&c, plan);
+	if (!ret)
+		ret = copy_loop(&c);
+	/* Let what is in flight land before buffers go away. */
+	c.stopping = true;
+	while (c.inflight && !wait_for_progress(&c))
+		handle_done(&c);
+	finish_dests(&c);
+	result->bytes = c.end;
+	copy_free(&c);
+	return ret;
+}

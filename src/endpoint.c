@@ -1,0 +1,490 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Endpoints: classify, refuse what must not be copied, open, and replace
+ * regular destinations atomically: data goes to a temporary in the
+ * destination's directory, which is renamed over the final name only
+ * when complete.  Until then the old destination is untouched.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zccp/endpoint.h"
+#include "zccp/opts.h"
+#include "zccp/report.h"
+
+const char *zccp_kind_name(enum zccp_kind kind)
+{
+	static const char *const names[ZCCP_KIND_COUNT] = {
+		[ZCCP_KIND_REGULAR] = "regular file",
+		[ZCCP_KIND_BLOCK] = "block device",
+		[ZCCP_KIND_PIPE] = "pipe",
+		[ZCCP_KIND_SOCKET] = "socket",
+		[ZCCP_KIND_CHAR] = "character device",
+	};
+	return kind < ZCCP_KIND_COUNT ? names[kind] : "?";
+}
+
+static int classify(const struct stat *st, enum zccp_kind *kind)
+{
+	switch (st->st_mode & S_IFMT) {
+	case S_IFREG: *kind = ZCCP_KIND_REGULAR; return 0;
+	case S_IFBLK: *kind = ZCCP_KIND_BLOCK; return 0;
+	case S_IFIFO: *kind = ZCCP_KIND_PIPE; return 0;
+	case S_IFSOCK: *kind = ZCCP_KIND_SOCKET; return 0;
+	case S_IFCHR: *kind = ZCCP_KIND_CHAR; return 0;
+	case S_IFDIR: return -EISDIR;
+	}
+	return -EINVAL;
+}
+
+static void take_stat(struct zccp_endpoint *ep, const struct stat *st)
+{
+	ep->dev = st->st_dev;
+	ep->ino = st->st_ino;
+	ep->rdev = st->st_rdev;
+	ep->mode = st->st_mode;
+	ep->uid = st->st_uid;
+	ep->gid = st->st_gid;
+	ep->stream = ep->std || zccp_kind_is_stream(ep->kind);
+}
+
+static int endpoint_fail(struct zccp_endpoint *ep, int err)
+{
+	ep->failed = true;
+	ep->error = err;
+	zccp_report_endpoint(ep, err);
+	return err;
+}
+
+int zccp_source_open(struct zccp_endpoint *src, const char *arg)
+{
+	struct stat st;
+	int ret;
+
+	*src = (struct zccp_endpoint){ .arg = arg, .fd = -1, .engine_fd = -1 };
+	src->std = !strcmp(arg, "-");
+	if (!src->std)
+		src->path = strdup(arg);
+	src->fd = src->std ? STDIN_FILENO : open(arg, O_RDONLY | O_CLOEXEC);
+	if (src->fd < 0 || fstat(src->fd, &st))
+		return endpoint_fail(src, -errno);
+	ret = classify(&st, &src->kind);
+	if (ret)
+		return endpoint_fail(src, ret);
+	take_stat(src, &st);
+	if (src->kind == ZCCP_KIND_REGULAR) {
+		src->size = (uint64_t)st.st_size;
+		src->size_known = !src->std || lseek(src->fd, 0, SEEK_CUR) == 0;
+	} else if (src->kind == ZCCP_KIND_BLOCK) {
+		if (ioctl(src->fd, BLKGETSIZE64, &src->size))
+			return endpoint_fail(src, -errno);
+		src->size_known = true;
+	}
+	/* A redirected stdin may sit mid-file: read it as a stream then. */
+	if (src->std && src->kind == ZCCP_KIND_REGULAR && !src->size_known)
+		src->stream = true;
+	return 0;
+}
+
+static char *join_path(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(n);
+
+	if (path)
+		snprintf(path, n, "%s%s%s", dir,
+			 dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", name);
+	return path;
+}
+
+static char *dir_of(const char *path)
+{
+	char *copy = strdup(path), *dir;
+
+	if (!copy)
+		return NULL;
+	dir = strdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
+static char *base_of(const char *path)
+{
+	char *copy = strdup(path), *base;
+
+	if (!copy)
+		return NULL;
+	base = strdup(basename(copy));
+	free(copy);
+	return base;
+}
+
+/* DIR/basename(SOURCE) when DEST names a directory, as cp does. */
+static int resolve_dest_path(struct zccp_endpoint *dst, const char *arg,
+			     const struct zccp_endpoint *src, struct stat *st,
+			     bool *exists)
+{
+	char *base;
+
+	dst->path = strdup(arg);
+	if (!dst->path)
+		return -ENOMEM;
+	*exists = !stat(dst->path, st);
+	if (!*exists && errno != ENOENT)
+		return -errno;
+	if (!*exists || !S_ISDIR(st->st_mode))
+		return 0;
+	if (src->std)
+		return -EISDIR; /* stdin has no name to copy to */
+	base = base_of(src->path);
+	free(dst->path);
+	dst->path = base ? join_path(arg, base) : NULL;
+	free(base);
+	if (!dst->path)
+		return -ENOMEM;
+	*exists = !stat(dst->path, st);
+	if (!*exists && errno != ENOENT)
+		return -errno;
+	if (*exists && S_ISDIR(st->st_mode))
+		return -EISDIR;
+	return 0;
+}
+
+/* An absolute path for a destination that does not exist yet. */
+static char *canonical_new_path(const char *path)
+{
+	char *dir = dir_of(path), *base = base_of(path), *real, *out = NULL;
+
+	real = dir ? realpath(dir, NULL) : NULL;
+	if (real && base)
+		out = join_path(real, base);
+	free(real);
+	free(dir);
+	free(base);
+	return out;
+}
+
+int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
+		      const struct zccp_endpoint *src,
+		      const struct zccp_opts *opts)
+{
+	struct stat st;
+	bool exists;
+	int ret;
+
+	(void)opts;
+	*dst = (struct zccp_endpoint){ .arg = arg, .fd = -1, .engine_fd = -1 };
+	dst->std = !strcmp(arg, "-");
+	if (dst->std) {
+		if (fstat(STDOUT_FILENO, &st))
+			return endpoint_fail(dst, -errno);
+		exists = true;
+	} else {
+		ret = resolve_dest_path(dst, arg, src, &st, &exists);
+		if (ret)
+			return endpoint_fail(dst, ret);
+	}
+	dst->existed = exists;
+	if (!exists) {
+		dst->kind = ZCCP_KIND_REGULAR;
+		dst->canonical = canonical_new_path(dst->path);
+		dst->stream = false;
+		return 0;
+	}
+	ret = classify(&st, &dst->kind);
+	if (ret)
+		return endpoint_fail(dst, ret);
+	take_stat(dst, &st);
+	return 0;
+}
+
+static bool same_file(const struct zccp_endpoint *a,
+		      const struct zccp_endpoint *b)
+{
+	if (a->kind == ZCCP_KIND_BLOCK && b->kind == ZCCP_KIND_BLOCK)
+		return a->rdev == b->rdev;
+	if (a->canonical || b->canonical)
+		return a->canonical && b->canonical &&
+		       !strcmp(a->canonical, b->canonical);
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+int zccp_check_distinct(struct zccp_endpoint *src,
+			struct zccp_endpoint **dsts, unsigned ndst)
+{
+	for (unsigned i = 0; i < ndst; i++) {
+		struct zccp_endpoint *d = dsts[i];
+		/* A terminal may be stdin and stdout at once: that is fine. */
+		bool shared_tty = d->kind == ZCCP_KIND_CHAR;
+
+		if (d->failed)
+			continue;
+		if (!shared_tty && same_file(src, d)) {
+			zccp_error("%s: is the same file as the source %s",
+				   d->std ? "standard output" : d->path,
+				   src->std ? "(standard input)" : src->path);
+			return -EINVAL;
+		}
+		for (unsigned j = 0; j < i; j++) {
+			if (dsts[j]->failed)
+				continue;
+			if ((d->std && dsts[j]->std) ||
+			    (!shared_tty && same_file(d, dsts[j]))) {
+				zccp_error("%s: destination given twice",
+					   d->std ? "-" : d->path);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The named temporaries, for the signal handler to remove. */
+#define MAX_TRACKED 8192
+static struct zccp_endpoint *tracked[MAX_TRACKED];
+static unsigned ntracked;
+
+static void track(struct zccp_endpoint *dst)
+{
+	for (unsigned i = 0; i < ntracked; i++)
+		if (tracked[i] == dst)
+			return;
+	if (ntracked < MAX_TRACKED)
+		tracked[ntracked++] = dst;
+}
+
+void zccp_dests_discard_from_signal(void)
+{
+	for (unsigned i = 0; i < ntracked; i++) {
+		const char *name = tracked[i]->tmp_name;
+
+		if (name)
+			unlink(name);
+	}
+}
+
+/* A hidden name beside the destination, created with O_EXCL semantics. */
+static char *hidden_name(const struct zccp_endpoint *dst)
+{
+	unsigned char rnd[6];
+	char *base = base_of(dst->path), *name = NULL;
+	char leaf[NAME_MAX + 1];
+
+	if (!base)
+		return NULL;
+	if (getrandom(rnd, sizeof(rnd), 0) == sizeof(rnd)) {
+		snprintf(leaf, sizeof(leaf),
+			 ".%.200s.zccp-%02x%02x%02x%02x%02x%02x", base, rnd[0],
+			 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+		name = join_path(dst->dir, leaf);
+	}
+	free(base);
+	return name;
+}
+
+static int set_tmp_name(struct zccp_endpoint *dst, char *name)
+{
+	track(dst);
+	/* Publish whole: the signal handler reads it. */
+	__atomic_store_n(&dst->tmp_name, name, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+static void clear_tmp_name(struct zccp_endpoint *dst)
+{
+	char *name = __atomic_exchange_n(&dst->tmp_name, NULL, __ATOMIC_SEQ_CST);
+
+	free(name);
+}
+
+static int open_named_temporary(struct zccp_endpoint *dst)
+{
+	for (int tries = 0; tries < 100; tries++) {
+		char *name = hidden_name(dst);
+
+		if (!name)
+			return -ENOMEM;
+		set_tmp_name(dst, name);
+		dst->fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+			       0600);
+		if (dst->fd >= 0)
+			return 0;
+		clear_tmp_name(dst);
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static int open_temporary(struct zccp_endpoint *dst)
+{
+	dst->fd = open(dst->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (dst->fd >= 0) {
+		dst->tmp_unnamed = true;
+		return 0;
+	}
+	/* Filesystems without O_TMPFILE say so in several ways. */
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	return open_named_temporary(dst);
+}
+
+/* The replacement gets the old file's mode and owner, as an overwrite
+ * by cp would keep them; a new file gets the source's mode less umask. */
+static int set_temporary_attributes(struct zccp_endpoint *dst,
+				    const struct zccp_endpoint *src)
+{
+	mode_t mask = umask(0);
+	mode_t mode;
+
+	umask(mask);
+	if (dst->existed) {
+		mode = dst->mode & 07777;
+		if (fchown(dst->fd, dst->uid, dst->gid) && errno != EPERM)
+			return -errno;
+	} else {
+		mode = (src->kind == ZCCP_KIND_REGULAR && !src->std ?
+				src->mode & 0777 : 0666) & ~mask;
+	}
+	return fchmod(dst->fd, mode) ? -errno : 0;
+}
+
+int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
+		   const struct zccp_opts *opts)
+{
+	int ret = 0;
+
+	if (dst->std) {
+		dst->fd = STDOUT_FILENO;
+		return 0;
+	}
+	if (dst->kind != ZCCP_KIND_REGULAR) {
+		/* Devices and FIFOs: written in place, never truncated. */
+		dst->fd = open(dst->path, O_WRONLY | O_CLOEXEC);
+		return dst->fd < 0 ? endpoint_fail(dst, -errno) : 0;
+	}
+	if (opts->inplace) {
+		mode_t mode = src->kind == ZCCP_KIND_REGULAR && !src->std ?
+				      src->mode & 0777 : 0666;
+
+		dst->fd = open(dst->path,
+			       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+		return dst->fd < 0 ? endpoint_fail(dst, -errno) : 0;
+	}
+	dst->dir = dir_of(dst->path);
+	if (!dst->dir)
+		return endpoint_fail(dst, -ENOMEM);
+	ret = open_temporary(dst);
+	if (!ret)
+		ret = set_temporary_attributes(dst, src);
+	if (ret) {
+		zccp_dest_discard(dst);
+		return endpoint_fail(dst, ret);
+	}
+	return 0;
+}
+
+/* Give an O_TMPFILE a hidden name so that rename can put it in place. */
+static int link_unnamed(struct zccp_endpoint *dst)
+{
+	char proc[64];
+
+	for (int tries = 0; tries < 100; tries++) {
+		char *name = hidden_name(dst);
+		int ret;
+
+		if (!name)
+			return -ENOMEM;
+		set_tmp_name(dst, name);
+		ret = linkat(dst->fd, "", AT_FDCWD, name, AT_EMPTY_PATH);
+		if (ret && errno == ENOENT) {
+			/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH. */
+			snprintf(proc, sizeof(proc), "/proc/self/fd/%d",
+				 dst->fd);
+			ret = linkat(AT_FDCWD, proc, AT_FDCWD, name,
+				     AT_SYMLINK_FOLLOW);
+		}
+		if (!ret) {
+			dst->tmp_unnamed = false;
+			return 0;
+		}
+		clear_tmp_name(dst);
+		if (errno != EEXIST)
+			return -errno;
+	}
+	return -EEXIST;
+}
+
+static int sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,
+		     const struct zccp_opts *opts)
+{
+	int ret;
+
+	/* The size, including a hole at the end that no write made. */
+	if (dst->kind == ZCCP_KIND_REGULAR && !dst->std &&
+	    ftruncate(dst->fd, (off_t)size))
+		return -errno;
+	if (opts->fsync && fsync(dst->fd) && errno != EINVAL &&
+	    errno != EROFS)
+		return -errno;
+	if (!dst->tmp_unnamed && !dst->tmp_name)
+		return 0;
+	if (dst->tmp_unnamed) {
+		ret = link_unnamed(dst);
+		if (ret)
+			return ret;
+	}
+	if (rename(dst->tmp_name, dst->path))
+		return -errno;
+	clear_tmp_name(dst);
+	return opts->fsync ? sync_dir(dst->dir) : 0;
+}
+
+void zccp_dest_discard(struct zccp_endpoint *dst)
+{
+	if (dst->tmp_name) {
+		unlink(dst->tmp_name);
+		clear_tmp_name(dst);
+	}
+	dst->tmp_unnamed = false;
+	zccp_endpoint_close(dst);
+}
+
+void zccp_endpoint_close(struct zccp_endpoint *ep)
+{
+	if (ep->fd > STDERR_FILENO)
+		close(ep->fd);
+	ep->fd = -1;
+}
+
+void zccp_endpoint_free(struct zccp_endpoint *ep)
+{
+	zccp_endpoint_close(ep);
+	clear_tmp_name(ep);
+	free(ep->path);
+	free(ep->canonical);
+	free(ep->dir);
+	ep->path = ep->canonical = ep->dir = NULL;
+}

@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: MIT
+/* Wiring only: options, endpoints, plan, engine, copy, commit. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "zccp/copy.h"
+#include "zccp/report.h"
+
+struct run {
+	struct zccp_opts opts;
+	struct zccp_endpoint source, zero;
+	struct zccp_endpoint *dest_mem;
+	struct zccp_endpoint **dests;
+	int probe[8];
+	const char *why[8];
+	struct zccp_plan plan;
+	struct zccp_layout layout;
+	struct zccp_engine engine;
+	size_t chunk_bytes;
+};
+
+/* Remove named temporaries, then die of the signal as the shell expects. */
+static void on_fatal_signal(int sig)
+{
+	zccp_dests_discard_from_signal();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_fatal_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A closed pipe fails that destination (EPIPE), not zccp. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* One descriptor per destination, plus engines' own. */
+static void raise_nofile(unsigned ndests)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)ndests * 2 + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = want < rl.rlim_max ? want : rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static int open_endpoints(struct run *r)
+{
+	struct zccp_opts *o = &r->opts;
+
+	if (zccp_source_open(&r->source, o->source))
+		return -1;
+	r->dest_mem = calloc(o->ndests, sizeof(*r->dest_mem));
+	r->dests = calloc(o->ndests, sizeof(*r->dests));
+	if (!r->dest_mem || !r->dests) {
+		zccp_error("out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < o->ndests; i++) {
+		r->dests[i] = &r->dest_mem[i];
+		zccp_dest_prepare(r->dests[i], o->dests[i], &r->source, o);
+		r->dests[i]->index = (int)i + 1;
+	}
+	return zccp_check_distinct(&r->source, r->dests, o->ndests);
+}
+
+static int make_plan(struct run *r)
+{
+	enum zccp_kind *kinds = calloc(r->opts.ndests, sizeof(*kinds));
+	int ret;
+
+	if (!kinds)
+		return -ENOMEM;
+	for (unsigned i = 0; i < r->opts.ndests; i++)
+		kinds[i] = r->dests[i]->kind;
+	ret = zccp_plan_make(&r->opts, r->source.kind, kinds, r->opts.ndests,
+			     r->probe, r->why, &r->plan);
+	free(kinds);
+	if (ret)
+		zccp_error("%s", r->plan.reason);
+	return ret;
+}
+
+static int open_zero(struct zccp_endpoint *zero)
+{
+	*zero = (struct zccp_endpoint){ .arg = "/dev/zero", .kind =
+		ZCCP_KIND_CHAR, .stream = true, .engine_fd = -1 };
+	zero->fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (zero->fd < 0) {
+		zccp_error("/dev/zero: %s", strerror(errno));
+		return -errno;
+	}
+	zero->index = -1;
+	return 0;
+}
+
+static int start_engine(struct run *r)
+{
+	const struct zccp_engine_ops *ops = r->plan.engine;
+	struct zccp_layout *l = &r->layout;
+	int ret;
+
+	*l = (struct zccp_layout){
+		.nchunks = r->plan.nchunks,
+		.chunk_size = r->plan.chunk_size,
+		.source = &r->source,
+		.zero = &r->zero,
+		.dests = r->dests,
+		.ndests = r->opts.ndests,
+		.max_inflight = r->plan.nchunks * (r->opts.ndests + 1),
+		.verbose = r->opts.verbose > 0,
+	};
+	if (ops->caps & ZCCP_CAP_USER_BUFFER) {
+		r->chunk_bytes = (size_t)l->nchunks * l->chunk_size;
+		l->chunk_mem = mmap(NULL, r->chunk_bytes,
+				    PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (l->chunk_mem == MAP_FAILED) {
+			l->chunk_mem = NULL;
+			return -errno;
+		}
+	}
+	r->engine = (struct zccp_engine){ .ops = ops, .layout = l };
+	ret = ops->init(&r->engine);
+	if (ret && l->chunk_mem) {
+		munmap(l->chunk_mem, r->chunk_bytes);
+		l->chunk_mem = NULL;
+	}
+	return ret;
+}
+
+/* auto falls back to the next engine when one cannot start here. */
+static int plan_and_start(struct run *r)
+{
+	for (;;) {
+		int ret;
+
+		if (make_plan(r))
+			return -1;
+		ret = start_engine(r);
+		if (!ret)
+			return 0;
+		for (unsigned i = 0; i < zccp_nengines; i++) {
+			if (zccp_engines[i] != r->plan.engine)
+				continue;
+			r->probe[i] = ret;
+			r->why[i] = strerror(-ret);
+		}
+		if (strcmp(r->opts.engine, "auto")) {
+			zccp_error("engine %s: %s", r->plan.engine->name,
+				   strerror(-ret));
+			return -1;
+		}
+		zccp_info("engine %s failed to start (%s); trying another",
+			  r->plan.engine->name, strerror(-ret));
+	}
+}
+
+static int setup_endpoints(struct run *r)
+{
+	const struct zccp_engine_ops *ops = r->plan.engine;
+	int ret;
+
+	ret = ops->setup_endpoint(&r->engine, &r->source);
+	if (!ret)
+		ret = ops->setup_endpoint(&r->engine, &r->zero);
+	if (ret) {
+		zccp_report_endpoint(&r->source, ret);
+		return ret;
+	}
+	for (unsigned i = 0; i < r->opts.ndests; i++) {
+		struct zccp_endpoint *d = r->dests[i];
+
+		if (d->failed)
+			continue;
+		ret = ops->setup_endpoint(&r->engine, d);
+		if (ret) {
+			d->failed = true;
+			d->error = ret;
+			zccp_report_endpoint(d, ret);
+			zccp_dest_discard(d);
+		}
+	}
+	return 0;
+}
+
+/* Put complete destinations in place; discard the rest. */
+static unsigned finish(struct run *r, const struct zccp_copy_result *res,
+		       int copy_ret)
+{
+	bool keep = !copy_ret && !res->source_error && !res->engine_error &&
+		    !(res->failed && r->opts.on_error == ZCCP_ON_ERROR_ABORT);
+	unsigned failed = 0;
+
+	for (unsigned i = 0; i < r->opts.ndests; i++) {
+		struct zccp_endpoint *d = r->dests[i];
+		int ret;
+
+		if (!d->failed && keep) {
+			ret = zccp_dest_commit(d, res->bytes, &r->opts);
+			if (ret) {
+				d->failed = true;
+				zccp_report_endpoint(d, ret);
+			}
+		}
+		if (d->failed || !keep) {
+			failed++;
+			zccp_dest_discard(d);
+		}
+		zccp_endpoint_close(d);
+	}
+	return failed;
+}
+
+static void run_free(struct run *r)
+{
+	if (r->engine.ops)
+		r->engine.ops->cleanup(&r->engine);
+	if (r->layout.chunk_mem)
+		munmap(r->layout.chunk_mem, r->chunk_bytes);
+	for (unsigned i = 0; r->dests && i < r->opts.ndests; i++)
+		zccp_endpoint_free(r->dests[i]);
+	zccp_endpoint_free(&r->source);
+	zccp_endpoint_free(&r->zero);
+	free(r->dests);
+	free(r->dest_mem);
+}
+
+static int copy(struct run *r)
+{
+	struct zccp_copy_result res;
+	unsigned failed;
+	int ret;
+
+	for (unsigned i = 0; i < zccp_nengines; i++)
+		r->probe[i] = zccp_engines[i]->probe(&r->why[i]);
+	if (open_endpoints(r) || open_zero(&r->zero))
+		return ZCCP_EXIT_USAGE;
+	for (unsigned i = 0; i < r->opts.ndests; i++)
+		if (!r->dests[i]->failed)
+			zccp_dest_open(r->dests[i], &r->source, &r->opts);
+	if (plan_and_start(r) || setup_endpoints(r)) {
+		finish(r, &(struct zccp_copy_result){ .engine_error = -1 }, -1);
+		return ZCCP_EXIT_USAGE;
+	}
+	zccp_report_plan(&r->plan, &r->source, r->dests, r->opts.ndests);
+	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, &res);
+	if (ret && !res.source_error)
+		zccp_error("copy stopped: %s", strerror(-ret));
+	failed = finish(r, &res, ret);
+	if (r->opts.stats)
+		zccp_report_stats(&r->plan, r->dests, r->opts.ndests,
+				  r->dests[0]->seconds);
+	if (ret || res.source_error || res.engine_error)
+		return ZCCP_EXIT_USAGE;
+	return failed ? ZCCP_EXIT_PARTIAL : ZCCP_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct run r = { 0 };
+	int status;
+
+	switch (zccp_cli_parse(argc, argv, &r.opts)) {
+	case ZCCP_CLI_EXIT_OK:
+		return ZCCP_EXIT_OK;
+	case ZCCP_CLI_ERROR:
+		return ZCCP_EXIT_USAGE;
+	case ZCCP_CLI_RUN:
+		break;
+	}
+	zccp_report_init(r.opts.verbose, r.opts.quiet);
+	install_signals();
+	raise_nofile(r.opts.ndests);
+	status = copy(&r);
+	run_free(&r);
+	return status;
+}

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+/* Every user-facing message goes through here, one line each. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "zccp/plan.h"
+#include "zccp/report.h"
+
+static int report_verbose;
+static bool report_quiet;
+
+void zccp_report_init(int verbose, bool quiet)
+{
+	report_verbose = quiet ? 0 : verbose;
+	report_quiet = quiet;
+}
+
+static void vsay(const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	/* One write: lines from parallel tools do not interleave. */
+	fprintf(stderr, "zccp: %s\n", line);
+}
+
+void zccp_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+void zccp_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (report_quiet)
+		return;
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+void zccp_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!report_verbose)
+		return;
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+static const char *endpoint_name(const struct zccp_endpoint *ep)
+{
+	if (ep->std)
+		return ep->index ? "standard output" : "standard input";
+	return ep->path ? ep->path : ep->arg;
+}
+
+void zccp_report_endpoint(const struct zccp_endpoint *ep, int err)
+{
+	zccp_error("%s: %s", endpoint_name(ep), strerror(-err));
+}
+
+void zccp_report_plan(const struct zccp_plan *plan,
+		      const struct zccp_endpoint *src,
+		      struct zccp_endpoint **dsts, unsigned ndst)
+{
+	if (!report_verbose)
+		return;
+	zccp_info("engine %s: %s", plan->engine->name, plan->reason);
+	zccp_info("ring: %u chunks of %u bytes, lag window %u chunks",
+		  plan->nchunks, plan->chunk_size, plan->lag_chunks);
+	zccp_info("source %s (%s): %s", endpoint_name(src),
+		  zccp_kind_name(src->kind), src->method ? src->method : "-");
+	for (unsigned i = 0; i < ndst; i++)
+		zccp_info("dest %s (%s%s): %s", endpoint_name(dsts[i]),
+			  zccp_kind_name(dsts[i]->kind),
+			  dsts[i]->tmp_unnamed || dsts[i]->tmp_name ?
+				  ", via temporary" : "",
+			  dsts[i]->method ? dsts[i]->method : "-");
+}
+
+void zccp_report_stats(const struct zccp_plan *plan,
+		       struct zccp_endpoint **dsts, unsigned ndst,
+		       double seconds)
+{
+	for (unsigned i = 0; i < ndst; i++) {
+		const struct zccp_endpoint *d = dsts[i];
+		double s = d->seconds > 0 ? d->seconds : seconds;
+
+		fprintf(stderr,
+			"zccp: stats: %s: %llu bytes in %.3f s (%.1f MB/s), "
+			"engine %s, %s\n",
+			endpoint_name(d), (unsigned long long)d->bytes, s,
+			s > 0 ? d->bytes / s / 1e6 : 0.0, plan->engine->name,
+			d->failed ? "failed" : "ok");
+	}
+}

@@ -1,0 +1,245 @@
+#!/usr/bin/env bats
+# Command line: help, version, usage errors.  Nothing here copies data
+# except to prove that a refused command wrote nothing.
+
+load helpers
+
+setup() {
+	make_file "$T/src" 8K
+}
+
+# Usage errors must leave nothing behind: no destination, no temporary.
+assert_nothing_written() {
+	assert_dir_holds "$T" src
+}
+
+@test "--help: exit 0, usage on stdout, nothing on stderr" {
+	zccp_plain --help
+	assert_success
+	[[ ${lines[0]} == *"zccp [OPTION]... SOURCE DEST..."* ]] ||
+		fail "first line of --help is not the synopsis"
+	[[ -z $stderr ]] || fail "--help wrote to stderr"
+}
+
+@test "-h is --help" {
+	zccp_plain --help
+	local long=$output
+	zccp_plain -h
+	assert_success
+	[[ $output == "$long" ]] || fail "-h and --help differ"
+}
+
+@test "--help lists every long option of docs/contract.md" {
+	local contract="$ZCCP_SOURCE_DIR/docs/contract.md" opts opt
+	# The options block of the CLI section.
+	opts=$(sed -n '/^## CLI/,/^## /p' "$contract" |
+		grep -oE -- '--[a-z][a-z-]+' | sort -u)
+	[[ $(wc -l <<<"$opts") -ge 12 ]] ||
+		fail "found only these options in $contract: $opts"
+	zccp_plain --help
+	assert_success
+	for opt in $opts; do
+		grep -qE -- "(^|[^a-z-])$opt([^a-z-]|$)" <<<"$output" ||
+			fail "--help does not mention $opt"
+	done
+}
+
+@test "--help names the short options of docs/contract.md" {
+	local contract="$ZCCP_SOURCE_DIR/docs/contract.md" pair short long
+	zccp_plain --help
+	assert_success
+	# "-B, --block-size" in the contract: the same pair in --help.
+	while read -r pair; do
+		short=${pair%%,*}
+		long=${pair##* }
+		grep -qE -- "$short, $long" <<<"$output" ||
+			fail "--help does not pair $short with $long"
+	done < <(sed -n '/^## CLI/,/^## /p' "$contract" |
+		grep -oE -- '-[A-Za-z], --[a-z-]+')
+}
+
+@test "--version: exit 0, the version and the engines" {
+	local version
+	version=$(sed -n 's/^project(zccp VERSION \([0-9.]*\).*/\1/p' \
+		"$ZCCP_SOURCE_DIR/CMakeLists.txt")
+	[[ -n $version ]] || fail "no version in CMakeLists.txt"
+	zccp_plain --version
+	assert_success
+	[[ $output == *"$version"* ]] || fail "--version does not say $version"
+	local e
+	for e in "${ZCCP_ENGINE_NAMES[@]}"; do
+		[[ $output =~ (^|[^a-z])$e([^a-z]|$) ]] ||
+			fail "--version does not mention engine $e"
+	done
+	[[ -z $stderr ]] || fail "--version wrote to stderr"
+}
+
+@test "-V is --version" {
+	zccp_plain --version
+	local long=$output
+	zccp_plain -V
+	assert_success
+	[[ $output == "$long" ]] || fail "-V and --version differ"
+}
+
+@test "no arguments: exit 2, one line" {
+	zccp_plain
+	assert_status 2
+	assert_stdout_empty
+	assert_stderr_line_count 1
+	assert_stderr_format
+}
+
+@test "SOURCE without DEST: exit 2, one line, nothing written" {
+	zccp_plain "$T/src"
+	assert_status 2
+	assert_stderr_line_count 1
+	assert_stderr_matches 'DEST'
+	assert_nothing_written
+}
+
+@test "unknown option: exit 2, names it, nothing written" {
+	zccp_plain --frobnicate "$T/src" "$T/d"
+	assert_status 2
+	assert_stderr_line_count 1
+	assert_stderr_matches 'frobnicate'
+	assert_nothing_written
+}
+
+@test "option without its value: exit 2, names it" {
+	zccp_plain "$T/src" "$T/d" --block-size
+	assert_status 2
+	assert_stderr_line_count 1
+	assert_stderr_matches 'block-size'
+	assert_nothing_written
+}
+
+# bad_value REGEX ARGS...: zccp ARGS src d refuses with exit 2 and one
+# stderr line matching REGEX; nothing written.
+bad_value() {
+	local re=$1
+	shift
+	zccp_plain "$@" "$T/src" "$T/d"
+	assert_status 2
+	assert_stdout_empty
+	assert_stderr_line_count 1
+	assert_stderr_format
+	assert_stderr_matches "$re"
+	assert_nothing_written
+}
+
+@test "-B 0 is refused" {
+	bad_value '(-B|block-size).*0' -B 0
+}
+
+@test "-B 1000 (not a multiple of 4K) is refused" {
+	bad_value '(-B|block-size).*1000' -B 1000
+}
+
+@test "-B 2X (bad suffix) is refused" {
+	bad_value '(-B|block-size).*2X' -B 2X
+}
+
+@test "-B 6K (not a multiple of 4K) is refused" {
+	bad_value '(-B|block-size).*6K' -B 6K
+}
+
+@test "-B 2G (over 1G) is refused" {
+	bad_value '(-B|block-size).*2G' -B 2G
+}
+
+@test "--block-size=-4K is refused" {
+	bad_value 'block-size.*-4K' --block-size=-4K
+}
+
+@test "-Q 0 is refused" {
+	bad_value '(-Q|queue-depth).*0' -Q 0
+}
+
+@test "-Q 1025 is refused" {
+	bad_value '(-Q|queue-depth).*1025' -Q 1025
+}
+
+@test "-Q eight is refused" {
+	bad_value '(-Q|queue-depth).*eight' -Q eight
+}
+
+@test "--engine=nope is refused" {
+	bad_value 'engine.*nope' --engine=nope
+}
+
+@test "-e nope is refused" {
+	bad_value 'engine.*nope' -e nope
+}
+
+@test "--sparse=maybe is refused" {
+	bad_value 'sparse.*maybe' --sparse=maybe
+}
+
+@test "--on-error=ignore is refused" {
+	bad_value 'on-error.*ignore' --on-error=ignore
+}
+
+@test "--lag larger than the ring is refused" {
+	# The ring holds 2 x 64 KiB: a 1 MiB lag cannot be honoured.
+	bad_value 'lag' -B 64K -Q 2 --lag=1M
+}
+
+@test "--lag larger than the default ring (8 x 1M) is refused" {
+	bad_value 'lag' --lag=9M
+}
+
+@test "--lag=0 is refused" {
+	bad_value 'lag.*0' --lag=0
+}
+
+@test "--lag of exactly the ring is accepted" {
+	zccp_plain -B 64K -Q 2 --lag=128K "$T/src" "$T/d"
+	assert_success
+	assert_same "$T/src" "$T/d"
+}
+
+@test "sizes take suffixes: -B 4K, 4096, 64K, 1M copy" {
+	local b
+	for b in 4K 4096 64K 1M; do
+		rm -f "$T/d"
+		zccp_plain -B "$b" "$T/src" "$T/d"
+		assert_success
+		assert_same "$T/src" "$T/d"
+	done
+}
+
+@test "-q prints nothing on success" {
+	zccp_plain -q "$T/src" "$T/d"
+	assert_success
+	[[ -z $stderr && -z $output ]] || fail "-q printed something"
+	assert_same "$T/src" "$T/d"
+}
+
+@test "a plain copy prints nothing on stdout" {
+	zccp_plain "$T/src" "$T/d"
+	assert_success
+	assert_stdout_empty
+	assert_same "$T/src" "$T/d"
+}
+
+@test "missing source: exit 2, names it, nothing created" {
+	zccp_plain "$T/no-such-file" "$T/d1" "$T/d2"
+	assert_status 2
+	assert_stderr_line_count 1
+	assert_stderr_matches "^zccp: .*no-such-file: "
+	assert_nothing_written
+}
+
+@test "options after operands are options (GNU getopt)" {
+	zccp_plain "$T/src" "$T/d" -q
+	assert_success
+	assert_same "$T/src" "$T/d"
+}
+
+@test "-- ends options: a destination named -q" {
+	cd "$T"
+	zccp_plain -- src -q
+	assert_success
+	assert_same "$T/src" "$T/-q"
+}

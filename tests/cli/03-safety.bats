@@ -1,0 +1,205 @@
+#!/usr/bin/env bats
+# Refusals and failures that must not damage anything: a destination
+# that is the source, a destination given twice, a source that fails,
+# a destination that cannot be written.
+
+load helpers
+
+setup() {
+	make_file "$T/src" $((3 * 1024 * 1024 + 5))
+	cp "$T/src" "$T/src.orig"
+}
+
+# The refusal wrote nothing: the source is intact, no other name.
+assert_refused() {
+	assert_status 2
+	assert_stderr_format
+	assert_same "$T/src.orig" "$T/src"
+}
+
+@test "DEST equal to SOURCE is refused, nothing written" {
+	zccp "$T/src" "$T/d1" "$T/src"
+	assert_refused
+	assert_stderr_matches 'src'
+	assert_dir_holds "$T" src src.orig
+}
+
+@test "DEST equal to SOURCE spelled differently (./, //) is refused" {
+	cd "$T"
+	zccp src d1 ./src
+	assert_refused
+	zccp src d1 "$T//src"
+	assert_refused
+	assert_dir_holds "$T" src src.orig
+}
+
+@test "DEST a symlink to SOURCE is refused, nothing written" {
+	ln -s src "$T/link"
+	zccp "$T/src" "$T/d1" "$T/link"
+	assert_refused
+	[[ -L $T/link ]] || fail "the symlink was replaced"
+	assert_dir_holds "$T" src src.orig link
+}
+
+@test "SOURCE a symlink to DEST is refused" {
+	ln -s src "$T/link"
+	zccp "$T/link" "$T/src"
+	assert_refused
+	assert_dir_holds "$T" src src.orig link
+}
+
+@test "DEST a hard link to SOURCE is refused, nothing written" {
+	ln "$T/src" "$T/hard"
+	zccp "$T/src" "$T/d1" "$T/hard"
+	assert_refused
+	assert_same "$T/src.orig" "$T/hard"
+	assert_dir_holds "$T" src src.orig hard
+	[[ $(stat -c %h "$T/src") -eq 2 ]] || fail "the hard link was broken"
+}
+
+@test "DEST a directory holding SOURCE (DIR/basename = SOURCE) is refused" {
+	zccp "$T/src" "$T/d1" "$T"
+	assert_refused
+	assert_dir_holds "$T" src src.orig
+}
+
+@test "DEST - with stdout redirected to SOURCE is refused, nothing written" {
+	# Append mode: the shell itself must not truncate the source.
+	run --separate-stderr bash -c '"$1" -e "$2" "$3" "$4" - >>"$3"' _ \
+		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/d1"
+	zccp_log "zccp src d1 - >>src"
+	assert_refused
+	assert_dir_holds "$T" src src.orig
+}
+
+@test "SOURCE - with stdin redirected from DEST is refused" {
+	run --separate-stderr bash -c '"$1" -e "$2" - "$3" <"$3"' _ \
+		"$ZCCP" "$ZCCP_ENGINE" "$T/src"
+	zccp_log "zccp - src <src"
+	assert_refused
+	assert_dir_holds "$T" src src.orig
+}
+
+@test "the same DEST twice is refused, nothing written" {
+	zccp "$T/src" "$T/d1" "$T/d2" "$T/d1"
+	assert_status 2
+	assert_stderr_matches 'd1'
+	assert_dir_holds "$T" src src.orig
+}
+
+@test "the same existing DEST twice, spelled differently, is refused" {
+	make_old "$T/d1"
+	cd "$T"
+	zccp src d1 ./d1
+	assert_status 2
+	assert_same "$T/d1.orig" "$T/d1"
+	assert_dir_holds "$T" src src.orig d1 d1.orig
+}
+
+@test "the same new DEST twice, spelled differently, is refused" {
+	mkdir "$T/sub"
+	cd "$T"
+	zccp src d1 sub/../d1
+	assert_status 2
+	assert_dir_holds "$T" src src.orig sub
+}
+
+@test "a directory DEST and DIR/basename both given is refused" {
+	mkdir "$T/dir"
+	zccp "$T/src" "$T/dir" "$T/dir/src"
+	assert_status 2
+	assert_dir_holds "$T/dir"
+}
+
+@test "- given twice as DEST is refused" {
+	run --separate-stderr bash -c '"$1" -e "$2" "$3" - - >"$4"' _ \
+		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/out"
+	zccp_log "zccp src - - >out"
+	assert_status 2
+	[[ ! -s $T/out ]] || fail "something was written to stdout"
+}
+
+@test "missing source: exit 2, existing destinations untouched" {
+	make_old "$T/d1"
+	zccp "$T/missing" "$T/d1" "$T/d2"
+	assert_status 2
+	assert_stderr_matches '^zccp: .*missing: '
+	assert_same "$T/d1.orig" "$T/d1"
+	assert_dir_holds "$T" src src.orig d1 d1.orig
+}
+
+@test "unreadable source: exit 2, nothing created" {
+	requires nobody
+	make_world_dir
+	local dir=$WORLD_DIR
+	make_file "$dir/src" 5000
+	chmod 0200 "$dir/src"
+	make_old "$dir/d1"
+	chmod 0666 "$dir/d1"
+	as_nobody "$dir/src" "$dir/d1" "$dir/d2"
+	assert_status 2
+	assert_stderr_matches "src: Permission denied"
+	assert_same "$dir/d1.orig" "$dir/d1"
+	assert_dir_holds "$dir" src d1 d1.orig
+}
+
+@test "the source is a directory: exit 2, the existing destination intact" {
+	mkdir "$T/srcdir"
+	make_old "$T/d1"
+	zccp "$T/srcdir" "$T/d1" "$T/d2"
+	assert_status 2
+	assert_stderr_matches 'srcdir'
+	assert_same "$T/d1.orig" "$T/d1"
+	assert_dir_holds "$T" src src.orig srcdir d1 d1.orig
+}
+
+@test "a DEST in a directory without write permission fails alone (exit 1)" {
+	requires nobody
+	make_world_dir
+	local dir=$WORLD_DIR
+	make_file "$dir/src" $((2 * 1024 * 1024 + 1))
+	mkdir "$dir/ro" "$dir/rw"
+	chmod 0555 "$dir/ro"
+	chmod 0777 "$dir/rw"
+	as_nobody "$dir/src" "$dir/rw/d1" "$dir/ro/d2" "$dir/rw/d3"
+	assert_status 1
+	assert_stderr_count 1 "ro/d2"
+	assert_stderr_matches '^zccp: .*ro/d2: .*Permission denied'
+	assert_stderr_not_matches 'rw/d[13]'
+	assert_same "$dir/src" "$dir/rw/d1" "$dir/rw/d3"
+	assert_dir_holds "$dir/ro"
+	assert_dir_holds "$dir/rw" d1 d3
+}
+
+@test "an existing DEST on a read-only bind mount fails alone, keeps its content" {
+	requires root mount
+	mkdir "$T/ro"
+	make_old "$T/ro/d2"
+	mount --bind "$T/ro" "$T/ro" || fail "bind mount"
+	on_teardown umount -l "$T/ro"
+	mount -o remount,bind,ro "$T/ro" || fail "remount read-only"
+	zccp "$T/src" "$T/d1" "$T/ro/d2" "$T/d3"
+	assert_status 1
+	assert_stderr_count 1 "ro/d2"
+	assert_stderr_matches '^zccp: .*ro/d2: .*Read-only file system'
+	assert_same "$T/src" "$T/d1" "$T/d3"
+	assert_same "$T/ro/d2.orig" "$T/ro/d2"
+	assert_dir_holds "$T/ro" d2 d2.orig
+}
+
+@test "a DEST in a missing directory fails alone (exit 1)" {
+	zccp "$T/src" "$T/d1" "$T/nodir/d2" "$T/d3"
+	assert_status 1
+	assert_stderr_count 1 'nodir/d2'
+	assert_same "$T/src" "$T/d1" "$T/d3"
+	assert_absent "$T/nodir"
+}
+
+@test "--on-error=abort: a failing DEST stops the copy, no temporaries" {
+	make_old "$T/d1"
+	zccp --on-error=abort "$T/src" "$T/d1" "$T/nodir/d2"
+	[[ $status -eq 1 || $status -eq 2 ]] || fail "exit status $status, expected 1 or 2"
+	assert_stderr_matches 'nodir/d2'
+	assert_same "$T/d1.orig" "$T/d1"
+	assert_dir_holds "$T" src src.orig d1 d1.orig
+}

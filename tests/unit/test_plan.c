@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+/* Planning without I/O: engine choice from kinds and probe results. */
+#include <errno.h>
+#include <string.h>
+
+#include "check.h"
+#include "zccp/plan.h"
+
+static int probe[16];
+static const char *why[16];
+
+static void all_available(void)
+{
+	for (unsigned i = 0; i < zccp_nengines; i++) {
+		probe[i] = 0;
+		why[i] = "ok";
+	}
+}
+
+static int engine_index(const char *name)
+{
+	for (unsigned i = 0; i < zccp_nengines; i++)
+		if (!strcmp(zccp_engines[i]->name, name))
+			return (int)i;
+	return -1;
+}
+
+static void make_unavailable(const char *name, const char *reason)
+{
+	int i = engine_index(name);
+
+	CHECK(i >= 0);
+	if (i >= 0) {
+		probe[i] = -ENOSYS;
+		why[i] = reason;
+	}
+}
+
+static struct zccp_opts opts_for(const char *engine)
+{
+	return (struct zccp_opts){
+		.engine = engine,
+		.block_size = 1u << 20,
+		.queue_depth = 8,
+	};
+}
+
+static unsigned score(const struct zccp_engine_ops *e, enum zccp_kind src,
+		      const enum zccp_kind *dst, unsigned n)
+{
+	unsigned s = e->rank[src];
+
+	for (unsigned i = 0; i < n; i++)
+		s += e->rank[dst[i]];
+	return s;
+}
+
+static bool can_serve(const struct zccp_engine_ops *e, enum zccp_kind src,
+		      const enum zccp_kind *dst, unsigned n)
+{
+	if (e->rank[src] == 255)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (e->rank[dst[i]] == 255)
+			return false;
+	return true;
+}
+
+/* auto picks an engine that can serve, and none that can scores lower. */
+static void test_auto_minimises_rank(void)
+{
+	struct zccp_opts o = opts_for("auto");
+	enum zccp_kind kinds[3];
+	struct zccp_plan plan;
+
+	all_available();
+	for (int s = 0; s < ZCCP_KIND_COUNT; s++) {
+		for (int a = 0; a < ZCCP_KIND_COUNT; a++) {
+			for (int b = 0; b < ZCCP_KIND_COUNT; b++) {
+				kinds[0] = (enum zccp_kind)a;
+				kinds[1] = (enum zccp_kind)b;
+				kinds[2] = ZCCP_KIND_REGULAR;
+				CHECK(!zccp_plan_make(&o, (enum zccp_kind)s,
+						      kinds, 3, probe, why,
+						      &plan));
+				CHECK(can_serve(plan.engine, s, kinds, 3));
+				for (unsigned i = 0; i < zccp_nengines; i++) {
+					const struct zccp_engine_ops *e =
+						zccp_engines[i];
+					if (can_serve(e, s, kinds, 3))
+						CHECK(score(plan.engine, s,
+							    kinds, 3) <=
+						      score(e, s, kinds, 3));
+				}
+			}
+		}
+	}
+}
+
+static void test_fallback_when_uring_is_blocked(void)
+{
+	struct zccp_opts o = opts_for("auto");
+	enum zccp_kind kinds[2] = { ZCCP_KIND_REGULAR, ZCCP_KIND_REGULAR };
+	struct zccp_plan plan;
+
+	all_available();
+	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 2, probe, why,
+			      &plan));
+	CHECK(!strcmp(plan.engine->name, "uring"));
+	make_unavailable("uring", "seccomp says ENOSYS");
+	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 2, probe, why,
+			      &plan));
+	CHECK(strcmp(plan.engine->name, "uring"));
+	CHECK(strstr(plan.reason, "uring unavailable: seccomp says ENOSYS"));
+	make_unavailable("splice", "x");
+	make_unavailable("aio", "y");
+	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 2, probe, why,
+			      &plan));
+	CHECK(!strcmp(plan.engine->name, "rw"));
+}
+
+static void test_named_engine(void)
+{
+	struct zccp_opts o = opts_for("aio");
+	enum zccp_kind kinds[1] = { ZCCP_KIND_PIPE };
+	struct zccp_plan plan;
+
+	all_available();
+	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 1, probe, why,
+			      &plan));
+	CHECK(!strcmp(plan.engine->name, "aio"));
+	CHECK(strstr(plan.reason, "--engine"));
+	make_unavailable("aio", "io_setup: EAGAIN");
+	CHECK(zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 1, probe, why,
+			     &plan) == -ENOSYS);
+	CHECK(strstr(plan.reason, "aio unavailable: io_setup: EAGAIN"));
+}
+
+/* --sparse=always needs to see the bytes: engines without user buffers
+ * are never chosen for it, and refused when named. */
+static void test_sparse_always_needs_user_buffer(void)
+{
+	struct zccp_opts o = opts_for("auto");
+	enum zccp_kind kinds[1] = { ZCCP_KIND_PIPE };
+	struct zccp_plan plan;
+
+	o.sparse = ZCCP_SPARSE_ALWAYS;
+	all_available();
+	CHECK(!zccp_plan_make(&o, ZCCP_KIND_PIPE, kinds, 1, probe, why,
+			      &plan));
+	CHECK(plan.engine->caps & ZCCP_CAP_USER_BUFFER);
+	for (unsigned i = 0; i < zccp_nengines; i++) {
+		if (zccp_engines[i]->caps & ZCCP_CAP_USER_BUFFER)
+			continue;
+		o.engine = zccp_engines[i]->name;
+		CHECK(zccp_plan_make(&o, ZCCP_KIND_PIPE, kinds, 1, probe, why,
+				     &plan) == -EINVAL);
+		CHECK(strstr(plan.reason, "sparse=always"));
+	}
+}
+
+static void test_geometry(void)
+{
+	struct zccp_opts o = opts_for("rw");
+	enum zccp_kind kinds[1] = { ZCCP_KIND_REGULAR };
+	struct zccp_plan plan;
+
+	all_available();
+	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 1, probe, why,
+			      &plan));
+	CHECK(plan.chunk_size == 1u << 20 && plan.nchunks == 8);
+	CHECK(plan.lag_chunks == 8);
+	o.lag = 1;
+	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 1, probe, why,
+			      &plan));
+	CHECK(plan.lag_chunks == 1);
+	o.lag = (3u << 20) + 1;
+	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 1, probe, why,
+			      &plan));
+	CHECK(plan.lag_chunks == 4);
+}
+
+int main(void)
+{
+	test_auto_minimises_rank();
+	test_fallback_when_uring_is_blocked();
+	test_named_engine();
+	test_sparse_always_needs_user_buffer();
+	test_geometry();
+	CHECK_EXIT();
+}
