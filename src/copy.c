@@ -74,6 +74,7 @@ struct copy {
 	struct zccp_io **blocked; /* said EAGAIN: poll, then retry */
 	unsigned nblocked;
 	bool stopping;
+	zccp_dest_done_fn dest_done;
 	struct timespec start;
 	struct zccp_copy_result *result;
 };
@@ -205,20 +206,40 @@ static void dest_fail(struct copy *c, struct dest *d, int err)
 		c->stopping = true;
 }
 
-/* Start the chunks destination d may start now. */
-static void dest_advance(struct copy *c, struct dest *d)
+/* Every byte is there: put the destination in place now. */
+static void dest_check_complete(struct copy *c, struct dest *d)
 {
+	int ret;
+
+	if (d->finished || d->ep->failed || d->inflight || !c->eof ||
+	    d->next_seq <= c->eof_seq || c->stopping)
+		return;
+	d->finished = true;
+	ret = c->dest_done(d->ep, c->end, c->opts);
+	if (ret)
+		dest_fail(c, d, ret);
+	else
+		d->ep->seconds = elapsed(c);
+}
+
+/* Start the chunks destination d may start now; how many it took. */
+static unsigned dest_advance(struct copy *c, struct dest *d)
+{
+	unsigned moved = 0;
+
 	while (!d->ep->failed && !c->stopping && d->next_seq < c->read_seq) {
 		struct chunk *k = chunk_of(c, d->next_seq);
 		struct zccp_io *io;
 		uint32_t off = 0, len;
 
 		if (k->state != CHUNK_READY || (d->ep->stream && d->inflight))
-			return;
+			break;
 		d->next_seq++;
+		moved++;
 		len = next_range(d, k, &off);
 		if (!len) {
 			chunk_finished_by(c, k);
+			dest_check_complete(c, d);
 			continue;
 		}
 		io = io_get(c);
@@ -232,8 +253,9 @@ static void dest_advance(struct copy *c, struct dest *d)
 		};
 		d->inflight++;
 		if (io_queue(c, io))
-			return;
+			break;
 	}
+	return moved;
 }
 
 static void write_done(struct copy *c, struct zccp_io *io)
@@ -261,6 +283,7 @@ static void write_done(struct copy *c, struct zccp_io *io)
 	d->inflight--;
 	chunk_finished_by(c, k);
 	io_put(c, io);
+	dest_check_complete(c, d);
 }
 
 /* ---- the source ---- */
@@ -331,9 +354,11 @@ static bool may_start_read(const struct copy *c)
 	return true;
 }
 
-static void reads_advance(struct copy *c)
+static unsigned reads_advance(struct copy *c)
 {
-	while (may_start_read(c)) {
+	unsigned moved = 0;
+
+	for (; may_start_read(c); moved++) {
 		struct chunk *k = chunk_of(c, c->read_seq);
 		uint64_t len = c->layout->chunk_size;
 		bool hole = false;
@@ -359,6 +384,7 @@ static void reads_advance(struct copy *c)
 		}
 		read_queue(c, k);
 	}
+	return moved;
 }
 
 /* The first chunk that meets the end decides it (the file may shrink). */
@@ -482,25 +508,32 @@ static int wait_for_progress(struct copy *c)
 	return -EDEADLK; /* nothing in flight yet nothing can start: a bug */
 }
 
-static void dests_advance(struct copy *c)
+static unsigned dests_advance(struct copy *c)
 {
+	unsigned moved = 0;
+
 	for (unsigned i = 0; i < c->ndests; i++)
-		dest_advance(c, &c->dests[i]);
+		moved += dest_advance(c, &c->dests[i]);
+	return moved;
 }
 
 static int copy_loop(struct copy *c)
 {
+	unsigned moved;
 	int ret;
 
 	while (!copy_complete(c)) {
 		if (c->stopping)
 			c->nblocked = 0; /* nobody will wait for them */
-		reads_advance(c);
-		dests_advance(c);
+		moved = reads_advance(c);
+		moved += dests_advance(c);
 		if (c->ndone) {
 			handle_done(c);
 			continue;
 		}
+		/* Holes release chunks without I/O: go round again. */
+		if (moved && !c->inflight)
+			continue;
 		ret = c->engine->ops->submit(c->engine);
 		if (ret < 0 && ret != -EINTR) {
 			c->result->engine_error = ret;
@@ -518,15 +551,6 @@ static int copy_loop(struct copy *c)
 		handle_done(c);
 	}
 	return 0;
-}
-
-static void finish_dests(struct copy *c)
-{
-	double t = elapsed(c);
-
-	for (unsigned i = 0; i < c->ndests; i++)
-		if (!c->dests[i].ep->failed)
-			c->dests[i].ep->seconds = t;
 }
 
 static bool needs_zeros(const struct zccp_endpoint *ep,
@@ -588,13 +612,14 @@ static void copy_free(struct copy *c)
 }
 
 int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
-		  const struct zccp_opts *opts,
+		  const struct zccp_opts *opts, zccp_dest_done_fn done,
 		  struct zccp_copy_result *result)
 {
 	struct copy c = {
 		.engine = engine,
 		.layout = engine->layout,
 		.opts = opts,
+		.dest_done = done,
 		.result = result,
 	};
 	int ret;
@@ -608,7 +633,6 @@ int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
 	c.stopping = true;
 	while (c.inflight && !wait_for_progress(&c))
 		handle_done(&c);
-	finish_dests(&c);
 	result->bytes = c.end;
 	copy_free(&c);
 	return ret;

@@ -394,6 +394,9 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 	return 0;
 }
 
+static int commit(struct zccp_endpoint *dst, uint64_t size,
+		  const struct zccp_opts *opts);
+
 /* Give an O_TMPFILE a hidden name so that rename can put it in place. */
 static int link_unnamed(struct zccp_endpoint *dst)
 {
@@ -439,6 +442,17 @@ static int sync_dir(const char *dir)
 
 int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,
 		     const struct zccp_opts *opts)
+{
+	int ret = commit(dst, size, opts);
+
+	dst->committed = !ret;
+	if (!ret)
+		zccp_endpoint_close(dst);
+	return ret;
+}
+
+static int commit(struct zccp_endpoint *dst, uint64_t size,
+		  const struct zccp_opts *opts)
 {
 	int ret;
 

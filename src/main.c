@@ -197,26 +197,18 @@ static int setup_endpoints(struct run *r)
 	return 0;
 }
 
-/* Put complete destinations in place; discard the rest. */
-static unsigned finish(struct run *r, const struct zccp_copy_result *res,
-		       int copy_ret)
+/*
+ * Complete destinations were put in place as they finished; whatever
+ * is left did not finish: remove its temporary.
+ */
+static unsigned finish(struct run *r)
 {
-	bool keep = !copy_ret && !res->source_error && !res->engine_error &&
-		    !(res->failed && r->opts.on_error == ZCCP_ON_ERROR_ABORT);
 	unsigned failed = 0;
 
 	for (unsigned i = 0; i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
-		int ret;
 
-		if (!d->failed && keep) {
-			ret = zccp_dest_commit(d, res->bytes, &r->opts);
-			if (ret) {
-				d->failed = true;
-				zccp_report_endpoint(d, ret);
-			}
-		}
-		if (d->failed || !keep) {
+		if (!d->committed) {
 			failed++;
 			zccp_dest_discard(d);
 		}
@@ -253,14 +245,15 @@ static int copy(struct run *r)
 		if (!r->dests[i]->failed)
 			zccp_dest_open(r->dests[i], &r->source, &r->opts);
 	if (plan_and_start(r) || setup_endpoints(r)) {
-		finish(r, &(struct zccp_copy_result){ .engine_error = -1 }, -1);
+		finish(r);
 		return ZCCP_EXIT_USAGE;
 	}
 	zccp_report_plan(&r->plan, &r->source, r->dests, r->opts.ndests);
-	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, &res);
+	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, zccp_dest_commit,
+			    &res);
 	if (ret && !res.source_error)
 		zccp_error("copy stopped: %s", strerror(-ret));
-	failed = finish(r, &res, ret);
+	failed = finish(r);
 	if (r->opts.stats)
 		zccp_report_stats(&r->plan, r->dests, r->opts.ndests,
 				  r->dests[0]->seconds);

@@ -22,10 +22,18 @@ struct zccp_copy_result {
 /*
  * Run the copy with an initialised engine.  Destinations whose
  * endpoint is already failed are skipped.  Failures are reported as
- * they happen; nothing is committed here.
+ * they happen.
+ */
+typedef int (*zccp_dest_done_fn)(struct zccp_endpoint *dest, uint64_t size,
+				 const struct zccp_opts *opts);
+
+/*
+ * done() is called for each destination as soon as it holds every
+ * byte, so a fast destination is in place while slow ones still run;
+ * its error fails that destination.
  */
 int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
-		  const struct zccp_opts *opts,
+		  const struct zccp_opts *opts, zccp_dest_done_fn done,
 		  struct zccp_copy_result *result);
 
 #endif

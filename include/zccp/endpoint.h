@@ -39,6 +39,7 @@ struct zccp_endpoint {
 	bool std;         /* "-": stdin or stdout */
 	bool existed;     /* destination existed before we started */
 	bool failed;
+	bool committed;   /* complete and in place */
 	int error;        /* -errno that failed it */
 	dev_t dev;
 	ino_t ino;

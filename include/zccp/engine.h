@@ -128,5 +128,7 @@ const struct zccp_engine_ops *zccp_engine_find(const char *name);
 /* Helpers shared by the engines that issue plain syscalls. */
 /* pread/pwrite that never block on a stream: -EAGAIN instead. */
 int zccp_sync_transfer(const struct zccp_layout *layout, struct zccp_io *io);
+/* Make a FIFO we opened non-blocking (a synchronous engine's streams). */
+int zccp_sync_setup_stream(struct zccp_endpoint *ep);
 
 #endif

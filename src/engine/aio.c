@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -42,6 +43,25 @@
 #define ZCCP_STATX_DIO_MEM_OFFSET 0x98
 #define ZCCP_STATX_DIO_OFFSET_OFFSET 0x9c
 #endif
+
+/* cachestat(2), Linux 6.5: older headers lack it.  The number is the
+ * same on every architecture (the unified table). */
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
+
+struct aio_cachestat_range {
+	uint64_t off;
+	uint64_t len;
+};
+
+struct aio_cachestat {
+	uint64_t nr_cache;
+	uint64_t nr_dirty;
+	uint64_t nr_writeback;
+	uint64_t nr_evicted;
+	uint64_t nr_recently_evicted;
+};
 
 /* Per-endpoint decisions, in ep->engine_flags. */
 enum {
@@ -73,6 +93,8 @@ struct aio_priv {
 	struct io_event *events;
 	unsigned nevents;
 	bool interrupted;      /* a syscall saw EINTR: tell the core */
+	bool no_cachestat;     /* kernel without cachestat: read direct */
+	uint64_t page;
 };
 
 static int aio_probe(const char **why)
@@ -124,6 +146,7 @@ static int aio_init(struct zccp_engine *e)
 		return -ENOMEM;
 	e->priv = p;
 	p->done_tail = &p->done_head;
+	p->page = (uint64_t)sysconf(_SC_PAGESIZE);
 	p->nreqs = nr;
 	p->reqs = calloc(nr, sizeof(*p->reqs));
 	p->pending = calloc(nr, sizeof(*p->pending));
@@ -193,42 +216,66 @@ static int set_direct(int fd, bool on)
 }
 
 /*
- * A second descriptor without O_DIRECT, for transfers that are not
- * aligned.  Reopening may be refused (the temporary may already have
- * the source's read-only mode): those transfers then clear O_DIRECT
- * around themselves instead.
+ * A second open file for the same file, in ep->engine_fd: without
+ * O_DIRECT for transfers that are not aligned, or O_NONBLOCK for a
+ * stream without RWF_NOWAIT.  A new open file, so the flags never
+ * reach whoever shares ours (a shell's stdout).  Never O_TRUNC.
  */
-static void open_twin(struct zccp_endpoint *ep)
+static bool open_twin(struct zccp_endpoint *ep, int flags)
 {
 	int accmode = fcntl(ep->fd, F_GETFL);
 	char proc[64];
 
 	if (accmode < 0)
-		return;
+		return false;
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ep->fd);
-	ep->engine_fd = open(proc, (accmode & O_ACCMODE) | O_CLOEXEC);
-	if (ep->engine_fd >= 0)
-		ep->engine_flags |= AIO_TWIN;
+	ep->engine_fd = open(proc, (accmode & O_ACCMODE) | flags | O_CLOEXEC);
+	if (ep->engine_fd < 0)
+		return false;
+	ep->engine_flags |= AIO_TWIN;
+	return true;
 }
 
-static const char *direct_method(uint32_t align)
+#define DIRECT_READ(n) "libaio O_DIRECT (aligned " n ") unless cached, buffered tail"
+#define DIRECT_WRITE(n) "libaio O_DIRECT (aligned " n "), buffered tail"
+
+static const char *direct_method(uint32_t align, bool reading)
 {
 	switch (align) {
 	case 512:
-		return "libaio O_DIRECT (aligned 512), buffered tail";
+		return reading ? DIRECT_READ("512") : DIRECT_WRITE("512");
 	case 1024:
-		return "libaio O_DIRECT (aligned 1024), buffered tail";
+		return reading ? DIRECT_READ("1024") : DIRECT_WRITE("1024");
 	case 2048:
-		return "libaio O_DIRECT (aligned 2048), buffered tail";
+		return reading ? DIRECT_READ("2048") : DIRECT_WRITE("2048");
 	case 4096:
-		return "libaio O_DIRECT (aligned 4096), buffered tail";
+		return reading ? DIRECT_READ("4096") : DIRECT_WRITE("4096");
 	default:
 		return "libaio O_DIRECT, buffered unaligned transfers";
 	}
 }
 
+/*
+ * ext4 runs a direct write that extends the file synchronously inside
+ * io_submit (i_size must not pass the data), which serializes all the
+ * destinations.  A temporary gets the source's size up front, as a hole
+ * (sparse stays sparse), so writes land inside it: commit truncates to
+ * the final size anyway and a failed temporary is removed.  Failure
+ * only costs speed.
+ */
+static void presize(const struct zccp_layout *layout, struct zccp_endpoint *ep)
+{
+	const struct zccp_endpoint *src = layout->source;
+
+	if (ep != src && ep->kind == ZCCP_KIND_REGULAR && src->size_known &&
+	    (ep->tmp_unnamed || ep->tmp_name) &&
+	    ftruncate(ep->fd, (off_t)src->size))
+		return;
+}
+
 /* Regular files and block devices with offsets. */
-static int setup_file(struct zccp_endpoint *ep)
+static int setup_file(const struct zccp_layout *layout,
+		      struct zccp_endpoint *ep)
 {
 	uint32_t align;
 	int ret;
@@ -252,8 +299,11 @@ static int setup_file(struct zccp_endpoint *ep)
 		return ret;
 	ep->dio_align = align;
 	ep->engine_flags |= AIO_DIRECT;
-	open_twin(ep);
-	ep->method = direct_method(align);
+	presize(layout, ep);
+	/* Refused (the temporary may already have the source's read-only
+	 * mode): unaligned transfers clear O_DIRECT around themselves. */
+	open_twin(ep, 0);
+	ep->method = direct_method(align, ep == layout->source);
 	return 0;
 }
 
@@ -264,7 +314,7 @@ static int aio_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 	ep->engine_flags = 0;
 	ep->dio_align = 0;
 	if (!ep->stream && !zccp_kind_is_stream(ep->kind))
-		return setup_file(ep);
+		return setup_file(e->layout, ep);
 	if (ep->kind == ZCCP_KIND_REGULAR || ep->kind == ZCCP_KIND_BLOCK) {
 		/* e.g. stdin mid-file: poll would call it ready forever. */
 		ep->engine_flags = AIO_PLAIN;
@@ -272,8 +322,9 @@ static int aio_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 		return 0;
 	}
 	ep->engine_flags = AIO_STREAM;
-	ep->method = reading ? "RWF_NOWAIT read, aio poll when empty" :
-			       "RWF_NOWAIT write, aio poll when full";
+	ep->method = reading ?
+		"RWF_NOWAIT (or O_NONBLOCK) read, aio poll when empty" :
+		"RWF_NOWAIT (or O_NONBLOCK) write, aio poll when full";
 	return 0;
 }
 
@@ -338,37 +389,58 @@ static int buffered_transfer(struct zccp_endpoint *ep, struct zccp_io *io,
 
 static void arm_poll(struct aio_priv *p, struct aio_req *req)
 {
-	short events = req->io->op == ZCCP_IO_READ ? POLLIN : POLLOUT;
+	struct zccp_endpoint *ep = req->io->ep;
+	int fd = ep->engine_flags & AIO_TWIN ? ep->engine_fd : ep->fd;
 
-	io_prep_poll(&req->cb, req->io->ep->fd, events);
+	io_prep_poll(&req->cb, fd,
+		     req->io->op == ZCCP_IO_READ ? POLLIN : POLLOUT);
 	req->poll = true;
 	req->direct = false;
 	push(p, req);
 }
 
-static void set_blocking(struct zccp_endpoint *ep, enum zccp_io_op op)
+/*
+ * RWF_NOWAIT is refused (FIFOs, ttys): an O_NONBLOCK open file of our
+ * own does the same.  Blocking is the last resort (sockets cannot be
+ * reopened, but they take RWF_NOWAIT).
+ */
+static void without_nowait(struct zccp_endpoint *ep, enum zccp_io_op op)
 {
+	bool read = op == ZCCP_IO_READ;
+
+	if (open_twin(ep, O_NONBLOCK)) {
+		ep->method = read ? "O_NONBLOCK read, aio poll when empty" :
+				    "O_NONBLOCK write, aio poll when full";
+		return;
+	}
 	ep->engine_flags |= AIO_BLOCKING;
-	ep->method = op == ZCCP_IO_READ ?
-			     "blocking read (no RWF_NOWAIT here, e.g. a tty)" :
-			     "blocking write (no RWF_NOWAIT here, e.g. a tty)";
+	ep->method = read ? "blocking read (no RWF_NOWAIT, no reopen)" :
+			    "blocking write (no RWF_NOWAIT, no reopen)";
+}
+
+static int stream_transfer(struct zccp_engine *e, struct aio_req *req)
+{
+	struct zccp_endpoint *ep = req->io->ep;
+	void *buf = req_buf(e, req);
+	int ret;
+
+	if (ep->engine_flags & AIO_TWIN)
+		return plain_transfer(ep->engine_fd, req->io, buf, 0);
+	if (ep->engine_flags & (AIO_BLOCKING | AIO_PLAIN))
+		return plain_transfer(ep->fd, req->io, buf, 0);
+	ret = plain_transfer(ep->fd, req->io, buf, RWF_NOWAIT);
+	if (ret != -EOPNOTSUPP)
+		return ret;
+	without_nowait(ep, req->io->op);
+	return stream_transfer(e, req);
 }
 
 /* Try a stream transfer now; wait for readiness if it would block. */
 static void stream_step(struct zccp_engine *e, struct aio_req *req)
 {
 	struct aio_priv *p = e->priv;
-	struct zccp_endpoint *ep = req->io->ep;
-	int ret = -EOPNOTSUPP;
+	int ret = stream_transfer(e, req);
 
-	if (!(ep->engine_flags & (AIO_BLOCKING | AIO_PLAIN))) {
-		ret = plain_transfer(ep->fd, req->io, req_buf(e, req),
-				     RWF_NOWAIT);
-		if (ret == -EOPNOTSUPP)
-			set_blocking(ep, req->io->op);
-	}
-	if (ret == -EOPNOTSUPP)
-		ret = plain_transfer(ep->fd, req->io, req_buf(e, req), 0);
 	if (ret == -EINTR)
 		p->interrupted = true;
 	/* EAGAIN also from an fd its owner made O_NONBLOCK. */
@@ -391,40 +463,93 @@ static void poll_failed(struct zccp_engine *e, struct aio_req *req, long err)
 	finish(e->priv, req, ret == -EAGAIN ? err : ret);
 }
 
-static void prep_rw(struct zccp_engine *e, struct aio_req *req, bool direct)
+static void prep_rw(struct zccp_engine *e, struct aio_req *req, uint32_t len,
+		    bool direct)
 {
 	struct zccp_io *io = req->io;
 	void *buf = req_buf(e, req);
 
 	if (io->op == ZCCP_IO_READ)
-		io_prep_pread(&req->cb, io->ep->fd, buf, io->len, io->offset);
+		io_prep_pread(&req->cb, io->ep->fd, buf, len, io->offset);
 	else
-		io_prep_pwrite(&req->cb, io->ep->fd, buf, io->len, io->offset);
+		io_prep_pwrite(&req->cb, io->ep->fd, buf, len, io->offset);
 	req->poll = false;
 	req->direct = direct;
 	push(e->priv, req);
 }
 
-static bool aligned(const struct zccp_endpoint *ep, const void *buf,
-		    const struct zccp_io *io)
+/*
+ * How much of the transfer can go O_DIRECT (0: none).  The buffer and
+ * the offset must be aligned.  A read that ends at the end of the file
+ * is rounded up: the kernel stops at EOF, and the slot has room since
+ * chunks are whole pages.  A write is rounded down: the result is short
+ * and the core queues the unaligned rest, which goes buffered.
+ */
+static uint32_t direct_len(const struct zccp_endpoint *ep, const void *buf,
+			   const struct zccp_io *io, uint32_t room)
 {
-	uint64_t align = ep->dio_align;
+	uint32_t align = ep->dio_align;
+	uint64_t end = (uint64_t)io->offset + io->len;
+	uint32_t up, down;
 
-	return align && (uintptr_t)buf % align == 0 &&
-	       (uint64_t)io->offset % align == 0 && io->len % align == 0;
+	if (!align || (uintptr_t)buf % align || (uint64_t)io->offset % align)
+		return 0;
+	down = io->len - io->len % align;
+	if (down == io->len || io->op == ZCCP_IO_WRITE)
+		return down;
+	up = down + align;
+	if (ep->size_known && end >= ep->size && up <= room)
+		return up;
+	return down;
+}
+
+/*
+ * Is the whole range of a read in the page cache?  Then copy it from
+ * there: O_DIRECT would read the disk again for what memory holds (and
+ * flush it first if dirty), and the disk is what bounds a copy.
+ * cachestat (Linux 6.5) asks without touching the pages or starting
+ * readahead, which a RWF_NOWAIT read would.
+ */
+static bool cached(struct aio_priv *p, const struct zccp_endpoint *ep,
+		   const struct zccp_io *io)
+{
+	struct aio_cachestat_range range = { (uint64_t)io->offset, io->len };
+	struct aio_cachestat stat;
+	uint64_t end = range.off + range.len;
+
+	if (p->no_cachestat)
+		return false;
+	if (ep->size_known && end > ep->size)
+		end = ep->size;
+	if (end <= range.off)
+		return false; /* at or past the end: let the kernel say */
+	if (syscall(__NR_cachestat, ep->fd, &range, &stat, 0)) {
+		p->no_cachestat = errno == ENOSYS;
+		return false;
+	}
+	return stat.nr_cache >= (end - 1) / p->page - range.off / p->page + 1;
 }
 
 static void start(struct zccp_engine *e, struct aio_req *req)
 {
 	struct zccp_endpoint *ep = req->io->ep;
 	unsigned flags = ep->engine_flags;
+	uint32_t room = e->layout->chunk_size - req->io->chunk_offset;
+	uint32_t len;
 
-	if (req->io->offset < 0 || (flags & (AIO_STREAM | AIO_PLAIN)))
+	if (req->io->offset < 0 || (flags & (AIO_STREAM | AIO_PLAIN))) {
 		stream_step(e, req);
-	else if (!(flags & AIO_DIRECT))
-		prep_rw(e, req, false);
-	else if (aligned(ep, req_buf(e, req), req->io))
-		prep_rw(e, req, true);
+		return;
+	}
+	if (!(flags & AIO_DIRECT)) {
+		prep_rw(e, req, req->io->len, false);
+		return;
+	}
+	len = direct_len(ep, req_buf(e, req), req->io, room);
+	if (len && req->io->op == ZCCP_IO_READ && cached(e->priv, ep, req->io))
+		len = 0;
+	if (len)
+		prep_rw(e, req, len, true);
 	else
 		finish(e->priv, req,
 		       buffered_transfer(ep, req->io, req_buf(e, req)));
@@ -465,8 +590,8 @@ static void complete(struct zccp_engine *e, struct aio_req *req, long res)
 		stream_step(e, req); /* ready (or hung up): try again */
 	else if (res == -EINVAL && req->direct)
 		finish(e->priv, req, demote(e, req));
-	else
-		finish(e->priv, req, res);
+	else /* a read rounded up to the block may bring more than asked */
+		finish(e->priv, req, res > req->io->len ? req->io->len : res);
 }
 
 static void drop_pending(struct aio_priv *p, unsigned n)

@@ -18,7 +18,12 @@ static int rw_init(struct zccp_engine *e)
 
 static int rw_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 {
-	(void)e;
+	if (ep->stream && ep->fd != e->layout->zero->fd) {
+		int ret = zccp_sync_setup_stream(ep);
+
+		if (ret)
+			return ret;
+	}
 	ep->method = ep->stream ? "read/write, non-blocking (RWF_NOWAIT + poll)"
 				: "pread/pwrite, one at a time";
 	return 0;

@@ -443,13 +443,13 @@ static int uring_reap(struct zccp_engine *e, struct zccp_io **done,
 	unsigned n = 0;
 	int ret;
 
-	/* Left queued by a transient submit failure or a retry. */
-	if (io_uring_sq_ready(&u->ring)) {
-		ret = uring_submit(e);
-		if (ret)
-			return ret;
-	}
 	while (max && u->inflight) {
+		/* Left queued by a transient submit failure or a retry. */
+		if (io_uring_sq_ready(&u->ring)) {
+			ret = uring_submit(e);
+			if (ret)
+				return ret;
+		}
 		/* Both also flush CQEs the kernel holds back (overflow,
 		 * deferred task work). */
 		if (wait)

@@ -64,8 +64,10 @@ assert_refused() {
 }
 
 @test "DEST - with stdout redirected to SOURCE is refused, nothing written" {
-	# Append mode: the shell itself must not truncate the source.
-	run --separate-stderr bash -c '"$1" -e "$2" "$3" "$4" - >>"$3"' _ \
+	# Append mode: the shell itself must not truncate the source.  A
+	# zccp that copied the source onto itself would never end: the
+	# file size limit (ulimit -f, KiB) stops it with SIGXFSZ.
+	run --separate-stderr bash -c 'ulimit -f 65536; "$1" -e "$2" "$3" "$4" - >>"$3"' _ \
 		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/d1"
 	zccp_log "zccp src d1 - >>src"
 	assert_refused
@@ -73,7 +75,7 @@ assert_refused() {
 }
 
 @test "SOURCE - with stdin redirected from DEST is refused" {
-	run --separate-stderr bash -c '"$1" -e "$2" - "$3" <"$3"' _ \
+	run --separate-stderr bash -c 'ulimit -f 65536; "$1" -e "$2" - "$3" <"$3"' _ \
 		"$ZCCP" "$ZCCP_ENGINE" "$T/src"
 	zccp_log "zccp - src <src"
 	assert_refused

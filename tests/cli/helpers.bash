@@ -15,8 +15,10 @@ ZCCP_SOURCE_DIR=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 ZCCP_ENGINE_NAMES=(uring splice aio rw)
 NO_URING="$ZCCP_HELPERS/no_uring"
 SLOW_READER="$ZCCP_HELPERS/slow_reader"
-# Working directory of a test: on disk (/tmp), removed by bats.
-T=$BATS_TEST_TMPDIR
+# Working directory of a test: on disk (/tmp), removed by bats.  Not
+# BATS_TEST_TMPDIR itself, where `run --separate-stderr` keeps a file.
+T=$BATS_TEST_TMPDIR/work
+mkdir -p "$T"
 # A hung zccp fails its test instead of the whole ctest run.
 : "${BATS_TEST_TIMEOUT:=180}"
 
@@ -134,6 +136,20 @@ assert_same() {
 	done
 }
 
+# assert_same_sparse EXPECTED FILE...: as assert_same, but ranges that
+# are holes in both files are not read (cmp needs tens of seconds for
+# two 5 GiB sparse files).
+assert_same_sparse() {
+	local want=$1 f
+	shift
+	[[ $# -gt 0 ]] || fail "assert_same_sparse: no file to compare"
+	for f; do
+		[[ -e $f ]] || fail "$f does not exist"
+		perl "$BATS_TEST_DIRNAME/sparse-cmp.pl" "$want" "$f" >&2 ||
+			fail "$f differs from $want"
+	done
+}
+
 # assert_prefix_same EXPECTED FILE N: the first N bytes are equal.
 assert_prefix_same() {
 	cmp -n "$3" -- "$1" "$2" >&2 || fail "first $3 bytes of $2 differ from $1"
@@ -206,7 +222,9 @@ to_bytes() {
 
 # Bytes the file system really allocated.
 allocated_bytes() {
-	stat -c '%b %B' -- "$1" | awk '{ print $1 * $2 }'
+	local blocks unit
+	read -r blocks unit < <(stat -c '%b %B' -- "$1")
+	echo $((blocks * unit))
 }
 
 # write_at FILE OFFSET SIZE: SIZE random bytes at OFFSET, in place.
@@ -236,6 +254,13 @@ requires() {
 		mount)
 			[[ $EUID -eq 0 ]] && command -v mount >/dev/null ||
 				skip "test requires mount"
+			;;
+		holes)
+			# The scratch file system stores holes.
+			truncate -s 64M "$T/.holes-probe" &&
+				[[ $(allocated_bytes "$T/.holes-probe") -eq 0 ]] ||
+				skip "test requires a file system with sparse files under $T"
+			rm -f "$T/.holes-probe"
 			;;
 		seccomp)
 			grep -q '^Seccomp:' /proc/self/status ||
@@ -310,12 +335,6 @@ mount_tmpfs() {
 	mkdir -p "$1"
 	mount -t tmpfs -o "size=$2,mode=0755" zccp-test "$1" || fail "mount tmpfs on $1"
 	on_teardown umount -l "$1"
-}
-
-# attach_loop IMAGE: sets LOOPDEV; detached in teardown.
-attach_loop() {
-	LOOPDEV=$(losetup -f --show "$1") || fail "losetup $1"
-	on_teardown losetup -d "$LOOPDEV"
 }
 
 # start_bg VAR CMD...: run CMD in the background, with SIGINT and

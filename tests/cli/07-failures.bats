@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# zccp-test: per-engine
+# Failures during the copy: a full file system under one destination,
+# SIGINT and SIGTERM mid-copy.  Old destinations must survive intact
+# and no temporary may be left behind.
+
+load helpers
+
+MiB=$((1 << 20))
+
+@test "ENOSPC on one destination: it fails alone, the others complete" {
+	requires root mount
+	mount_tmpfs "$T/small" 1m
+	make_old "$T/small/full"
+	make_file "$T/src" $((4 * MiB))
+	zccp "$T/src" "$T/ok1" "$T/small/full" "$T/ok3"
+	assert_status 1
+	assert_stderr_count 1 'small/full'
+	assert_stderr_matches '^zccp: .*small/full: .*No space left on device'
+	assert_stderr_not_matches 'ok[13]'
+	assert_same "$T/src" "$T/ok1" "$T/ok3"
+	# The old file is intact and no temporary is left in the small
+	# file system (nor any space held by one).
+	assert_same "$T/small/full.orig" "$T/small/full"
+	assert_dir_holds "$T/small" full full.orig
+	[[ $(df --output=used -B1 "$T/small" | tail -n1) -le 65536 ]] ||
+		fail "$T/small still has $(df --output=used -B1 "$T/small" | tail -n1) bytes used"
+}
+
+@test "ENOSPC on a new destination: it is not created" {
+	requires root mount
+	mount_tmpfs "$T/small" 1m
+	make_file "$T/src" $((3 * MiB + 1))
+	zccp "$T/src" "$T/small/new" "$T/ok2"
+	assert_status 1
+	assert_stderr_count 1 'small/new'
+	assert_same "$T/src" "$T/ok2"
+	assert_dir_holds "$T/small"
+}
+
+@test "ENOSPC with a stdin pipe source: the others complete" {
+	requires root mount
+	mount_tmpfs "$T/small" 1m
+	make_file "$T/src" $((4 * MiB))
+	run --separate-stderr bash -c \
+		'set -o pipefail; cat "$3" | "$1" -e "$2" - "$4" "$5"' _ \
+		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/small/new" "$T/ok2"
+	zccp_log "cat src | zccp - small/new ok2"
+	assert_status 1
+	assert_stderr_count 1 'small/new'
+	assert_same "$T/src" "$T/ok2"
+	assert_dir_holds "$T/small"
+}
+
+@test "ENOSPC with --on-error=abort: everything stops, nothing half-written" {
+	requires root mount
+	mount_tmpfs "$T/small" 1m
+	make_old "$T/small/full"
+	make_file "$T/src" $((4 * MiB))
+	zccp --on-error=abort "$T/src" "$T/small/full" "$T/d2"
+	[[ $status -eq 1 || $status -eq 2 ]] || fail "exit status $status, expected 1 or 2"
+	assert_stderr_matches '^zccp: .*small/full: .*No space left on device'
+	assert_same "$T/small/full.orig" "$T/small/full"
+	assert_dir_holds "$T/small" full full.orig
+	# d2 either completed before the failure or does not exist.
+	if [[ -e $T/d2 ]]; then
+		assert_same "$T/src" "$T/d2"
+	fi
+	assert_dir_holds "$T" src small $(cd "$T" && ls d2 2>/dev/null)
+}
+
+# start_interrupted_copy: zccp reading stdin from a pipe (a FIFO that a
+# producer feeds 1 MiB, then holds open), with existing destinations
+# old1 and old2 and a new destination new3.  Returns once the producer
+# has written its 1 MiB, i.e. zccp has read all but a pipe buffer of
+# it; sets COPIER (zccp's pid) and PRODUCER.
+start_interrupted_copy() {
+	make_old "$T/out/old1" "$T/out/old2"
+	mv "$T"/out/*.orig "$T/"
+	mkfifo "$T/in"
+	start_bg PRODUCER sh -c \
+		'exec >"$1"; head -c 1048576 /dev/urandom; touch "$2"; exec sleep 60' \
+		_ "$T/in" "$T/started"
+	start_bg COPIER sh -c 'exec <"$1" 2>"$2"; shift 2; exec "$@"' \
+		_ "$T/in" "$T/stderr" "$ZCCP" -e "$ZCCP_ENGINE" -B 64K \
+		- "$T/out/old1" "$T/out/old2" "$T/out/new3"
+	wait_for 20 test -e "$T/started" || fail "the producer never got its data into zccp"
+	# Let zccp write what it read to the destinations.
+	sleep 0.3
+	running "$COPIER" || fail "zccp ended before the signal"
+}
+
+# assert_interrupted SIGNAL: zccp died of SIGNAL, old destinations are
+# intact, the new one does not exist, no temporary anywhere.
+assert_interrupted() {
+	local rc=0 want=$((128 + $(kill -l "$1")))
+	kill -s "$1" "$COPIER"
+	wait_for 10 eval '! running "$COPIER"' || fail "zccp still runs 10 s after SIG$1"
+	wait "$COPIER" || rc=$?
+	cat "$T/stderr" >&2
+	[[ $rc -eq $want ]] || fail "zccp exit status $rc, expected $want (death by SIG$1)"
+	assert_same "$T/old1.orig" "$T/out/old1"
+	assert_same "$T/old2.orig" "$T/out/old2"
+	assert_dir_holds "$T/out" old1 old2
+}
+
+@test "SIGINT mid-copy: status 130, old destinations intact, no temporaries" {
+	mkdir "$T/out"
+	start_interrupted_copy
+	assert_interrupted INT
+}
+
+@test "SIGTERM mid-copy: status 143, old destinations intact, no temporaries" {
+	mkdir "$T/out"
+	start_interrupted_copy
+	assert_interrupted TERM
+}
+
+@test "SIGINT mid-copy of a regular file to a slow FIFO: status 130, nothing replaced" {
+	local reader copier rc=0
+	mkdir "$T/out"
+	make_file "$T/src" $((8 * MiB))
+	make_old "$T/out/old1"
+	mv "$T/out/old1.orig" "$T/"
+	mkfifo "$T/slow"
+	# The FIFO takes 256 KiB/s: the copy cannot end within 32 s.
+	start_bg reader "$SLOW_READER" "$T/slow" /dev/null 256K
+	start_bg copier sh -c 'exec 2>"$1"; shift; exec "$@"' _ "$T/stderr" \
+		"$ZCCP" -e "$ZCCP_ENGINE" -B 64K -Q 2 "$T/src" "$T/slow" \
+		"$T/out/old1" "$T/out/new2"
+	sleep 0.5
+	running "$copier" || fail "zccp ended before the signal"
+	kill -INT "$copier"
+	wait_for 10 eval '! running "$copier"' || fail "zccp still runs 10 s after SIGINT"
+	wait "$copier" || rc=$?
+	cat "$T/stderr" >&2
+	[[ $rc -eq 130 ]] || fail "zccp exit status $rc, expected 130"
+	assert_same "$T/old1.orig" "$T/out/old1"
+	assert_dir_holds "$T/out" old1
+}
