@@ -5,6 +5,7 @@
  * capability flags; the probes say what this kernel can run.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -71,32 +72,46 @@ static int choose_named(const struct zccp_opts *opts, enum zccp_kind source,
 	return -EINVAL;
 }
 
-/* Lowest total rank over all endpoints among the engines that can run. */
+/* Append to a reason, truncating quietly. */
+__attribute__((format(printf, 3, 4))) static void
+append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (used < size)
+		vsnprintf(buf + used, size - used, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Lowest total rank over all endpoints among the engines that can run;
+ * the reason lists every candidate's cost and why the others were out.
+ */
 static int choose_auto(const struct zccp_opts *opts, enum zccp_kind source,
 		       const enum zccp_kind *dests, unsigned ndests,
 		       const int *probe, const char *const *why,
 		       struct zccp_plan *plan)
 {
 	unsigned best_score = ~0u;
-	char skipped[160] = "";
-	size_t used = 0;
+	char costs[128] = "", out[160] = "";
 
 	for (unsigned i = 0; i < zccp_nengines; i++) {
 		const struct zccp_engine_ops *ops = zccp_engines[i];
+		const char *unfit = probe[i] ? why[i] :
+				    engine_unfit(ops, opts, source, dests,
+						 ndests);
 		unsigned score;
 
-		if (probe[i]) {
-			used += snprintf(skipped + used,
-					 used < sizeof(skipped) ?
-						 sizeof(skipped) - used : 0,
-					 "; %s unavailable: %s", ops->name,
-					 why[i]);
-			used = used < sizeof(skipped) ? used : sizeof(skipped);
+		if (unfit) {
+			append(out, sizeof(out), "; %s out: %s", ops->name,
+			       unfit);
 			continue;
 		}
-		if (engine_unfit(ops, opts, source, dests, ndests))
-			continue;
 		score = engine_score(ops, source, dests, ndests);
+		append(costs, sizeof(costs), "%s%s %u", *costs ? ", " : "",
+		       ops->name, score);
 		if (score < best_score) {
 			best_score = score;
 			plan->engine = ops;
@@ -104,12 +119,13 @@ static int choose_auto(const struct zccp_opts *opts, enum zccp_kind source,
 	}
 	if (!plan->engine) {
 		snprintf(plan->reason, sizeof(plan->reason),
-			 "no engine can run this copy%s", skipped);
+			 "no engine can run this copy%s", out);
 		return -EOPNOTSUPP;
 	}
 	snprintf(plan->reason, sizeof(plan->reason),
-		 "auto: best measured for a %s source and these %u "
-		 "destination(s)%s", zccp_kind_name(source), ndests, skipped);
+		 "auto: lowest measured cost for a %s source and %u "
+		 "destination(s) (%s)%s", zccp_kind_name(source), ndests,
+		 costs, out);
 	return 0;
 }
 

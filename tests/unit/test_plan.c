@@ -111,7 +111,7 @@ static void test_fallback_when_uring_is_blocked(void)
 	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 2, probe, why,
 			      &plan));
 	CHECK(strcmp(plan.engine->name, "uring"));
-	CHECK(strstr(plan.reason, "uring unavailable: seccomp says ENOSYS"));
+	CHECK(strstr(plan.reason, "uring out: seccomp says ENOSYS"));
 	make_unavailable("splice", "x");
 	make_unavailable("aio", "y");
 	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 2, probe, why,
