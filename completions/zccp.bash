@@ -4,6 +4,7 @@
 
 _zccp()
 {
+	# shellcheck disable=SC2034 # words, cword: set by _init_completion
 	local cur prev words cword split=false
 	if declare -F _init_completion >/dev/null; then
 		_init_completion -s || return
@@ -27,23 +28,23 @@ _zccp()
 
 	case $prev in
 	-e | --engine)
-		COMPREPLY=($(compgen -W 'auto uring splice aio rw' -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W 'auto uring splice aio rw' -- "$cur")
 		return
 		;;
 	--sparse)
-		COMPREPLY=($(compgen -W 'auto always never' -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W 'auto always never' -- "$cur")
 		return
 		;;
 	--on-error)
-		COMPREPLY=($(compgen -W 'continue abort' -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W 'continue abort' -- "$cur")
 		return
 		;;
 	-B | --block-size | --lag)
-		COMPREPLY=($(compgen -W '4K 64K 256K 1M 4M 16M 64M' -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W '4K 64K 256K 1M 4M 16M 64M' -- "$cur")
 		return
 		;;
 	-Q | --queue-depth)
-		COMPREPLY=($(compgen -W '1 2 4 8 16 32 64' -- "$cur"))
+		mapfile -t COMPREPLY < <(compgen -W '1 2 4 8 16 32 64' -- "$cur")
 		return
 		;;
 	-h | --help | -V | --version)
@@ -53,15 +54,15 @@ _zccp()
 	$split && return
 
 	if [[ $cur == -* ]]; then
-		COMPREPLY=($(compgen -W '-B --block-size= -Q --queue-depth=
+		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --inplace --fsync
 			--on-error= --stats -v --verbose -q --quiet -h --help
-			-V --version' -- "$cur"))
+			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace
 		return
 	fi
 	# SOURCE and DEST: files, devices, FIFOs, directories.
-	COMPREPLY=($(compgen -f -- "$cur"))
+	mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 	compopt -o filenames
 } &&
 	complete -F _zccp zccp

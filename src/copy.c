@@ -215,6 +215,9 @@ static void dest_check_complete(struct copy *c, struct dest *d)
 	    d->next_seq <= c->eof_seq || c->stopping)
 		return;
 	d->finished = true;
+	/* All or nothing: with --on-error=abort, commit at the very end. */
+	if (c->opts->on_error == ZCCP_ON_ERROR_ABORT)
+		return;
 	ret = c->dest_done(d->ep, c->end, c->opts);
 	if (ret)
 		dest_fail(c, d, ret);
@@ -508,6 +511,22 @@ static int wait_for_progress(struct copy *c)
 	return -EDEADLK; /* nothing in flight yet nothing can start: a bug */
 }
 
+static void commit_deferred(struct copy *c)
+{
+	for (unsigned i = 0; i < c->ndests; i++) {
+		struct dest *d = &c->dests[i];
+		int ret;
+
+		if (!d->finished || d->ep->failed)
+			continue;
+		ret = c->dest_done(d->ep, c->end, c->opts);
+		if (ret)
+			dest_fail(c, d, ret);
+		else
+			d->ep->seconds = elapsed(c);
+	}
+}
+
 static unsigned dests_advance(struct copy *c)
 {
 	unsigned moved = 0;
@@ -629,6 +648,8 @@ int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
 	ret = copy_setup(&c, plan);
 	if (!ret)
 		ret = copy_loop(&c);
+	if (!ret && !c.stopping && opts->on_error == ZCCP_ON_ERROR_ABORT)
+		commit_deferred(&c);
 	/* Let what is in flight land before buffers go away. */
 	c.stopping = true;
 	while (c.inflight && !wait_for_progress(&c))

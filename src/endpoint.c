@@ -129,6 +129,24 @@ static char *base_of(const char *path)
 	return base;
 }
 
+/*
+ * Like cp, write through a symlink to its target: the temporary goes
+ * beside the target and replaces it, and the link stays a link.  A
+ * dangling link is refused, as cp refuses it.
+ */
+static char *follow_symlink(const char *arg)
+{
+	struct stat st;
+	char *real;
+
+	if (lstat(arg, &st) || !S_ISLNK(st.st_mode))
+		return strdup(arg);
+	real = realpath(arg, NULL);
+	if (!real && errno == ENOENT)
+		errno = ZCCP_EDANGLING;
+	return real;
+}
+
 /* DIR/basename(SOURCE) when DEST names a directory, as cp does. */
 static int resolve_dest_path(struct zccp_endpoint *dst, const char *arg,
 			     const struct zccp_endpoint *src, struct stat *st,
@@ -136,9 +154,9 @@ static int resolve_dest_path(struct zccp_endpoint *dst, const char *arg,
 {
 	char *base;
 
-	dst->path = strdup(arg);
+	dst->path = follow_symlink(arg);
 	if (!dst->path)
-		return -ENOMEM;
+		return -errno;
 	*exists = !stat(dst->path, st);
 	if (!*exists && errno != ENOENT)
 		return -errno;
@@ -179,7 +197,7 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		      const struct zccp_opts *opts)
 {
 	struct stat st;
-	bool exists;
+	bool exists = false;
 	int ret;
 
 	(void)opts;

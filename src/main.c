@@ -217,6 +217,14 @@ static unsigned finish(struct run *r)
 	return failed;
 }
 
+static bool any_failed(const struct run *r)
+{
+	for (unsigned i = 0; i < r->opts.ndests; i++)
+		if (r->dests[i]->failed)
+			return true;
+	return false;
+}
+
 static void run_free(struct run *r)
 {
 	if (r->engine.ops)
@@ -247,6 +255,10 @@ static int copy(struct run *r)
 	if (plan_and_start(r) || setup_endpoints(r)) {
 		finish(r);
 		return ZCCP_EXIT_USAGE;
+	}
+	if (r->opts.on_error == ZCCP_ON_ERROR_ABORT && any_failed(r)) {
+		finish(r);
+		return ZCCP_EXIT_PARTIAL;
 	}
 	zccp_report_plan(&r->plan, &r->source, r->dests, r->opts.ndests);
 	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, zccp_dest_commit,

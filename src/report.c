@@ -63,9 +63,16 @@ static const char *endpoint_name(const struct zccp_endpoint *ep)
 	return ep->path ? ep->path : ep->arg;
 }
 
+const char *zccp_strerror(int err)
+{
+	if (err == ZCCP_EDANGLING)
+		return "not writing through dangling symlink";
+	return strerror(err);
+}
+
 void zccp_report_endpoint(const struct zccp_endpoint *ep, int err)
 {
-	zccp_error("%s: %s", endpoint_name(ep), strerror(-err));
+	zccp_error("%s: %s", endpoint_name(ep), zccp_strerror(-err));
 }
 
 void zccp_report_plan(const struct zccp_plan *plan,

@@ -9,6 +9,12 @@
 
 struct zccp_plan;
 
+/* zccp's own error numbers, above every errno. */
+enum { ZCCP_EDANGLING = 4200 };
+
+/* strerror() that also knows zccp's own numbers; err is positive. */
+const char *zccp_strerror(int err);
+
 void zccp_report_init(int verbose, bool quiet);
 __attribute__((format(printf, 1, 2))) void zccp_error(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void zccp_warn(const char *fmt, ...);

@@ -10,11 +10,17 @@
  * a buffered file io_submit itself does the copy: still correct, just
  * not parallel.
  *
+ * Two measured exceptions: a source range already in the page cache is
+ * copied from there (cachestat), since reading it from the disk again
+ * costs as much as a destination; and temporaries are sized up front,
+ * since ext4 runs direct writes that extend a file inside io_submit.
+ *
  * Streams have no O_DIRECT and AIO reads or writes on them would block
- * in io_submit, so they are tried with RWF_NOWAIT and, when not ready,
- * waited for with an IOCB_CMD_POLL; the transfer is retried when that
- * fires.  Whatever completes synchronously is queued on a done list
- * and handed back by reap like a kernel completion.
+ * in io_submit, so they are tried with RWF_NOWAIT (or through an
+ * O_NONBLOCK open file of our own) and, when not ready, waited for with
+ * an IOCB_CMD_POLL; the transfer is retried when that fires.  Whatever
+ * completes synchronously is queued on a done list and handed back by
+ * reap like a kernel completion.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -89,11 +95,11 @@ struct aio_priv {
 	struct aio_req *done_head, **done_tail;
 	struct iocb **pending; /* prepared, not yet accepted by io_submit */
 	unsigned npending;
-	unsigned inflight;     /* iocbs the kernel holds */
+	unsigned inflight; /* iocbs the kernel holds */
 	struct io_event *events;
 	unsigned nevents;
-	bool interrupted;      /* a syscall saw EINTR: tell the core */
-	bool no_cachestat;     /* kernel without cachestat: read direct */
+	bool interrupted;  /* a syscall saw EINTR: tell the core */
+	bool no_cachestat; /* kernel without cachestat: read direct */
 	uint64_t page;
 };
 
@@ -236,7 +242,8 @@ static bool open_twin(struct zccp_endpoint *ep, int flags)
 	return true;
 }
 
-#define DIRECT_READ(n) "libaio O_DIRECT (aligned " n ") unless cached, buffered tail"
+#define DIRECT_READ(n) \
+	"libaio O_DIRECT (aligned " n ") unless cached, buffered tail"
 #define DIRECT_WRITE(n) "libaio O_DIRECT (aligned " n "), buffered tail"
 
 static const char *direct_method(uint32_t align, bool reading)
@@ -267,10 +274,11 @@ static void presize(const struct zccp_layout *layout, struct zccp_endpoint *ep)
 {
 	const struct zccp_endpoint *src = layout->source;
 
-	if (ep != src && ep->kind == ZCCP_KIND_REGULAR && src->size_known &&
-	    (ep->tmp_unnamed || ep->tmp_name) &&
-	    ftruncate(ep->fd, (off_t)src->size))
+	if (ep == src || ep->kind != ZCCP_KIND_REGULAR || !src->size_known ||
+	    !(ep->tmp_unnamed || ep->tmp_name))
 		return;
+	if (ftruncate(ep->fd, (off_t)src->size))
+		return; /* then writes extend the file, only slower */
 }
 
 /* Regular files and block devices with offsets. */
@@ -600,7 +608,8 @@ static void drop_pending(struct aio_priv *p, unsigned n)
 	memmove(p->pending, p->pending + n, p->npending * sizeof(*p->pending));
 }
 
-static int flush_pending(struct zccp_engine *e)
+/* Hand the kernel what queue() prepared (reap calls it too). */
+static int aio_submit(struct zccp_engine *e)
 {
 	struct aio_priv *p = e->priv;
 
@@ -623,11 +632,6 @@ static int flush_pending(struct zccp_engine *e)
 		complete(e, req, n);
 	}
 	return 0;
-}
-
-static int aio_submit(struct zccp_engine *e)
-{
-	return flush_pending(e);
 }
 
 static int harvest(struct zccp_engine *e, bool block)
@@ -672,7 +676,7 @@ static int aio_reap(struct zccp_engine *e, struct zccp_io **done, unsigned max,
 	int ret;
 
 	for (;;) {
-		ret = flush_pending(e);
+		ret = aio_submit(e);
 		if (!ret)
 			ret = harvest(e, wait && !p->done_head);
 		if (!ret && p->interrupted) {
