@@ -281,10 +281,19 @@ static void track(struct zccp_endpoint *dst)
 		tracked[ntracked++] = dst;
 }
 
+static void untrack(struct zccp_endpoint *dst)
+{
+	for (unsigned i = 0; i < ntracked; i++)
+		if (tracked[i] == dst)
+			__atomic_store_n(&tracked[i], NULL, __ATOMIC_SEQ_CST);
+}
+
 void zccp_dests_discard_from_signal(void)
 {
 	for (unsigned i = 0; i < ntracked; i++) {
-		const char *name = tracked[i]->tmp_name;
+		struct zccp_endpoint *dst =
+			__atomic_load_n(&tracked[i], __ATOMIC_SEQ_CST);
+		const char *name = dst ? dst->tmp_name : NULL;
 
 		if (name)
 			unlink(name);
@@ -513,6 +522,7 @@ void zccp_endpoint_close(struct zccp_endpoint *ep)
 
 void zccp_endpoint_free(struct zccp_endpoint *ep)
 {
+	untrack(ep);
 	zccp_endpoint_close(ep);
 	clear_tmp_name(ep);
 	free(ep->path);

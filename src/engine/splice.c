@@ -34,7 +34,7 @@
 
 /* ep->engine_flags */
 enum {
-	SPLICE_EP_OWN_FD = 1u << 0,	     /* engine_fd is ours to close */
+	SPLICE_EP_OWN_FD = 1u << 0,	    /* engine_fd is ours to close */
 	SPLICE_EP_CLEAR_NONBLOCK = 1u << 1, /* we set O_NONBLOCK on it */
 };
 
@@ -70,6 +70,8 @@ struct splice_priv {
 	struct splice_slot *slots;
 	struct splice_scratch *free_scratch; /* all empty */
 	struct splice_scratch **parked;	     /* per destination, or NULL */
+	int scratch_error;		     /* why no more can be made */
+	unsigned steal_next;
 	char *bounce;
 };
 
@@ -167,18 +169,22 @@ static void scratch_put(struct splice_priv *p, struct splice_scratch *s)
 	p->free_scratch = s;
 }
 
-/* Empty parked copies until one pipe is free (it may not drain). */
+/* Empty parked copies until one pipe is free (it may not drain);
+ * round robin, so that no destination is always the one robbed. */
 static void scratch_steal(struct splice_priv *p)
 {
-	unsigned i;
+	unsigned n = p->layout->ndests, i;
 
-	for (i = 0; i < p->layout->ndests && !p->free_scratch; i++) {
-		struct splice_scratch *s = p->parked[i];
+	for (i = 0; i < n && !p->free_scratch; i++) {
+		unsigned dest = (p->steal_next + i) % n;
+		struct splice_scratch *s = p->parked[dest];
 
-		p->parked[i] = NULL;
+		p->parked[dest] = NULL;
 		if (s)
 			scratch_put(p, s);
 	}
+	if (n)
+		p->steal_next = (p->steal_next + i) % n;
 }
 
 static int scratch_create(struct splice_priv *p)
@@ -206,15 +212,15 @@ static int scratch_create(struct splice_priv *p)
 static int scratch_get(struct splice_priv *p, struct splice_scratch **out)
 {
 	struct splice_scratch *s;
-	int ret;
 
-	if (!p->free_scratch) {
-		ret = scratch_create(p);
-		if (ret < 0)
-			scratch_steal(p);
-		if (!p->free_scratch)
-			return ret;
+	if (!p->free_scratch && !p->scratch_error) {
+		/* Limits do not lift during a copy: stop asking. */
+		p->scratch_error = scratch_create(p);
 	}
+	if (!p->free_scratch)
+		scratch_steal(p);
+	if (!p->free_scratch)
+		return p->scratch_error ? p->scratch_error : -EIO;
 	s = p->free_scratch;
 	p->free_scratch = s->next;
 	s->next = NULL;
@@ -282,8 +288,7 @@ static int slot_restart(struct splice_priv *p, struct splice_slot *slot,
 	return 0;
 }
 
-static int splice_in(struct splice_slot *slot, const struct zccp_io *io,
-		     int fd)
+static int splice_in(struct splice_slot *slot, const struct zccp_io *io, int fd)
 {
 	loff_t off;
 	ssize_t n;
@@ -653,8 +658,8 @@ static void endpoint_release(struct zccp_endpoint *ep)
 		close(ep->engine_fd);
 		ep->engine_fd = -1;
 	}
-	ep->engine_flags &= ~(unsigned)(SPLICE_EP_OWN_FD |
-					SPLICE_EP_CLEAR_NONBLOCK);
+	ep->engine_flags &=
+	    ~(unsigned)(SPLICE_EP_OWN_FD | SPLICE_EP_CLEAR_NONBLOCK);
 }
 
 /* ---- ops ---------------------------------------------------------------- */
@@ -672,6 +677,7 @@ static int splice_probe(const char **why)
 		*why = "pipe2 failed";
 		goto out_a;
 	}
+	errno = 0;
 	if (write(a[1], "z", 1) != 1 || tee(a[0], b[1], 1, 0) != 1 ||
 	    splice(b[0], NULL, a[1], NULL, 1, SPLICE_F_NONBLOCK) != 1) {
 		ret = errno ? -errno : -EOPNOTSUPP;
