@@ -225,12 +225,13 @@ static void dest_check_complete(struct copy *c, struct dest *d)
 		d->ep->seconds = elapsed(c);
 }
 
-/* Start the chunks destination d may start now; how many it took. */
-static unsigned dest_advance(struct copy *c, struct dest *d)
+/* Start up to `limit` chunks destination d may start now. */
+static unsigned dest_advance(struct copy *c, struct dest *d, unsigned limit)
 {
 	unsigned moved = 0;
 
-	while (!d->ep->failed && !c->stopping && d->next_seq < c->read_seq) {
+	while (moved < limit && !d->ep->failed && !c->stopping &&
+	       d->next_seq < c->read_seq) {
 		struct chunk *k = chunk_of(c, d->next_seq);
 		struct zccp_io *io;
 		uint32_t off = 0, len;
@@ -527,12 +528,21 @@ static void commit_deferred(struct copy *c)
 	}
 }
 
+/*
+ * One chunk per destination per round: a chunk goes to every
+ * destination while it is still in the CPU cache, instead of one
+ * destination taking the whole ring first.
+ */
 static unsigned dests_advance(struct copy *c)
 {
-	unsigned moved = 0;
+	unsigned moved = 0, round;
 
-	for (unsigned i = 0; i < c->ndests; i++)
-		moved += dest_advance(c, &c->dests[i]);
+	do {
+		round = 0;
+		for (unsigned i = 0; i < c->ndests; i++)
+			round += dest_advance(c, &c->dests[i], 1);
+		moved += round;
+	} while (round);
 	return moved;
 }
 

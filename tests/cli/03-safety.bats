@@ -67,7 +67,7 @@ assert_refused() {
 	# Append mode: the shell itself must not truncate the source.  A
 	# zccp that copied the source onto itself would never end: the
 	# file size limit (ulimit -f, KiB) stops it with SIGXFSZ.
-	run --separate-stderr bash -c 'ulimit -f 65536; "$1" -e "$2" "$3" "$4" - >>"$3"' _ \
+	run_sh 'ulimit -f 65536; "$1" -e "$2" "$3" "$4" - >>"$3"' \
 		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/d1"
 	zccp_log "zccp src d1 - >>src"
 	assert_refused
@@ -75,7 +75,7 @@ assert_refused() {
 }
 
 @test "SOURCE - with stdin redirected from DEST is refused" {
-	run --separate-stderr bash -c 'ulimit -f 65536; "$1" -e "$2" - "$3" <"$3"' _ \
+	run_sh 'ulimit -f 65536; "$1" -e "$2" - "$3" <"$3"' \
 		"$ZCCP" "$ZCCP_ENGINE" "$T/src"
 	zccp_log "zccp - src <src"
 	assert_refused
@@ -114,7 +114,7 @@ assert_refused() {
 }
 
 @test "- given twice as DEST is refused" {
-	run --separate-stderr bash -c '"$1" -e "$2" "$3" - - >"$4"' _ \
+	run_sh '"$1" -e "$2" "$3" - - >"$4"' \
 		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/out"
 	zccp_log "zccp src - - >out"
 	assert_status 2

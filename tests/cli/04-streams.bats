@@ -14,7 +14,7 @@ setup() {
 # zccp_sh SCRIPT: run SCRIPT with bash (pipefail) through bats' run; the
 # script calls zccp as "$ZCCP" -e "$ZCCP_ENGINE" and finds files in $T.
 zccp_sh() {
-	run --separate-stderr bash -c "set -o pipefail; $1"
+	run_sh "$1"
 	zccp_log "$1"
 }
 

@@ -146,8 +146,8 @@ assert_allocated() {
 @test "a sparse source to a pipe and a file: holes become zeros in the stream" {
 	requires holes
 	make_sparse "$T/src" $((24 * MiB + 1)) 100:5000 $((12 * MiB)):1 $((24 * MiB - 4000)):4001
-	run --separate-stderr bash -c \
-		'set -o pipefail; "$1" -e "$2" "$3" - "$4" | cat >"$5"' _ \
+	run_sh \
+		'"$1" -e "$2" "$3" - "$4" | cat >"$5"' \
 		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/d1" "$T/out"
 	zccp_log "zccp src - d1 | cat >out"
 	assert_success
@@ -157,8 +157,8 @@ assert_allocated() {
 
 @test "a sparse source read from stdin (a pipe): zeros arrive as data" {
 	make_sparse "$T/src" $((8 * MiB)) 5:5 $((7 * MiB)):100
-	run --separate-stderr bash -c \
-		'set -o pipefail; cat "$3" | "$1" -e "$2" - "$4"' _ \
+	run_sh \
+		'cat "$3" | "$1" -e "$2" - "$4"' \
 		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/d1"
 	zccp_log "cat src | zccp - d1"
 	assert_success

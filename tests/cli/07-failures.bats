@@ -42,8 +42,8 @@ MiB=$((1 << 20))
 	requires root mount
 	mount_tmpfs "$T/small" 1m
 	make_file "$T/src" $((4 * MiB))
-	run --separate-stderr bash -c \
-		'set -o pipefail; cat "$3" | "$1" -e "$2" - "$4" "$5"' _ \
+	run_sh \
+		'cat "$3" | "$1" -e "$2" - "$4" "$5"' \
 		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/small/new" "$T/ok2"
 	zccp_log "cat src | zccp - small/new ok2"
 	assert_status 1

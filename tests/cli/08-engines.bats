@@ -113,8 +113,8 @@ auto_without_uring() {
 
 @test "io_uring blocked: auto to a pipe and a file" {
 	requires seccomp
-	run --separate-stderr bash -c \
-		'set -o pipefail; "$1" "$2" -e auto "$3" - "$4" | cat >"$5"' _ \
+	run_sh \
+		'"$1" "$2" -e auto "$3" - "$4" | cat >"$5"' \
 		"$NO_URING" "$ZCCP" "$T/src" "$T/d1" "$T/out"
 	zccp_log "no_uring zccp -e auto src - d1 | cat >out"
 	assert_success

@@ -19,8 +19,10 @@ SLOW_READER="$ZCCP_HELPERS/slow_reader"
 # BATS_TEST_TMPDIR itself, where `run --separate-stderr` keeps a file.
 T=$BATS_TEST_TMPDIR/work
 mkdir -p "$T"
-# A hung zccp fails its test instead of the whole ctest run.
-: "${BATS_TEST_TIMEOUT:=180}"
+# A hung zccp fails its test (status 124) instead of hanging the run;
+# bats' own timeout is the last resort (it reports no test result).
+ZCCP_TIMEOUT=${ZCCP_TIMEOUT:-120}
+: "${BATS_TEST_TIMEOUT:=300}"
 
 # ---------------------------------------------------------------------
 # Running zccp
@@ -30,13 +32,13 @@ mkdir -p "$T"
 # Status and output are echoed to the test's log, which bats shows only
 # when the test fails.
 zccp() {
-	run --separate-stderr "$ZCCP" -e "$ZCCP_ENGINE" "$@"
+	run --separate-stderr timeout -k 5 "$ZCCP_TIMEOUT" "$ZCCP" -e "$ZCCP_ENGINE" "$@"
 	zccp_log "zccp -e $ZCCP_ENGINE $*"
 }
 
 # zccp_plain ARGS...: the same without -e (option parsing, engine choice).
 zccp_plain() {
-	run --separate-stderr "$ZCCP" "$@"
+	run --separate-stderr timeout -k 5 "$ZCCP_TIMEOUT" "$ZCCP" "$@"
 	zccp_log "zccp $*"
 }
 
@@ -50,14 +52,24 @@ zccp_under() {
 	done
 	[[ $# -gt 0 ]] || fail "zccp_under: missing --"
 	shift
-	run --separate-stderr "${wrapper[@]}" "$ZCCP" "$@"
+	run --separate-stderr timeout -k 5 "$ZCCP_TIMEOUT" "${wrapper[@]}" "$ZCCP" "$@"
 	zccp_log "${wrapper[*]} zccp $*"
+}
+
+# run_sh SCRIPT [ARG...]: bats' run of bash -c SCRIPT (pipefail, the
+# same time limit), for pipes and redirections around zccp; log it
+# with zccp_log.
+run_sh() {
+	local script=$1
+	shift
+	run --separate-stderr timeout -k 5 "$ZCCP_TIMEOUT" \
+		bash -c "set -o pipefail; $script" _ "$@"
 }
 
 zccp_log() {
 	{
 		echo "\$ $1"
-		echo "status=$status"
+		echo "status=$status$( ((status == 124)) && echo " (timed out after $ZCCP_TIMEOUT s)")"
 		echo "--- stdout (${#lines[@]} lines):"
 		printf '%s\n' "${output:0:4000}"
 		echo "--- stderr (${#stderr_lines[@]} lines):"
@@ -324,9 +336,16 @@ as_nobody() {
 	fi
 }
 
-# kill_bg PID: end a background process we started, and reap it.
+# kill_bg PID: end a background process we started, and reap it; one
+# that ignores or deadlocks on SIGTERM gets SIGKILL after 2 s.
 kill_bg() {
-	kill "$1" 2>/dev/null || true
+	local i
+	kill "$1" 2>/dev/null || return 0
+	for ((i = 0; i < 100; i++)); do
+		running "$1" || break
+		sleep 0.02
+	done
+	kill -KILL "$1" 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
 }
 
