@@ -44,6 +44,25 @@ assert_nothing_written() {
 	done
 }
 
+@test "every long option of --help is in zccp.1 and each completion file" {
+	local opts opt f name
+	zccp_plain --help
+	assert_success
+	opts=$(grep -oE -- '--[a-z][a-z-]+' <<<"$output" | sort -u)
+	[[ $(wc -l <<<"$opts") -ge 12 ]] || fail "--help lists only: $opts"
+	local files=("$ZCCP_SOURCE_DIR/zccp.1" "$ZCCP_SOURCE_DIR"/completions/*)
+	[[ ${#files[@]} -ge 2 && -f ${files[1]} ]] || fail "no completion files"
+	for f in "${files[@]}"; do
+		for opt in $opts; do
+			name=${opt#--}
+			# troff escapes hyphens (\-); fish says -l NAME.
+			sed 's/\\-/-/g' "$f" |
+				grep -qE -- "(--|-l +)$name([^a-z-]|$)" ||
+				fail "${f#"$ZCCP_SOURCE_DIR"/} does not mention $opt"
+		done
+	done
+}
+
 @test "--help names the short options of docs/contract.md" {
 	local contract="$ZCCP_SOURCE_DIR/docs/contract.md" pair short long
 	zccp_plain --help

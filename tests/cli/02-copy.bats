@@ -97,6 +97,25 @@ copy_sizes() {
 		fail "$T/out holds $(ls -A "$T/out" | wc -l) names, expected 200"
 }
 
+@test "1000 destinations (the contract's minimum), a small file" {
+	local i dests=()
+	make_file "$T/src" 70001
+	mkdir "$T/out"
+	for ((i = 0; i < 1000; i++)); do
+		dests+=("$T/out/d$i")
+	done
+	# The usual soft limit of 1024 descriptors is too few: zccp must
+	# raise its own (up to the hard limit).
+	[[ $(ulimit -H -n) == unlimited || $(ulimit -H -n) -ge 4096 ]] ||
+		skip "test requires a hard descriptor limit of at least 4096"
+	ulimit -S -n 1024
+	zccp "$T/src" "${dests[@]}"
+	assert_success
+	assert_same "$T/src" "${dests[@]}"
+	[[ $(ls -A "$T/out" | wc -l) -eq 1000 ]] ||
+		fail "$T/out holds $(ls -A "$T/out" | wc -l) names, expected 1000"
+}
+
 @test "a directory destination means DIR/basename(SOURCE)" {
 	make_file "$T/src" 70000
 	mkdir "$T/dir"

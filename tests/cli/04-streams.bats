@@ -156,3 +156,45 @@ zccp_sh() {
 	wait "$reader" || fail "slow_reader failed"
 	assert_same "$T/src4" "$T/slow.out" "$T/fast"
 }
+
+@test "--lag bounds how far a fast destination leads a slow one" {
+	local reader copier fast slow
+	make_file "$T/src4" 4M
+	mkfifo "$T/slow"
+	# The ring (64 x 64K) holds the whole source: only --lag keeps the
+	# file (--inplace, so its size shows its progress) near the FIFO,
+	# which takes 256 KiB/s.
+	start_bg reader "$SLOW_READER" "$T/slow" "$T/slow.out" 256K
+	start_bg copier "$ZCCP" -e "$ZCCP_ENGINE" -B 64K -Q 64 --lag=128K \
+		--inplace "$T/src4" "$T/slow" "$T/fast" 2>"$T/stderr"
+	sleep 1.5
+	fast=$(stat -c %s "$T/fast" 2>/dev/null || echo 0)
+	slow=$(stat -c %s "$T/slow.out" 2>/dev/null || echo 0)
+	running "$copier" || fail "zccp ended early: $(cat "$T/stderr")"
+	[[ $fast -gt 0 ]] || fail "nothing reached the fast destination"
+	# The FIFO may buffer up to 1 MiB (fs.pipe-max-size) beyond what
+	# the reader has; then the lag and a chunk in flight.
+	((fast <= slow + (1 << 20) + 2 * 131072)) ||
+		fail "the fast destination is at $fast bytes, the slow reader at $slow: more than --lag=128K ahead"
+}
+
+@test "an empty source to a FIFO, stdout and a file" {
+	local r
+	: >"$T/empty"
+	mkfifo "$T/f"
+	start_bg r sh -c 'exec cat "$1" >"$2"' _ "$T/f" "$T/out1"
+	zccp_sh '"$ZCCP" -e "$ZCCP_ENGINE" "$T/empty" "$T/f" - "$T/d3" | cat >"$T/out2"'
+	assert_success
+	wait "$r" || fail "the FIFO reader failed"
+	assert_same "$T/empty" "$T/out1" "$T/out2" "$T/d3"
+}
+
+@test "--fsync with a FIFO, stdout (a pipe) and a file" {
+	local r
+	mkfifo "$T/f"
+	start_bg r sh -c 'exec cat "$1" >"$2"' _ "$T/f" "$T/out1"
+	zccp_sh '"$ZCCP" -e "$ZCCP_ENGINE" --fsync "$T/src" "$T/f" - "$T/d3" | cat >"$T/out2"'
+	assert_success
+	wait "$r" || fail "the FIFO reader failed"
+	assert_same "$T/src" "$T/out1" "$T/out2" "$T/d3"
+}

@@ -139,7 +139,7 @@ assert_allocated() {
 	assert_success
 	assert_same "$T/src" "$T/d1"
 	# Ending in zeros: the size comes from the source, not the writes.
-	assert_size "$T/d1" $(stat -c %s "$T/src")
+	assert_size "$T/d1" "$(stat -c %s "$T/src")"
 	assert_sparse "$T/d1" $((4 * MiB))
 }
 
@@ -153,6 +153,26 @@ assert_allocated() {
 	assert_success
 	assert_same "$T/src" "$T/out" "$T/d1"
 	assert_sparse "$T/d1" $((8 * MiB))
+}
+
+@test "--sparse=always to stdout: zero runs still arrive in the stream" {
+	requires holes
+	{
+		head -c 100000 /dev/urandom
+		head -c $((8 * MiB)) /dev/zero
+		head -c 100000 /dev/urandom
+	} >"$T/src"
+	run_sh '"$1" -e "$2" --sparse=always "$3" - "$4" | cat >"$5"' \
+		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/d1" "$T/out"
+	zccp_log "zccp --sparse=always src - d1 | cat >out"
+	if [[ $ZCCP_ENGINE == splice && $status -eq 2 ]]; then
+		assert_stderr_matches 'sparse'
+		assert_absent "$T/d1"
+		return
+	fi
+	assert_success
+	assert_same "$T/src" "$T/out" "$T/d1"
+	assert_sparse "$T/d1" $((4 * MiB))
 }
 
 @test "a sparse source read from stdin (a pipe): zeros arrive as data" {

@@ -69,25 +69,43 @@ MiB=$((1 << 20))
 	assert_dir_holds "$T" src small $(cd "$T" && ls d2 2>/dev/null)
 }
 
-# start_interrupted_copy: zccp reading stdin from a pipe (a FIFO that a
-# producer feeds 1 MiB, then holds open), with existing destinations
-# old1 and old2 and a new destination new3.  Returns once the producer
-# has written its 1 MiB, i.e. zccp has read all but a pipe buffer of
-# it; sets COPIER (zccp's pid) and PRODUCER.
+# start_interrupted_copy: zccp reading stdin from a pipe that a
+# producer feeds 1 MiB and then holds open ({ head -c 1M; sleep; } |),
+# with existing destinations old1 and old2 and a new one, new3.
+# Returns once the producer has written its 1 MiB, i.e. zccp has read
+# all but a pipe buffer of it; sets COPIER (zccp's pid).
 start_interrupted_copy() {
 	make_old "$T/out/old1" "$T/out/old2"
 	mv "$T"/out/*.orig "$T/"
-	mkfifo "$T/in"
-	start_bg PRODUCER sh -c \
-		'exec >"$1"; head -c 1048576 /dev/urandom; touch "$2"; exec sleep 60' \
-		_ "$T/in" "$T/started"
+	# <(...) is an anonymous pipe, named /dev/fd/N for sh to open.
 	start_bg COPIER sh -c 'exec <"$1" 2>"$2"; shift 2; exec "$@"' \
-		_ "$T/in" "$T/stderr" "$ZCCP" -e "$ZCCP_ENGINE" -B 64K \
+		_ <(head -c 1048576 /dev/urandom
+			echo $BASHPID >"$T/started"
+			exec sleep 60) \
+		"$T/stderr" "$ZCCP" -e "$ZCCP_ENGINE" -B 64K \
 		- "$T/out/old1" "$T/out/old2" "$T/out/new3"
-	wait_for 20 test -e "$T/started" || fail "the producer never got its data into zccp"
-	# Let zccp write what it read to the destinations.
-	sleep 0.3
+	wait_for 20 test -s "$T/started" || fail "the producer never got its data into zccp"
+	on_teardown kill "$(cat "$T/started")"
+	# The copy started: zccp holds files open in out/ (temporaries,
+	# named or O_TMPFILE) ...
+	wait_for 10 fds_in "$COPIER" "$T/out" 3 ||
+		fail "zccp has not opened its 3 destinations' files"
+	sleep 0.2
 	running "$COPIER" || fail "zccp ended before the signal"
+	# ... and, incomplete, has not touched the destinations.
+	assert_same "$T/old1.orig" "$T/out/old1"
+	assert_same "$T/old2.orig" "$T/out/old2"
+	assert_absent "$T/out/new3"
+}
+
+# fds_in PID DIR N: PID has at least N descriptors on files in DIR.
+fds_in() {
+	local fd n=0 target
+	for fd in /proc/"$1"/fd/*; do
+		target=$(readlink "$fd" 2>/dev/null) || continue
+		[[ $target == "$2"/* ]] && n=$((n + 1))
+	done
+	((n >= $3))
 }
 
 # assert_interrupted SIGNAL: zccp died of SIGNAL, old destinations are
