@@ -206,23 +206,26 @@ static void dest_fail(struct copy *c, struct dest *d, int err)
 		c->stopping = true;
 }
 
+static void dest_commit(struct copy *c, struct dest *d)
+{
+	int ret = c->dest_done(d->ep, c->end, c->opts);
+
+	if (ret)
+		dest_fail(c, d, ret);
+	else
+		d->ep->seconds = elapsed(c);
+}
+
 /* Every byte is there: put the destination in place now. */
 static void dest_check_complete(struct copy *c, struct dest *d)
 {
-	int ret;
-
 	if (d->finished || d->ep->failed || d->inflight || !c->eof ||
 	    d->next_seq <= c->eof_seq || c->stopping)
 		return;
 	d->finished = true;
 	/* All or nothing: with --on-error=abort, commit at the very end. */
-	if (c->opts->on_error == ZCCP_ON_ERROR_ABORT)
-		return;
-	ret = c->dest_done(d->ep, c->end, c->opts);
-	if (ret)
-		dest_fail(c, d, ret);
-	else
-		d->ep->seconds = elapsed(c);
+	if (c->opts->on_error != ZCCP_ON_ERROR_ABORT)
+		dest_commit(c, d);
 }
 
 /* Start up to `limit` chunks destination d may start now. */
@@ -406,19 +409,21 @@ static void source_eof(struct copy *c, struct chunk *k)
 static void read_done(struct copy *c, struct zccp_io *io)
 {
 	struct chunk *k = &c->chunks[io->chunk];
+	int result = io->result;
 
 	c->reads_inflight--;
-	io_put(c, io);
-	if (io->result < 0) {
-		zccp_report_endpoint(io->ep, io->result);
-		c->result->source_error = io->result;
+	if (result < 0) {
+		zccp_report_endpoint(io->ep, result);
+		c->result->source_error = result;
 		c->stopping = true;
-		return;
 	}
-	k->filled += (uint32_t)io->result;
+	io_put(c, io);
+	if (result < 0)
+		return;
+	k->filled += (uint32_t)result;
 	if (!c->src_positional && !k->zeros)
-		c->end += (uint64_t)io->result;
-	if (io->result == 0 && !k->zeros)
+		c->end += (uint64_t)result;
+	if (result == 0 && !k->zeros)
 		source_eof(c, k);
 	if (k->filled < k->want && !c->stopping) {
 		read_queue(c, k);
@@ -514,18 +519,9 @@ static int wait_for_progress(struct copy *c)
 
 static void commit_deferred(struct copy *c)
 {
-	for (unsigned i = 0; i < c->ndests; i++) {
-		struct dest *d = &c->dests[i];
-		int ret;
-
-		if (!d->finished || d->ep->failed)
-			continue;
-		ret = c->dest_done(d->ep, c->end, c->opts);
-		if (ret)
-			dest_fail(c, d, ret);
-		else
-			d->ep->seconds = elapsed(c);
-	}
+	for (unsigned i = 0; i < c->ndests; i++)
+		if (c->dests[i].finished && !c->dests[i].ep->failed)
+			dest_commit(c, &c->dests[i]);
 }
 
 /*
