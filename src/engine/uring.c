@@ -8,9 +8,10 @@
  * is first tried without blocking in the submitting task: filesystems
  * that can (XFS) then write inline, one destination after the other;
  * those that cannot (tmpfs and ext4 on 6.18) punt it to io-wq hashed
- * per file, where the writes ran no better (1.65 s to 3.9 s against
- * 0.88 s for 1 GiB to 4 tmpfs files on 2 cores).  So writes to files
- * and block devices are forced async, and io-wq is sized for them.
+ * per file, where they ran no better (1.62 s, once 3.9 s, against
+ * 0.86 s forced, for 1 GiB to 4 tmpfs files on 2 cores; ext4 alike).
+ * So writes to files and block devices are forced async, and io-wq is
+ * sized for them.
  */
 #include <errno.h>
 #include <poll.h>
@@ -235,14 +236,15 @@ static unsigned online_cpus(void)
 
 /*
  * io-wq limits, per kind of work (measured on 2 cores, 1 GiB to 4
- * tmpfs files, median of 3):
+ * tmpfs files, median of 5):
  * - IOSQE_ASYNC writes reach io-wq before their file is looked up, so
  *   the kernel files them as unbounded work, neither hashed per inode
  *   nor held to the bounded limit.  Left unlimited, 16 workers pile up
- *   on the files' i_rwsem: 1.07 s; one per CPU: 0.88 s; 3 or 4: 1.0 s
- *   and more CPU; one destination: one worker 0.45 s, two 0.49 s.
- *   So: one per destination file, at most one per CPU, plus one per
- *   char device, whose writes may block a worker indefinitely (a tty).
+ *   on the files' i_rwsem: 1.05 s; 1 worker: 1.49 s; 2 (one per CPU):
+ *   0.86 s; 3 or 4: 1.02 s.  To one destination: 1 worker 0.45 s,
+ *   2 workers 0.49 s.  So: one per destination file, at most one per
+ *   CPU, plus one per char device, whose transfers may hold a worker
+ *   indefinitely (a tty).
  * - Bounded work is what the kernel punts itself (a tmpfs read that
  *   cannot be done without blocking): one per CPU.
  */
@@ -276,8 +278,9 @@ static int uring_init(struct zccp_engine *e)
 	/*
 	 * Pinning counts against RLIMIT_MEMLOCK (8 MiB by default, less
 	 * than -Q 8 of 1 MiB chunks plus the rings for a non-root user).
-	 * Registration only saves a user copy setup per transfer, so do
-	 * without it rather than give up io-wq's parallel writes.
+	 * For buffered copies registration measured no faster (0.86 s
+	 * against 0.85 s unregistered), so do without it rather than
+	 * give up io-wq's parallel writes.
 	 */
 	ret = register_chunks(&u->ring, layout);
 	u->fixed = !ret;
@@ -573,10 +576,12 @@ const struct zccp_engine_ops zccp_engine_uring = {
 	.name = "uring",
 	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL,
 	/*
-	 * From measurements (/work/shared/design/measurements.md): best
-	 * for files and block devices, where io-wq writes run in parallel
-	 * (0.87 s against 1.2 to 2.6 s for the other tools); streams are
-	 * as well served by splice.
+	 * Ranks come from measurements (1 GiB to 4 destinations, 2 cores,
+	 * /work/shared/design/measurements.md and this engine's own):
+	 * best for files and block devices, where io-wq writes run in
+	 * parallel (0.86 s against 1.2 to 2.6 s for other tools); second
+	 * for streams, where splice moves pages instead (4 FIFOs: splice
+	 * 0.70 s, uring 1.18 s).
 	 */
 	.rank = {
 		[ZCCP_KIND_REGULAR] = 1,
