@@ -247,11 +247,11 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 				    struct zccp_opts *opts)
 {
 	struct option longs[NOPTIONS + 1];
-	char shorts[2 * NOPTIONS + 1];
+	char shorts[2 * NOPTIONS + 2] = ":"; /* ':' reports a missing value */
 	int key;
 
 	set_defaults(opts);
-	build_getopt_tables(longs, shorts);
+	build_getopt_tables(longs, shorts + 1);
 	opterr = 0;
 	optind = 1;
 	while ((key = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {

@@ -212,8 +212,6 @@ static void dest_commit(struct copy *c, struct dest *d)
 
 	if (ret)
 		dest_fail(c, d, ret);
-	else
-		d->ep->seconds = elapsed(c);
 }
 
 /* Every byte is there: put the destination in place now. */
@@ -223,8 +221,8 @@ static void dest_check_complete(struct copy *c, struct dest *d)
 	    d->next_seq <= c->eof_seq || c->stopping)
 		return;
 	d->finished = true;
-	/* All or nothing: with --on-error=abort, commit at the very end. */
-	if (c->opts->on_error != ZCCP_ON_ERROR_ABORT)
+	d->ep->seconds = elapsed(c);
+	if (c->dest_done) /* else the caller commits all at the end */
 		dest_commit(c, d);
 }
 
@@ -234,7 +232,8 @@ static unsigned dest_advance(struct copy *c, struct dest *d, unsigned limit)
 	unsigned moved = 0;
 
 	while (moved < limit && !d->ep->failed && !c->stopping &&
-	       d->next_seq < c->read_seq) {
+	       d->next_seq < c->read_seq &&
+	       !(c->eof && d->next_seq > c->eof_seq)) {
 		struct chunk *k = chunk_of(c, d->next_seq);
 		struct zccp_io *io;
 		uint32_t off = 0, len;
@@ -517,13 +516,6 @@ static int wait_for_progress(struct copy *c)
 	return -EDEADLK; /* nothing in flight yet nothing can start: a bug */
 }
 
-static void commit_deferred(struct copy *c)
-{
-	for (unsigned i = 0; i < c->ndests; i++)
-		if (c->dests[i].finished && !c->dests[i].ep->failed)
-			dest_commit(c, &c->dests[i]);
-}
-
 /*
  * One chunk per destination per round: a chunk goes to every
  * destination while it is still in the CPU cache, instead of one
@@ -654,8 +646,6 @@ int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
 	ret = copy_setup(&c, plan);
 	if (!ret)
 		ret = copy_loop(&c);
-	if (!ret && !c.stopping && opts->on_error == ZCCP_ON_ERROR_ABORT)
-		commit_deferred(&c);
 	/* Let what is in flight land before buffers go away. */
 	c.stopping = true;
 	while (c.inflight && !wait_for_progress(&c))

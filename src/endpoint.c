@@ -183,12 +183,16 @@ static char *canonical_new_path(const char *path)
 {
 	char *dir = dir_of(path), *base = base_of(path), *real, *out = NULL;
 
+	int err;
+
 	real = dir ? realpath(dir, NULL) : NULL;
 	if (real && base)
 		out = join_path(real, base);
+	err = out ? 0 : errno;
 	free(real);
 	free(dir);
 	free(base);
+	errno = err;
 	return out;
 }
 
@@ -216,7 +220,8 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 	if (!exists) {
 		dst->kind = ZCCP_KIND_REGULAR;
 		dst->canonical = canonical_new_path(dst->path);
-		dst->stream = false;
+		if (!dst->canonical)
+			return endpoint_fail(dst, -errno);
 		return 0;
 	}
 	ret = classify(&st, &dst->kind);
@@ -366,6 +371,21 @@ static int open_temporary(struct zccp_endpoint *dst)
 	return open_named_temporary(dst);
 }
 
+/*
+ * Replacing needs what writing in place (cp) needs: permission to
+ * write the file, and the replacement must keep its owner.
+ */
+static int check_replaceable(const struct zccp_endpoint *dst)
+{
+	if (!dst->existed)
+		return 0;
+	if (faccessat(AT_FDCWD, dst->path, W_OK, AT_EACCESS))
+		return -errno;
+	if (dst->uid != geteuid() && geteuid() != 0)
+		return -ZCCP_EOWNER;
+	return 0;
+}
+
 /* The replacement gets the old file's mode and owner, as an overwrite
  * by cp would keep them; a new file gets the source's mode less umask. */
 static int set_temporary_attributes(struct zccp_endpoint *dst,
@@ -377,8 +397,10 @@ static int set_temporary_attributes(struct zccp_endpoint *dst,
 	umask(mask);
 	if (dst->existed) {
 		mode = dst->mode & 07777;
-		if (fchown(dst->fd, dst->uid, dst->gid) && errno != EPERM)
-			return -errno;
+		/* The group may be one we are not in: keep ours then. */
+		if (fchown(dst->fd, dst->uid, dst->gid) &&
+		    fchown(dst->fd, dst->uid, (gid_t)-1))
+			return -ZCCP_EOWNER;
 	} else {
 		mode = (src->kind == ZCCP_KIND_REGULAR && !src->std ?
 				src->mode & 0777 : 0666) & ~mask;
@@ -404,10 +426,16 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		mode_t mode = src->kind == ZCCP_KIND_REGULAR && !src->std ?
 				      src->mode & 0777 : 0666;
 
-		dst->fd = open(dst->path,
-			       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-		return dst->fd < 0 ? endpoint_fail(dst, -errno) : 0;
+		/* Truncated by zccp_dest_begin, once nothing can stop us. */
+		dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_CLOEXEC, mode);
+		if (dst->fd < 0)
+			return endpoint_fail(dst, -errno);
+		dst->inplace_created = !dst->existed;
+		return 0;
 	}
+	ret = check_replaceable(dst);
+	if (ret)
+		return endpoint_fail(dst, ret);
 	dst->dir = dir_of(dst->path);
 	if (!dst->dir)
 		return endpoint_fail(dst, -ENOMEM);
@@ -420,9 +448,6 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 	}
 	return 0;
 }
-
-static int commit(struct zccp_endpoint *dst, uint64_t size,
-		  const struct zccp_opts *opts);
 
 /* Give an O_TMPFILE a hidden name so that rename can put it in place. */
 static int link_unnamed(struct zccp_endpoint *dst)
@@ -467,22 +492,10 @@ static int sync_dir(const char *dir)
 	return ret;
 }
 
-int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,
-		     const struct zccp_opts *opts)
+/* Everything that can fail before the rename: size, data, a name. */
+int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
+		   const struct zccp_opts *opts)
 {
-	int ret = commit(dst, size, opts);
-
-	dst->committed = !ret;
-	if (!ret)
-		zccp_endpoint_close(dst);
-	return ret;
-}
-
-static int commit(struct zccp_endpoint *dst, uint64_t size,
-		  const struct zccp_opts *opts)
-{
-	int ret;
-
 	/* The size, including a hole at the end that no write made. */
 	if (dst->kind == ZCCP_KIND_REGULAR && !dst->std &&
 	    ftruncate(dst->fd, (off_t)size))
@@ -490,17 +503,34 @@ static int commit(struct zccp_endpoint *dst, uint64_t size,
 	if (opts->fsync && fsync(dst->fd) && errno != EINVAL &&
 	    errno != EROFS)
 		return -errno;
-	if (!dst->tmp_unnamed && !dst->tmp_name)
-		return 0;
-	if (dst->tmp_unnamed) {
-		ret = link_unnamed(dst);
-		if (ret)
-			return ret;
+	return dst->tmp_unnamed ? link_unnamed(dst) : 0;
+}
+
+/* Put the sealed replacement in place of the destination. */
+int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
+{
+	int ret = 0;
+
+	if (dst->tmp_name) {
+		if (rename(dst->tmp_name, dst->path))
+			return -errno;
+		clear_tmp_name(dst);
+		if (opts->fsync)
+			ret = sync_dir(dst->dir);
 	}
-	if (rename(dst->tmp_name, dst->path))
-		return -errno;
-	clear_tmp_name(dst);
-	return opts->fsync ? sync_dir(dst->dir) : 0;
+	if (!ret) {
+		dst->committed = true;
+		zccp_endpoint_close(dst);
+	}
+	return ret;
+}
+
+int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,
+		     const struct zccp_opts *opts)
+{
+	int ret = zccp_dest_seal(dst, size, opts);
+
+	return ret ? ret : zccp_dest_publish(dst, opts);
 }
 
 void zccp_dest_discard(struct zccp_endpoint *dst)
@@ -509,8 +539,21 @@ void zccp_dest_discard(struct zccp_endpoint *dst)
 		unlink(dst->tmp_name);
 		clear_tmp_name(dst);
 	}
+	/* An --inplace file we created and could not complete goes too. */
+	if (dst->inplace_created && dst->fd >= 0 && !dst->committed)
+		unlink(dst->path);
 	dst->tmp_unnamed = false;
 	zccp_endpoint_close(dst);
+}
+
+int zccp_dest_begin(struct zccp_endpoint *dst, const struct zccp_opts *opts)
+{
+	if (dst->failed || !opts->inplace || dst->kind != ZCCP_KIND_REGULAR ||
+	    dst->std)
+		return 0;
+	if (ftruncate(dst->fd, 0))
+		return endpoint_fail(dst, -errno);
+	return 0;
 }
 
 void zccp_endpoint_close(struct zccp_endpoint *ep)

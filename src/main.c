@@ -205,7 +205,7 @@ static unsigned finish(struct run *r)
 {
 	unsigned failed = 0;
 
-	for (unsigned i = 0; i < r->opts.ndests; i++) {
+	for (unsigned i = 0; r->dests && i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
 
 		if (!d->committed) {
@@ -239,32 +239,73 @@ static void run_free(struct run *r)
 	free(r->dest_mem);
 }
 
+/* --on-error=abort: all or nothing, so nothing is renamed before
+ * every destination is sealed (size, data, name beside it). */
+static unsigned commit_all_or_nothing(struct run *r, uint64_t size)
+{
+	for (unsigned i = 0; i < r->opts.ndests; i++) {
+		struct zccp_endpoint *d = r->dests[i];
+		int ret = zccp_dest_seal(d, size, &r->opts);
+
+		if (ret) {
+			d->failed = true;
+			zccp_report_endpoint(d, ret);
+			return 1;
+		}
+	}
+	for (unsigned i = 0; i < r->opts.ndests; i++) {
+		struct zccp_endpoint *d = r->dests[i];
+		int ret = zccp_dest_publish(d, &r->opts);
+
+		if (ret) {
+			d->failed = true;
+			zccp_report_endpoint(d, ret);
+		}
+	}
+	return 0;
+}
+
+/* Nothing is written before the plan stands and the engine runs. */
+static int prepare(struct run *r)
+{
+	for (unsigned i = 0; i < zccp_nengines; i++)
+		r->probe[i] = zccp_engines[i]->probe(&r->why[i]);
+	if (open_endpoints(r) || open_zero(&r->zero) || plan_and_start(r))
+		return -1;
+	for (unsigned i = 0; i < r->opts.ndests; i++)
+		if (!r->dests[i]->failed)
+			zccp_dest_open(r->dests[i], &r->source, &r->opts);
+	return setup_endpoints(r);
+}
+
 static int copy(struct run *r)
 {
+	bool abort_mode = r->opts.on_error == ZCCP_ON_ERROR_ABORT;
 	struct zccp_copy_result res;
 	unsigned failed;
 	int ret;
 
-	for (unsigned i = 0; i < zccp_nengines; i++)
-		r->probe[i] = zccp_engines[i]->probe(&r->why[i]);
-	if (open_endpoints(r) || open_zero(&r->zero))
-		return ZCCP_EXIT_USAGE;
-	for (unsigned i = 0; i < r->opts.ndests; i++)
-		if (!r->dests[i]->failed)
-			zccp_dest_open(r->dests[i], &r->source, &r->opts);
-	if (plan_and_start(r) || setup_endpoints(r)) {
+	if (prepare(r)) {
 		finish(r);
 		return ZCCP_EXIT_USAGE;
 	}
-	if (r->opts.on_error == ZCCP_ON_ERROR_ABORT && any_failed(r)) {
+	if (abort_mode && any_failed(r)) {
 		finish(r);
 		return ZCCP_EXIT_PARTIAL;
 	}
 	zccp_report_plan(&r->plan, &r->source, r->dests, r->opts.ndests);
-	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, zccp_dest_commit,
-			    &res);
-	if (ret && !res.source_error)
+	for (unsigned i = 0; i < r->opts.ndests; i++)
+		zccp_dest_begin(r->dests[i], &r->opts);
+	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts,
+			    abort_mode ? NULL : zccp_dest_commit, &res);
+	if (ret)
 		zccp_error("copy stopped: %s", strerror(-ret));
+	else if (res.engine_error)
+		zccp_error("engine %s: %s", r->plan.engine->name,
+			   strerror(-res.engine_error));
+	if (!ret && !res.source_error && !res.engine_error && abort_mode &&
+	    !any_failed(r))
+		commit_all_or_nothing(r, res.bytes);
 	failed = finish(r);
 	if (r->opts.stats)
 		zccp_report_stats(&r->plan, r->dests, r->opts.ndests,
@@ -274,11 +315,22 @@ static int copy(struct run *r)
 	return failed ? ZCCP_EXIT_PARTIAL : ZCCP_EXIT_OK;
 }
 
+/* Closed standard descriptors would be reused for destinations, and
+ * our messages would land in them. */
+static void guard_standard_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd ? O_WRONLY : O_RDONLY) < 0)
+			_exit(ZCCP_EXIT_USAGE);
+}
+
 int main(int argc, char **argv)
 {
 	struct run r = { 0 };
 	int status;
 
+	guard_standard_fds();
 	switch (zccp_cli_parse(argc, argv, &r.opts)) {
 	case ZCCP_CLI_EXIT_OK:
 		return ZCCP_EXIT_OK;

@@ -67,6 +67,8 @@ const char *zccp_strerror(int err)
 {
 	if (err == ZCCP_EDANGLING)
 		return "not writing through dangling symlink";
+	if (err == ZCCP_EOWNER)
+		return "cannot keep the owner on a replacement (try --inplace)";
 	return strerror(err);
 }
 

@@ -30,7 +30,8 @@ typedef int (*zccp_dest_done_fn)(struct zccp_endpoint *dest, uint64_t size,
 /*
  * done() is called for each destination as soon as it holds every
  * byte, so a fast destination is in place while slow ones still run;
- * its error fails that destination.
+ * its error fails that destination.  Without done() (all or nothing)
+ * the caller commits after the run.
  */
 int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
 		  const struct zccp_opts *opts, zccp_dest_done_fn done,

@@ -40,6 +40,7 @@ struct zccp_endpoint {
 	bool existed;     /* destination existed before we started */
 	bool failed;
 	bool committed;   /* complete and in place */
+	bool inplace_created; /* --inplace made this file: remove on failure */
 	int error;        /* -errno that failed it */
 	dev_t dev;
 	ino_t ino;
@@ -77,9 +78,16 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		      const struct zccp_opts *opts);
 int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		   const struct zccp_opts *opts);
-/* Make a complete destination visible: truncate, fsync, rename. */
+/* Last step before data flows: truncate --inplace files. */
+int zccp_dest_begin(struct zccp_endpoint *dst, const struct zccp_opts *opts);
+/* Make a complete destination visible: seal, then publish. */
 int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,
 		     const struct zccp_opts *opts);
+/* Truncate to size, fsync (--fsync), give an unnamed temporary a name. */
+int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
+		   const struct zccp_opts *opts);
+/* Rename the sealed temporary over the destination. */
+int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts);
 /* Remove a destination's temporary; the old destination stays. */
 void zccp_dest_discard(struct zccp_endpoint *dst);
 /* Async-signal-safe: unlink any named temporaries. */

@@ -12,7 +12,7 @@
 
 struct zccp_plan {
 	const struct zccp_engine_ops *engine;
-	char reason[256];   /* why this engine, for -v */
+	char reason[512];   /* why this engine, for -v */
 	uint32_t chunk_size;
 	unsigned nchunks;    /* ring slots: the memory bound */
 	unsigned lag_chunks; /* how far the fastest may lead the slowest */

@@ -56,6 +56,9 @@ struct uring {
 	unsigned file_writers; /* destinations written with IOSQE_ASYNC */
 	unsigned char_devices; /* endpoints that may block in a worker */
 	unsigned workers;      /* io-wq's unbounded limit, as registered */
+	/* Transfers that found the SQ full while the kernel would take no
+	 * more for now (CQ backpressure); prepared when room frees up. */
+	struct zccp_io *backlog, **backlog_tail;
 };
 
 /* ---- probe ---------------------------------------------------------- */
@@ -272,6 +275,7 @@ static int uring_init(struct zccp_engine *e)
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
+	u->backlog_tail = &u->backlog;
 	ret = ring_create(&u->ring, layout->max_inflight);
 	if (ret)
 		goto out_free;
@@ -406,29 +410,51 @@ static void prep_transfer(const struct uring *u,
 	io_uring_sqe_set_data(sqe, io);
 }
 
-static int uring_queue(struct zccp_engine *e, struct zccp_io *io)
-{
-	struct uring *u = e->priv;
-	int ret;
-
-	ret = sq_reserve(&u->ring, 1);
-	if (ret)
-		return ret;
-	prep_transfer(u, e->layout, io_uring_get_sqe(&u->ring), io);
-	u->inflight++;
-	return ZCCP_QUEUED;
-}
-
 /* The kernel refused the batch for now; the SQEs stay for next time. */
 static bool submit_transient(int err)
 {
 	return err == -EAGAIN || err == -EBUSY || err == -EINTR;
 }
 
+static void backlog_flush(struct uring *u, const struct zccp_layout *layout)
+{
+	while (u->backlog && io_uring_sq_space_left(&u->ring)) {
+		struct zccp_io *io = u->backlog;
+
+		u->backlog = io->next;
+		if (!u->backlog)
+			u->backlog_tail = &u->backlog;
+		prep_transfer(u, layout, io_uring_get_sqe(&u->ring), io);
+	}
+}
+
+static int uring_queue(struct zccp_engine *e, struct zccp_io *io)
+{
+	struct uring *u = e->priv;
+	int ret;
+
+	ret = u->backlog ? -EBUSY : sq_reserve(&u->ring, 1);
+	if (ret && !submit_transient(ret))
+		return ret;
+	u->inflight++;
+	if (ret) {
+		/* The engine owns io until reap: its link is ours to use. */
+		io->next = NULL;
+		*u->backlog_tail = io;
+		u->backlog_tail = &io->next;
+		return ZCCP_QUEUED;
+	}
+	prep_transfer(u, e->layout, io_uring_get_sqe(&u->ring), io);
+	return ZCCP_QUEUED;
+}
+
 static int uring_submit(struct zccp_engine *e)
 {
 	struct uring *u = e->priv;
-	int ret = io_uring_submit(&u->ring);
+	int ret;
+
+	backlog_flush(u, e->layout);
+	ret = io_uring_submit(&u->ring);
 
 	if (ret < 0 && !submit_transient(ret))
 		return ret;
@@ -500,7 +526,7 @@ static int uring_reap(struct zccp_engine *e, struct zccp_io **done,
 
 	while (max && u->inflight) {
 		/* Left queued by a transient submit failure or a retry. */
-		if (io_uring_sq_ready(&u->ring)) {
+		if (io_uring_sq_ready(&u->ring) || u->backlog) {
 			ret = uring_submit(e);
 			if (ret)
 				return ret;

@@ -205,3 +205,58 @@ assert_refused() {
 	assert_same "$T/d1.orig" "$T/d1"
 	assert_dir_holds "$T" src src.orig d1 d1.orig
 }
+
+# Regressions from review: each of these once damaged or misreported.
+
+@test "an existing DEST the user may not write is not replaced (exit 1)" {
+	requires nobody
+	make_world_dir
+	local dir=$WORLD_DIR
+	make_file "$dir/src" 4097
+	chmod 0777 "$dir"
+	echo precious >"$dir/victim"
+	chmod 0644 "$dir/victim"
+	as_nobody "$dir/src" "$dir/victim" "$dir/mine"
+	assert_status 1
+	assert_stderr_matches '^zccp: .*victim: Permission denied$'
+	[[ $(cat "$dir/victim") == precious ]] || fail "victim was replaced"
+	[[ $(stat -c %u "$dir/victim") -eq 0 ]] || fail "victim changed owner"
+	assert_same "$dir/src" "$dir/mine"
+}
+
+@test "--inplace: a usage error after parsing leaves the DEST untouched" {
+	echo precious >"$T/d1"
+	# splice cannot do --sparse=always: refused once the plan is made.
+	zccp_plain --inplace -e splice --sparse=always "$T/src" "$T/d1"
+	assert_status 2
+	[[ $(cat "$T/d1") == precious ]] || fail "d1 was truncated or written"
+}
+
+@test "--inplace --on-error=abort: a DEST that cannot open leaves the others untouched" {
+	echo precious >"$T/d1"
+	zccp --inplace --on-error=abort "$T/src" "$T/d1" "$T/missing/d2" "$T/d3"
+	assert_status 1
+	assert_stderr_matches 'missing/d2: No such file or directory'
+	[[ $(cat "$T/d1") == precious ]] || fail "d1 was truncated or written"
+	assert_dir_holds "$T" src src.orig d1
+}
+
+@test "DESTs in two missing directories are two failures, not duplicates" {
+	zccp "$T/src" "$T/missA/x" "$T/missB/y" "$T/d1"
+	assert_status 1
+	assert_stderr_count 1 'missA/x: No such file or directory'
+	assert_stderr_count 1 'missB/y: No such file or directory'
+	assert_stderr_not_matches 'twice'
+	assert_same "$T/src" "$T/d1"
+}
+
+@test "closed stdin, stdout and stderr: messages never land in a DEST" {
+	# The FIFO's reader quits after 10 bytes: zccp then has a message to
+	# print with fd 2 closed.
+	mkfifo "$T/fifo"
+	head -c 10 <"$T/fifo" >/dev/null &
+	run_sh '"$1" -e "$2" "$3" "$4" "$5" <&- >&- 2>&-' \
+		"$ZCCP" "$ZCCP_ENGINE" "$T/src" "$T/d1" "$T/fifo"
+	assert_status 1
+	assert_same "$T/src" "$T/d1"
+}
