@@ -31,7 +31,7 @@ _zccp()
 		mapfile -t COMPREPLY < <(compgen -W 'auto uring splice aio rw' -- "$cur")
 		return
 		;;
-	--sparse)
+	--sparse | --reflink | --direct)
 		mapfile -t COMPREPLY < <(compgen -W 'auto always never' -- "$cur")
 		return
 		;;
@@ -55,7 +55,8 @@ _zccp()
 
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
-			--lag= -e --engine= --sparse= --inplace --fsync
+			--lag= -e --engine= --sparse= --reflink= --direct=
+			--inplace --fsync
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

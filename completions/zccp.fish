@@ -11,6 +11,8 @@ splice\t'splice and tee through pipes'
 aio\t'libaio with O_DIRECT'
 rw\t'pread and pwrite'"
 complete -c zccp -l sparse -x -a 'auto always never' -d 'How to treat holes, as cp'
+complete -c zccp -l reflink -x -a 'auto always never' -d 'Clone extents instead of copying, as cp'
+complete -c zccp -l direct -x -a 'auto always never' -d 'O_DIRECT reads and writes'
 complete -c zccp -l inplace -d 'Write regular destinations in place'
 complete -c zccp -l fsync -d 'Fsync each destination before it replaces the old one'
 complete -c zccp -l on-error -x -d 'What to do when a destination fails' -a "

@@ -8,6 +8,8 @@ _arguments -s -S \
   '--lag=[how far the fastest destination may lead the slowest]:size (K, M, G suffixes):(4K 64K 256K 1M 4M 16M 64M)' \
   '(-e --engine)'{-e+,--engine=}'[I/O engine]:engine:((auto\:"choose per endpoint and kernel" uring\:"io_uring, registered buffers" splice\:"splice and tee through pipes" aio\:"libaio with O_DIRECT" rw\:"pread and pwrite"))' \
   '--sparse=[how to treat holes, as cp]:when:(auto always never)' \
+  '--reflink=[clone extents instead of copying, as cp]:when:(auto always never)' \
+  '--direct=[O_DIRECT reads and writes]:when:(auto always never)' \
   '--inplace[write regular destinations in place]' \
   '--fsync[fsync each destination before it replaces the old one]' \
   '--on-error=[what to do when a destination fails]:policy:((continue\:"the other destinations go on" abort\:"stop everything, remove temporaries"))' \

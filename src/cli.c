@@ -18,6 +18,8 @@
 enum {
 	OPT_LAG = 256,
 	OPT_SPARSE,
+	OPT_REFLINK,
+	OPT_DIRECT,
 	OPT_INPLACE,
 	OPT_FSYNC,
 	OPT_ON_ERROR,
@@ -45,6 +47,10 @@ static const struct cli_option cli_options[] = {
 	  "auto (default), uring, splice, aio or rw" },
 	{ "sparse", required_argument, OPT_SPARSE, "WHEN",
 	  "auto (default), always or never, as cp" },
+	{ "reflink", required_argument, OPT_REFLINK, "WHEN",
+	  "auto (default), always or never: clone, as cp" },
+	{ "direct", required_argument, OPT_DIRECT, "WHEN",
+	  "auto (default), always or never: O_DIRECT I/O" },
 	{ "inplace", no_argument, OPT_INPLACE, NULL,
 	  "write regular destinations in place, not via a temporary" },
 	{ "fsync", no_argument, OPT_FSYNC, NULL,
@@ -164,7 +170,7 @@ static int bad_value(const char *option, const char *value, const char *want)
 
 static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 {
-	static const char *const sparse[] = { "auto", "always", "never" };
+	static const char *const when[] = { "auto", "always", "never" };
 	static const char *const on_error[] = { "continue", "abort" };
 	uint64_t n;
 	int i;
@@ -194,11 +200,23 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 		opts->engine = arg;
 		return 0;
 	case OPT_SPARSE:
-		i = pick(arg, sparse, 3);
+		i = pick(arg, when, 3);
 		if (i < 0)
 			return bad_value("sparse", arg,
 					 "want auto, always or never");
 		opts->sparse = (enum zccp_sparse)i;
+		return 0;
+	case OPT_REFLINK:
+	case OPT_DIRECT:
+		i = pick(arg, when, 3);
+		if (i < 0)
+			return bad_value(key == OPT_REFLINK ? "reflink" :
+					 "direct", arg,
+					 "want auto, always or never");
+		if (key == OPT_REFLINK)
+			opts->reflink = (enum zccp_when)i;
+		else
+			opts->direct = (enum zccp_when)i;
 		return 0;
 	case OPT_ON_ERROR:
 		i = pick(arg, on_error, 2);

@@ -43,7 +43,7 @@ struct dest {
 	uint64_t next_seq; /* the cursor: next chunk to start */
 	unsigned inflight;
 	bool needs_zeros; /* holes must be written (streams, devices) */
-	bool finished;
+	bool finished;	  /* every byte written, or cloned before we began */
 };
 
 struct copy {
@@ -231,7 +231,8 @@ static unsigned dest_advance(struct copy *c, struct dest *d, unsigned limit)
 {
 	unsigned moved = 0;
 
-	while (moved < limit && !d->ep->failed && !c->stopping &&
+	while (moved < limit && !d->ep->failed && !d->finished &&
+	       !c->stopping &&
 	       d->next_seq < c->read_seq &&
 	       !(c->eof && d->next_seq > c->eof_seq)) {
 		struct chunk *k = chunk_of(c, d->next_seq);
@@ -324,7 +325,8 @@ static void chunk_ready(struct copy *c, struct chunk *k)
 static bool any_dest_needs_zeros(const struct copy *c)
 {
 	for (unsigned i = 0; i < c->ndests; i++)
-		if (!c->dests[i].ep->failed && c->dests[i].needs_zeros)
+		if (!c->dests[i].ep->failed && !c->dests[i].finished &&
+		    c->dests[i].needs_zeros)
 			return true;
 	return false;
 }
@@ -605,7 +607,9 @@ static int copy_setup(struct copy *c, const struct zccp_plan *plan)
 
 		d->ep = l->dests[i];
 		d->needs_zeros = needs_zeros(d->ep, c->opts);
-		if (!d->ep->failed)
+		/* A clone is complete already: it holds no chunk back. */
+		d->finished = d->ep->cloned;
+		if (!d->ep->failed && !d->finished)
 			c->live++;
 	}
 	c->src = l->source;

@@ -496,8 +496,12 @@ static int sync_dir(const char *dir)
 int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 		   const struct zccp_opts *opts)
 {
-	/* The size, including a hole at the end that no write made. */
-	if (dst->kind == ZCCP_KIND_REGULAR && !dst->std &&
+	/*
+	 * The size, including a hole at the end that no write made.  A
+	 * clone has its size: truncating would zero its tail block past
+	 * the end, and so unshare it (xfs).
+	 */
+	if (dst->kind == ZCCP_KIND_REGULAR && !dst->std && !dst->cloned &&
 	    ftruncate(dst->fd, (off_t)size))
 		return -errno;
 	if (opts->fsync && fsync(dst->fd) && errno != EINVAL &&

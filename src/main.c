@@ -7,9 +7,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "zccp/copy.h"
+#include "zccp/reflink.h"
 #include "zccp/report.h"
 
 struct run {
@@ -121,6 +123,7 @@ static int start_engine(struct run *r)
 		.dests = r->dests,
 		.ndests = r->opts.ndests,
 		.max_inflight = r->plan.nchunks * (r->opts.ndests + 1),
+		.direct = r->opts.direct,
 		.verbose = r->opts.verbose > 0,
 	};
 	if (ops->caps & ZCCP_CAP_USER_BUFFER) {
@@ -265,6 +268,58 @@ static unsigned commit_all_or_nothing(struct run *r, uint64_t size)
 	return 0;
 }
 
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void dest_fail(struct zccp_endpoint *d, int err)
+{
+	d->failed = true;
+	d->error = err;
+	zccp_dest_discard(d);
+}
+
+/*
+ * --reflink: a clone is complete at once, so it is put in place now
+ * (all or nothing waits for the others), and the ring never sees it.
+ */
+static void clone_dest(struct run *r, struct zccp_endpoint *d)
+{
+	double start = now();
+	int ret = zccp_reflink_clone(d, &r->source, &r->opts);
+
+	if (ret) {
+		if (r->opts.reflink == ZCCP_WHEN_ALWAYS) {
+			zccp_report_uncloned(d);
+			dest_fail(d, ret);
+		}
+		return; /* auto: the ring copies it */
+	}
+	if (r->opts.on_error != ZCCP_ON_ERROR_ABORT)
+		ret = zccp_dest_commit(d, d->bytes, &r->opts);
+	d->seconds = now() - start;
+	if (ret) {
+		zccp_report_endpoint(d, ret);
+		dest_fail(d, ret);
+	}
+}
+
+/* Nothing can stop us now: truncate --inplace files, then clone. */
+static void begin_dests(struct run *r)
+{
+	for (unsigned i = 0; i < r->opts.ndests; i++) {
+		struct zccp_endpoint *d = r->dests[i];
+
+		zccp_dest_begin(d, &r->opts);
+		if (!d->failed)
+			clone_dest(r, d);
+	}
+}
+
 /* Nothing is written before the plan stands and the engine runs. */
 static int prepare(struct run *r)
 {
@@ -293,9 +348,13 @@ static int copy(struct run *r)
 		finish(r);
 		return ZCCP_EXIT_PARTIAL;
 	}
+	begin_dests(r);
+	/* --reflink=always may have failed one: nothing is renamed yet. */
+	if (abort_mode && any_failed(r)) {
+		finish(r);
+		return ZCCP_EXIT_PARTIAL;
+	}
 	zccp_report_plan(&r->plan, &r->source, r->dests, r->opts.ndests);
-	for (unsigned i = 0; i < r->opts.ndests; i++)
-		zccp_dest_begin(r->dests[i], &r->opts);
 	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts,
 			    abort_mode ? NULL : zccp_dest_commit, &res);
 	if (ret)

@@ -77,6 +77,28 @@ void zccp_report_endpoint(const struct zccp_endpoint *ep, int err)
 	zccp_error("%s: %s", endpoint_name(ep), zccp_strerror(-err));
 }
 
+/* One line per destination: how it is written, and reflink's word. */
+static void report_dest(const struct zccp_endpoint *d)
+{
+	const char *via = d->tmp_unnamed || d->tmp_name ? ", via temporary" :
+							   "";
+
+	if (d->cloned) {
+		zccp_info("dest %s (%s%s): reflink (FICLONE): %s",
+			  endpoint_name(d), zccp_kind_name(d->kind), via,
+			  d->reflink_why);
+		return;
+	}
+	zccp_info("dest %s (%s%s): %s%s%s", endpoint_name(d),
+		  zccp_kind_name(d->kind), via, d->method ? d->method : "-",
+		  *d->reflink_why ? "; no reflink: " : "", d->reflink_why);
+}
+
+void zccp_report_uncloned(const struct zccp_endpoint *ep)
+{
+	zccp_error("%s: cannot clone: %s", endpoint_name(ep), ep->reflink_why);
+}
+
 void zccp_report_plan(const struct zccp_plan *plan,
 		      const struct zccp_endpoint *src,
 		      struct zccp_endpoint **dsts, unsigned ndst)
@@ -89,11 +111,7 @@ void zccp_report_plan(const struct zccp_plan *plan,
 	zccp_info("source %s (%s): %s", endpoint_name(src),
 		  zccp_kind_name(src->kind), src->method ? src->method : "-");
 	for (unsigned i = 0; i < ndst; i++)
-		zccp_info("dest %s (%s%s): %s", endpoint_name(dsts[i]),
-			  zccp_kind_name(dsts[i]->kind),
-			  dsts[i]->tmp_unnamed || dsts[i]->tmp_name ?
-				  ", via temporary" : "",
-			  dsts[i]->method ? dsts[i]->method : "-");
+		report_dest(dsts[i]);
 }
 
 void zccp_report_stats(const struct zccp_plan *plan,
@@ -108,7 +126,8 @@ void zccp_report_stats(const struct zccp_plan *plan,
 			"zccp: stats: %s: %llu bytes in %.3f s (%.1f MB/s), "
 			"engine %s, %s\n",
 			endpoint_name(d), (unsigned long long)d->bytes, s,
-			s > 0 ? d->bytes / s / 1e6 : 0.0, plan->engine->name,
+			s > 0 ? d->bytes / s / 1e6 : 0.0,
+			d->cloned ? "reflink" : plan->engine->name,
 			d->failed ? "failed" : "ok");
 	}
 }

@@ -21,7 +21,8 @@ struct zccp_copy_result {
 
 /*
  * Run the copy with an initialised engine.  Destinations whose
- * endpoint is already failed are skipped.  Failures are reported as
+ * endpoint is already failed or cloned are skipped; if none is left,
+ * the source is not read.  Failures are reported as
  * they happen.
  */
 typedef int (*zccp_dest_done_fn)(struct zccp_endpoint *dest, uint64_t size,

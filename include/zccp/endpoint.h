@@ -59,6 +59,11 @@ struct zccp_endpoint {
 	bool tmp_unnamed;   /* O_TMPFILE: nothing on disk to clean up */
 	mode_t create_mode;
 
+	/* --reflink (reflink.c): a clone holds every byte before the
+	 * copy starts, so the core keeps it out of the ring. */
+	bool cloned;
+	char reflink_why[112]; /* cloned: how; else why not (-v, errors) */
+
 	/* Engine's per-endpoint decision, shown by -v. */
 	const char *method;
 	unsigned engine_flags;
@@ -83,7 +88,8 @@ int zccp_dest_begin(struct zccp_endpoint *dst, const struct zccp_opts *opts);
 /* Make a complete destination visible: seal, then publish. */
 int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,
 		     const struct zccp_opts *opts);
-/* Truncate to size, fsync (--fsync), give an unnamed temporary a name. */
+/* Truncate to size (not a clone: it has its own), fsync (--fsync),
+ * give an unnamed temporary a name. */
 int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 		   const struct zccp_opts *opts);
 /* Rename the sealed temporary over the destination. */

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "zccp/endpoint.h"
+#include "zccp/opts.h"
 
 /* Capabilities: selection and the core read these, never the name. */
 enum {
@@ -67,6 +68,8 @@ struct zccp_layout {
 	struct zccp_endpoint **dests;
 	unsigned ndests;
 	unsigned max_inflight; /* the core never has more queued */
+	enum zccp_when direct;  /* --direct: O_DIRECT policy for engines */
+	bool fsync;		/* --fsync: copies are made durable (auto) */
 	bool verbose;
 };
 

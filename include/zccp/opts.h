@@ -14,6 +14,8 @@ enum {
 };
 
 enum zccp_sparse { ZCCP_SPARSE_AUTO, ZCCP_SPARSE_ALWAYS, ZCCP_SPARSE_NEVER };
+/* --reflink and --direct share cp's three words. */
+enum zccp_when { ZCCP_WHEN_AUTO, ZCCP_WHEN_ALWAYS, ZCCP_WHEN_NEVER };
 enum zccp_on_error { ZCCP_ON_ERROR_CONTINUE, ZCCP_ON_ERROR_ABORT };
 
 #define ZCCP_DEFAULT_BLOCK_SIZE (1u << 20)
@@ -27,6 +29,8 @@ struct zccp_opts {
 	unsigned queue_depth;
 	uint64_t lag;	/* bytes a destination may run ahead; 0: whole ring */
 	enum zccp_sparse sparse;
+	enum zccp_when reflink; /* clone extents instead of copying */
+	enum zccp_when direct;	/* O_DIRECT reads and writes */
 	enum zccp_on_error on_error;
 	bool inplace;
 	bool fsync;

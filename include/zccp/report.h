@@ -21,6 +21,8 @@ __attribute__((format(printf, 1, 2))) void zccp_warn(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void zccp_info(const char *fmt, ...);
 /* "zccp: DEST: reason" for a failed endpoint (err is -errno). */
 void zccp_report_endpoint(const struct zccp_endpoint *ep, int err);
+/* "zccp: DEST: cannot clone: why" (--reflink=always). */
+void zccp_report_uncloned(const struct zccp_endpoint *ep);
 void zccp_report_plan(const struct zccp_plan *plan,
 		      const struct zccp_endpoint *src,
 		      struct zccp_endpoint **dsts, unsigned ndst);

@@ -3,17 +3,14 @@
  * libaio: Linux native AIO (io_setup/io_submit/io_getevents), the
  * asynchronous engine for kernels without io_uring.
  *
- * Native AIO is only truly asynchronous for O_DIRECT, so regular files
- * and block devices are switched to O_DIRECT where the filesystem takes
- * it; transfers that are not aligned (the tail of an odd-sized file, a
- * resumed short transfer) go through the page cache synchronously.  On
- * a buffered file io_submit itself does the copy: still correct, just
- * not parallel.
- *
- * Two measured exceptions: a source range already in the page cache is
- * copied from there (cachestat), since reading it from the disk again
- * costs as much as a destination; and temporaries are sized up front,
- * since ext4 runs direct writes that extend a file inside io_submit.
+ * Native AIO is only truly asynchronous for O_DIRECT: on a buffered
+ * file io_submit itself does the copy, correct but not parallel.  So
+ * --direct (src/direct.c) matters most here: where it turns O_DIRECT
+ * on, aligned transfers run in parallel and the rest (the tail of an
+ * odd-sized file, a resumed short transfer) go through the page cache
+ * synchronously; --direct=never leaves every file buffered.  A source
+ * range already in the page cache is copied from there (cachestat),
+ * since reading it from the disk again costs as much as a destination.
  *
  * Streams have no O_DIRECT and AIO reads or writes on them would block
  * in io_submit, so they are tried with RWF_NOWAIT (or through an
@@ -25,57 +22,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libaio.h>
-#include <linux/fs.h>
 #include <poll.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "zccp/direct.h"
 #include "zccp/engine.h"
-
-/*
- * statx's direct I/O alignment (Linux 6.1).  Headers older than that
- * lack the mask bit and the fields; the fields sit at fixed offsets of
- * the kernel's struct statx, which is ABI, so read them from there.
- */
-#ifndef STATX_DIOALIGN
-#define STATX_DIOALIGN 0x00002000U
-#define ZCCP_STATX_DIO_MEM_OFFSET 0x98
-#define ZCCP_STATX_DIO_OFFSET_OFFSET 0x9c
-#endif
-
-/* cachestat(2), Linux 6.5: older headers lack it.  The number is the
- * same on every architecture (the unified table). */
-#ifndef __NR_cachestat
-#define __NR_cachestat 451
-#endif
-
-struct aio_cachestat_range {
-	uint64_t off;
-	uint64_t len;
-};
-
-struct aio_cachestat {
-	uint64_t nr_cache;
-	uint64_t nr_dirty;
-	uint64_t nr_writeback;
-	uint64_t nr_evicted;
-	uint64_t nr_recently_evicted;
-};
 
 /* Per-endpoint decisions, in ep->engine_flags. */
 enum {
-	AIO_DIRECT = 1u << 0,	/* O_DIRECT is set on ep->fd */
-	AIO_TWIN = 1u << 1,	/* ep->engine_fd is our buffered twin */
-	AIO_STREAM = 1u << 2,	/* RWF_NOWAIT, poll when not ready */
-	AIO_BLOCKING = 1u << 3, /* a stream without RWF_NOWAIT support */
-	AIO_PLAIN = 1u << 4,	/* a file without offsets: plain syscalls */
+	AIO_STREAM = 1u << 0,	/* RWF_NOWAIT, poll when not ready */
+	AIO_BLOCKING = 1u << 1, /* a stream without RWF_NOWAIT support */
+	AIO_PLAIN = 1u << 2,	/* a file without offsets: plain syscalls */
 };
 
 /* One transfer the core handed us, from queue() until reap(). */
@@ -98,9 +59,7 @@ struct aio_priv {
 	unsigned inflight; /* iocbs the kernel holds */
 	struct io_event *events;
 	unsigned nevents;
-	bool interrupted;  /* a syscall saw EINTR: tell the core */
-	bool no_cachestat; /* kernel without cachestat: read direct */
-	uint64_t page;
+	bool interrupted; /* a syscall saw EINTR: tell the core */
 };
 
 static int aio_probe(const char **why)
@@ -152,7 +111,6 @@ static int aio_init(struct zccp_engine *e)
 		return -ENOMEM;
 	e->priv = p;
 	p->done_tail = &p->done_head;
-	p->page = (uint64_t)sysconf(_SC_PAGESIZE);
 	p->nreqs = nr;
 	p->reqs = calloc(nr, sizeof(*p->reqs));
 	p->pending = calloc(nr, sizeof(*p->pending));
@@ -170,148 +128,25 @@ static int aio_init(struct zccp_engine *e)
 	return ret;
 }
 
-/* 0 and the alignments, -EOPNOTSUPP when statx does not say. */
-static int statx_dio(int fd, uint32_t *mem, uint32_t *offset)
-{
-	union {
-		struct statx st;
-		unsigned char raw[256];
-	} u;
-
-	memset(&u, 0, sizeof(u));
-	if (statx(fd, "", AT_EMPTY_PATH, STATX_DIOALIGN, &u.st))
-		return -errno;
-	if (!(u.st.stx_mask & STATX_DIOALIGN))
-		return -EOPNOTSUPP;
-#ifdef ZCCP_STATX_DIO_MEM_OFFSET
-	memcpy(mem, u.raw + ZCCP_STATX_DIO_MEM_OFFSET, sizeof(*mem));
-	memcpy(offset, u.raw + ZCCP_STATX_DIO_OFFSET_OFFSET, sizeof(*offset));
-#else
-	*mem = u.st.stx_dio_mem_align;
-	*offset = u.st.stx_dio_offset_align;
-#endif
-	return 0;
-}
-
-/*
- * The alignment O_DIRECT needs for buffers, offsets and lengths alike
- * (one number keeps the check simple; chunks are page aligned anyway),
- * or 0 when the file cannot do O_DIRECT at all.
- */
-static uint32_t dio_alignment(const struct zccp_endpoint *ep)
-{
-	uint32_t mem, offset;
-	int sector;
-
-	if (!statx_dio(ep->fd, &mem, &offset))
-		return offset ? (mem > offset ? mem : offset) : 0;
-	if (ep->kind == ZCCP_KIND_BLOCK && !ioctl(ep->fd, BLKSSZGET, &sector) &&
-	    sector > 0)
-		return (uint32_t)sector;
-	return 4096; /* what every O_DIRECT filesystem accepts */
-}
-
-static int set_direct(int fd, bool on)
-{
-	int flags = fcntl(fd, F_GETFL);
-
-	if (flags < 0)
-		return -errno;
-	flags = on ? flags | O_DIRECT : flags & ~O_DIRECT;
-	return fcntl(fd, F_SETFL, flags) ? -errno : 0;
-}
-
-/*
- * A second open file for the same file, in ep->engine_fd: without
- * O_DIRECT for transfers that are not aligned, or O_NONBLOCK for a
- * stream without RWF_NOWAIT.  A new open file, so the flags never
- * reach whoever shares ours (a shell's stdout).  Never O_TRUNC.
- */
-static bool open_twin(struct zccp_endpoint *ep, int flags)
-{
-	int accmode = fcntl(ep->fd, F_GETFL);
-	char proc[64];
-
-	if (accmode < 0)
-		return false;
-	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", ep->fd);
-	ep->engine_fd = open(proc, (accmode & O_ACCMODE) | flags | O_CLOEXEC);
-	if (ep->engine_fd < 0)
-		return false;
-	ep->engine_flags |= AIO_TWIN;
-	return true;
-}
-
-#define DIRECT_READ(n) \
-	"libaio O_DIRECT (aligned " n ") unless cached, buffered tail"
-#define DIRECT_WRITE(n) "libaio O_DIRECT (aligned " n "), buffered tail"
-
-static const char *direct_method(uint32_t align, bool reading)
-{
-	switch (align) {
-	case 512:
-		return reading ? DIRECT_READ("512") : DIRECT_WRITE("512");
-	case 1024:
-		return reading ? DIRECT_READ("1024") : DIRECT_WRITE("1024");
-	case 2048:
-		return reading ? DIRECT_READ("2048") : DIRECT_WRITE("2048");
-	case 4096:
-		return reading ? DIRECT_READ("4096") : DIRECT_WRITE("4096");
-	default:
-		return "libaio O_DIRECT, buffered unaligned transfers";
-	}
-}
-
-/*
- * ext4 runs a direct write that extends the file synchronously inside
- * io_submit (i_size must not pass the data), which serializes all the
- * destinations.  A temporary gets the source's size up front, as a hole
- * (sparse stays sparse), so writes land inside it: commit truncates to
- * the final size anyway and a failed temporary is removed.  Failure
- * only costs speed.
- */
-static void presize(const struct zccp_layout *layout, struct zccp_endpoint *ep)
-{
-	const struct zccp_endpoint *src = layout->source;
-
-	if (ep == src || ep->kind != ZCCP_KIND_REGULAR || !src->size_known ||
-	    !(ep->tmp_unnamed || ep->tmp_name))
-		return;
-	if (ftruncate(ep->fd, (off_t)src->size))
-		return; /* then writes extend the file, only slower */
-}
-
 /* Regular files and block devices with offsets. */
 static int setup_file(const struct zccp_layout *layout,
 		      struct zccp_endpoint *ep)
 {
-	uint32_t align;
-	int ret;
+	bool reading = ep == layout->source;
+	const char *why;
+	int ret = zccp_direct_setup(layout, ep, &why);
 
-	if (ep->std) {
-		/* O_DIRECT would stick to the shell's open file too. */
-		ep->method = "libaio buffered (standard stream: shared file)";
-		return 0;
-	}
-	align = dio_alignment(ep);
-	if (!align) {
-		ep->method = "libaio buffered (no O_DIRECT on this file)";
-		return 0;
-	}
-	ret = set_direct(ep->fd, true);
-	if (ret == -EINVAL) {
-		ep->method = "libaio buffered (O_DIRECT refused)";
-		return 0;
-	}
-	if (ret)
+	if (ret < 0)
 		return ret;
-	ep->dio_align = align;
-	ep->engine_flags |= AIO_DIRECT;
-	presize(layout, ep);
-	/* Refused (the temporary may already have the source's read-only
-	 * mode): unaligned transfers clear O_DIRECT around themselves. */
-	open_twin(ep, 0);
-	ep->method = direct_method(align, ep == layout->source);
+	if (ret)
+		ep->method = zccp_method(
+			"libaio %s O_DIRECT (%s, aligned %u)%s, buffered tail",
+			reading ? "read" : "write", why, ep->dio_align,
+			reading ? " unless cached" : "");
+	else
+		ep->method = zccp_method(
+			"libaio buffered (%s): io_submit copies synchronously",
+			why);
 	return 0;
 }
 
@@ -355,50 +190,10 @@ static void push(struct aio_priv *p, struct aio_req *req)
 	p->pending[p->npending++] = &req->cb;
 }
 
-/* pread/pwrite, or read/write at the file position for offset -1. */
-static int plain_transfer(int fd, struct zccp_io *io, void *buf, int flags)
-{
-	struct iovec iov = { buf, io->len };
-	ssize_t n;
-
-	if (io->op == ZCCP_IO_READ)
-		n = preadv2(fd, &iov, 1, io->offset, flags);
-	else
-		n = pwritev2(fd, &iov, 1, io->offset, flags);
-	return n < 0 ? -errno : (int)n;
-}
-
-/* An O_DIRECT endpoint's transfer that is not aligned. */
-static int buffered_transfer(struct zccp_endpoint *ep, struct zccp_io *io,
-			     void *buf)
-{
-	bool toggle = !(ep->engine_flags & AIO_TWIN) &&
-		      (ep->engine_flags & AIO_DIRECT);
-	int fd = ep->engine_flags & AIO_TWIN ? ep->engine_fd : ep->fd;
-	int ret;
-
-	/* Submitted iocbs keep the flags they were submitted with, and
-	 * nothing is submitted until O_DIRECT is back. */
-	if (toggle) {
-		ret = set_direct(ep->fd, false);
-		if (ret)
-			return ret;
-	}
-	do
-		ret = plain_transfer(fd, io, buf, 0);
-	while (ret == -EINTR); /* a file: the retry cannot hang */
-	if (toggle && set_direct(ep->fd, true)) {
-		ep->engine_flags &= ~AIO_DIRECT;
-		ep->dio_align = 0;
-		ep->method = "libaio buffered (O_DIRECT lost)";
-	}
-	return ret;
-}
-
 static void arm_poll(struct aio_priv *p, struct aio_req *req)
 {
 	struct zccp_endpoint *ep = req->io->ep;
-	int fd = ep->engine_flags & AIO_TWIN ? ep->engine_fd : ep->fd;
+	int fd = ep->engine_flags & ZCCP_EP_TWIN ? ep->engine_fd : ep->fd;
 
 	io_prep_poll(&req->cb, fd,
 		     req->io->op == ZCCP_IO_READ ? POLLIN : POLLOUT);
@@ -416,7 +211,7 @@ static void without_nowait(struct zccp_endpoint *ep, enum zccp_io_op op)
 {
 	bool read = op == ZCCP_IO_READ;
 
-	if (open_twin(ep, O_NONBLOCK)) {
+	if (zccp_twin_open(ep, O_NONBLOCK) >= 0) {
 		ep->method = read ? "O_NONBLOCK read, aio poll when empty" :
 				    "O_NONBLOCK write, aio poll when full";
 		return;
@@ -432,11 +227,11 @@ static int stream_transfer(struct zccp_engine *e, struct aio_req *req)
 	void *buf = req_buf(e, req);
 	int ret;
 
-	if (ep->engine_flags & AIO_TWIN)
-		return plain_transfer(ep->engine_fd, req->io, buf, 0);
+	if (ep->engine_flags & ZCCP_EP_TWIN)
+		return zccp_pio(ep->engine_fd, req->io, buf, req->io->len, 0);
 	if (ep->engine_flags & (AIO_BLOCKING | AIO_PLAIN))
-		return plain_transfer(ep->fd, req->io, buf, 0);
-	ret = plain_transfer(ep->fd, req->io, buf, RWF_NOWAIT);
+		return zccp_pio(ep->fd, req->io, buf, req->io->len, 0);
+	ret = zccp_pio(ep->fd, req->io, buf, req->io->len, RWF_NOWAIT);
 	if (ret != -EOPNOTSUPP)
 		return ret;
 	without_nowait(ep, req->io->op);
@@ -464,8 +259,8 @@ static void poll_failed(struct zccp_engine *e, struct aio_req *req, long err)
 	int ret;
 
 	do
-		ret = plain_transfer(req->io->ep->fd, req->io,
-				     req_buf(e, req), 0);
+		ret = zccp_pio(req->io->ep->fd, req->io, req_buf(e, req),
+			       req->io->len, 0);
 	while (ret == -EINTR);
 	/* Never hand back -EAGAIN: report why we could not wait. */
 	finish(e->priv, req, ret == -EAGAIN ? err : ret);
@@ -486,81 +281,27 @@ static void prep_rw(struct zccp_engine *e, struct aio_req *req, uint32_t len,
 	push(e->priv, req);
 }
 
-/*
- * How much of the transfer can go O_DIRECT (0: none).  The buffer and
- * the offset must be aligned.  A read that ends at the end of the file
- * is rounded up: the kernel stops at EOF, and the slot has room since
- * chunks are whole pages.  A write is rounded down: the result is short
- * and the core queues the unaligned rest, which goes buffered.
- */
-static uint32_t direct_len(const struct zccp_endpoint *ep, const void *buf,
-			   const struct zccp_io *io, uint32_t room)
-{
-	uint32_t align = ep->dio_align;
-	uint64_t end = (uint64_t)io->offset + io->len;
-	uint32_t up, down;
-
-	if (!align || (uintptr_t)buf % align || (uint64_t)io->offset % align)
-		return 0;
-	down = io->len - io->len % align;
-	if (down == io->len || io->op == ZCCP_IO_WRITE)
-		return down;
-	up = down + align;
-	if (ep->size_known && end >= ep->size && up <= room)
-		return up;
-	return down;
-}
-
-/*
- * Is the whole range of a read in the page cache?  Then copy it from
- * there: O_DIRECT would read the disk again for what memory holds (and
- * flush it first if dirty), and the disk is what bounds a copy.
- * cachestat (Linux 6.5) asks without touching the pages or starting
- * readahead, which a RWF_NOWAIT read would.
- */
-static bool cached(struct aio_priv *p, const struct zccp_endpoint *ep,
-		   const struct zccp_io *io)
-{
-	struct aio_cachestat_range range = { (uint64_t)io->offset, io->len };
-	struct aio_cachestat stat;
-	uint64_t end = range.off + range.len;
-
-	if (p->no_cachestat)
-		return false;
-	if (ep->size_known && end > ep->size)
-		end = ep->size;
-	if (end <= range.off)
-		return false; /* at or past the end: let the kernel say */
-	if (syscall(__NR_cachestat, ep->fd, &range, &stat, 0)) {
-		p->no_cachestat = errno == ENOSYS;
-		return false;
-	}
-	return stat.nr_cache >= (end - 1) / p->page - range.off / p->page + 1;
-}
-
 static void start(struct zccp_engine *e, struct aio_req *req)
 {
-	struct zccp_endpoint *ep = req->io->ep;
-	unsigned flags = ep->engine_flags;
-	uint32_t room = e->layout->chunk_size - req->io->chunk_offset;
+	struct zccp_io *io = req->io;
+	unsigned flags = io->ep->engine_flags;
 	uint32_t len;
 
-	if (req->io->offset < 0 || (flags & (AIO_STREAM | AIO_PLAIN))) {
+	if (io->offset < 0 || (flags & (AIO_STREAM | AIO_PLAIN))) {
 		stream_step(e, req);
 		return;
 	}
-	if (!(flags & AIO_DIRECT)) {
-		prep_rw(e, req, req->io->len, false);
+	if (!io->ep->dio_align) {
+		prep_rw(e, req, io->len, false);
 		return;
 	}
-	len = direct_len(ep, req_buf(e, req), req->io, room);
-	if (len && req->io->op == ZCCP_IO_READ && cached(e->priv, ep, req->io))
+	len = zccp_direct_len(e->layout, io);
+	if (len && zccp_direct_cached(io))
 		len = 0;
 	if (len)
 		prep_rw(e, req, len, true);
 	else
-		finish(e->priv, req,
-		       buffered_transfer(ep, req->io, req_buf(e, req)));
+		finish(e->priv, req, zccp_direct_buffered(e->layout, io));
 }
 
 static int aio_queue(struct zccp_engine *e, struct zccp_io *io)
@@ -579,15 +320,8 @@ static int aio_queue(struct zccp_engine *e, struct zccp_io *io)
 /* The filesystem took O_DIRECT at open but refuses it in I/O. */
 static long demote(struct zccp_engine *e, struct aio_req *req)
 {
-	struct zccp_endpoint *ep = req->io->ep;
-
-	if (ep->engine_flags & AIO_DIRECT) {
-		ep->engine_flags &= ~AIO_DIRECT;
-		ep->dio_align = 0;
-		ep->method = "libaio buffered (O_DIRECT I/O refused)";
-		set_direct(ep->fd, false);
-	}
-	return buffered_transfer(ep, req->io, req_buf(e, req));
+	zccp_direct_refused(req->io->ep);
+	return zccp_direct_buffered(e->layout, req->io);
 }
 
 static void complete(struct zccp_engine *e, struct aio_req *req, long res)
@@ -692,15 +426,6 @@ static int aio_reap(struct zccp_engine *e, struct zccp_io **done, unsigned max,
 	}
 }
 
-static void close_twin(struct zccp_endpoint *ep)
-{
-	if (!ep || !(ep->engine_flags & AIO_TWIN))
-		return;
-	close(ep->engine_fd);
-	ep->engine_fd = -1;
-	ep->engine_flags &= ~AIO_TWIN;
-}
-
 static void aio_cleanup(struct zccp_engine *e)
 {
 	const struct zccp_layout *layout = e->layout;
@@ -711,10 +436,7 @@ static void aio_cleanup(struct zccp_engine *e)
 	/* Waits for what is in flight: the chunks must outlive it. */
 	if (p->ctx)
 		io_destroy(p->ctx);
-	close_twin(layout->source);
-	close_twin(layout->zero);
-	for (unsigned i = 0; i < layout->ndests; i++)
-		close_twin(layout->dests[i]);
+	zccp_twins_close(layout);
 	free(p->events);
 	free(p->pending);
 	free(p->reqs);

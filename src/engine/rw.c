@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* pread/pwrite: portable, one transfer at a time; the last resort. */
+/*
+ * pread/pwrite: portable, one transfer at a time; the last resort.
+ * --direct applies as for the asynchronous engines (src/direct.c).
+ */
 #include <errno.h>
 
+#include "zccp/direct.h"
 #include "zccp/engine.h"
 
 static int rw_probe(const char **why)
@@ -18,14 +22,31 @@ static int rw_init(struct zccp_engine *e)
 
 static int rw_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 {
-	if (ep->stream && ep->fd != e->layout->zero->fd) {
-		int ret = zccp_sync_setup_stream(ep);
+	bool reading = ep == e->layout->source;
+	const char *why;
+	int ret;
 
+	ep->engine_flags = 0;
+	if (ep->stream && ep->fd != e->layout->zero->fd) {
+		ret = zccp_sync_setup_stream(ep);
 		if (ret)
 			return ret;
 	}
-	ep->method = ep->stream ? "read/write, non-blocking (RWF_NOWAIT + poll)"
-				: "pread/pwrite, one at a time";
+	ret = zccp_direct_setup(e->layout, ep, &why);
+	if (ret < 0)
+		return ret;
+	if (ret)
+		ep->method = zccp_method(
+			"%s O_DIRECT (%s, aligned %u)%s, buffered tail",
+			reading ? "pread" : "pwrite", why, ep->dio_align,
+			reading ? " unless cached" : "");
+	else if (why)
+		ep->method = zccp_method("pread/pwrite, one at a time, "
+					 "buffered (%s)", why);
+	else
+		ep->method = ep->stream ?
+			"read/write, non-blocking (RWF_NOWAIT + poll)" :
+			"pread/pwrite, one at a time";
 	return 0;
 }
 
@@ -49,12 +70,12 @@ static int rw_reap(struct zccp_engine *e, struct zccp_io **done, unsigned max,
 
 static void rw_cleanup(struct zccp_engine *e)
 {
-	(void)e;
+	zccp_twins_close(e->layout);
 }
 
 const struct zccp_engine_ops zccp_engine_rw = {
 	.name = "rw",
-	.caps = ZCCP_CAP_USER_BUFFER,
+	.caps = ZCCP_CAP_USER_BUFFER | ZCCP_CAP_DIRECT,
 	/* Always possible, never the best where another engine runs. */
 	.rank = { 4, 4, 4, 4, 4 },
 	.probe = rw_probe,

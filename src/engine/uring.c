@@ -22,6 +22,7 @@
 
 #include <liburing.h>
 
+#include "zccp/direct.h"
 #include "zccp/engine.h"
 
 /* Newer than some liburing headers we may be built against. */
@@ -47,6 +48,12 @@
 #define URING_MAX_CQ 65536u
 /* How long cleanup waits for cancelled transfers to come back. */
 #define URING_DRAIN_MS 2000
+/* ep->engine_flags: the low byte is the SQE flags of its transfers. */
+#define URING_SQE_FLAGS 0xffu
+/* user_data: the zccp_io, tagged when the transfer went O_DIRECT. */
+#define URING_DIRECT 1u
+
+static bool async_direct = true; /* TEMP: measurement knob */
 
 struct uring {
 	struct io_uring ring;
@@ -291,6 +298,8 @@ static int uring_init(struct zccp_engine *e)
 	if (ret && ret != -ENOMEM)
 		goto out_exit;
 	u->cpus = online_cpus();
+	if (getenv("ZCCP_TMP_ASYNC_DIRECT"))
+		async_direct = atoi(getenv("ZCCP_TMP_ASYNC_DIRECT"));
 	set_workers(u);
 	e->priv = u;
 	return 0;
@@ -338,11 +347,41 @@ static const char *source_method(enum zccp_kind kind)
 	}
 }
 
+static const char *direct_method(const struct uring *u,
+				 const struct zccp_endpoint *ep, bool reading,
+				 const char *why)
+{
+	if (reading)
+		return zccp_method("%s O_DIRECT (%s, aligned %u) unless "
+				   "cached, buffered tail",
+				   u->fixed ? "READ_FIXED" : "read", why,
+				   ep->dio_align);
+	return zccp_method("%s O_DIRECT (%s, aligned %u), buffered tail%s",
+			   u->fixed ? "WRITE_FIXED" : "write", why,
+			   ep->dio_align, async_direct ? ", io-wq" : "");
+}
+
+static const char *buffered_method(const struct uring *u,
+				   const struct zccp_endpoint *ep,
+				   bool reading, const char *why)
+{
+	const char *method = dest_method(ep->kind);
+
+	if (reading)
+		method = u->fixed ? source_method(ep->kind)
+				  : "read, buffers not registered "
+				    "(RLIMIT_MEMLOCK too low to pin them)";
+	return why ? zccp_method("%s; buffered: %s", method, why) : method;
+}
+
 static int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 {
 	struct uring *u = e->priv;
+	bool reading = ep == e->layout->source;
 	bool seekable = ep->kind == ZCCP_KIND_REGULAR ||
 			ep->kind == ZCCP_KIND_BLOCK;
+	const char *why;
+	int direct;
 
 	ep->engine_flags = 0;
 	if (ep == e->layout->zero) {
@@ -352,22 +391,20 @@ static int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 	}
 	if (ep->kind == ZCCP_KIND_CHAR)
 		u->char_devices++;
-	if (ep == e->layout->source) {
-		ep->method = u->fixed ? source_method(ep->kind)
-				      : "read, buffers not registered "
-					"(RLIMIT_MEMLOCK too low to pin them)";
-	} else {
-		/*
-		 * Streams get no IOSQE_ASYNC: io_uring then arms a poll and
-		 * retries when the pipe drains, where a forced worker would
-		 * sit blocked in write().
-		 */
-		if (seekable) {
-			ep->engine_flags = IOSQE_ASYNC;
-			u->file_writers++;
-		}
-		ep->method = dest_method(ep->kind);
+	direct = zccp_direct_setup(e->layout, ep, &why);
+	if (direct < 0)
+		return direct;
+	/*
+	 * Streams get no IOSQE_ASYNC: io_uring then arms a poll and
+	 * retries when the pipe drains, where a forced worker would sit
+	 * blocked in write().
+	 */
+	if (!reading && seekable && (!direct || async_direct)) {
+		ep->engine_flags = IOSQE_ASYNC;
+		u->file_writers++;
 	}
+	ep->method = direct ? direct_method(u, ep, reading, why)
+			    : buffered_method(u, ep, reading, why);
 	set_workers(u);
 	return 0;
 }
@@ -387,6 +424,43 @@ static int sq_reserve(struct io_uring *ring, unsigned n)
 	return io_uring_sq_space_left(ring) >= n ? 0 : -EBUSY;
 }
 
+/*
+ * Which file, and how many bytes: an O_DIRECT endpoint moves what is
+ * aligned directly (*direct) and the rest, or a read the page cache
+ * holds, through its buffered twin.
+ */
+static int route(const struct zccp_layout *layout, struct zccp_io *io,
+		 uint32_t *len, bool *direct)
+{
+	struct zccp_endpoint *ep = io->ep;
+	int twin;
+
+	*len = io->len;
+	*direct = false;
+	if (!ep->dio_align)
+		return ep->fd;
+	*len = zccp_direct_len(layout, io);
+	*direct = *len > 0;
+	if (*direct && !zccp_direct_cached(io))
+		return ep->fd;
+	twin = zccp_direct_twin(ep);
+	if (twin >= 0) {
+		*len = io->len;
+		*direct = false;
+		return twin;
+	}
+	if (*direct)
+		return ep->fd; /* cached, but there is no other way */
+	/*
+	 * No twin (a read-only temporary for an unprivileged user): give
+	 * up O_DIRECT on this file.  Transfers already queued still work:
+	 * those issued from now on go buffered.
+	 */
+	zccp_direct_refused(ep);
+	*len = io->len;
+	return ep->fd;
+}
+
 static void prep_transfer(const struct uring *u,
 			  const struct zccp_layout *layout,
 			  struct io_uring_sqe *sqe, struct zccp_io *io)
@@ -394,20 +468,23 @@ static void prep_transfer(const struct uring *u,
 	void *buf = zccp_io_buf(layout, io);
 	/* (u64)-1: use and advance the file position (streams, zero). */
 	uint64_t offset = io->offset < 0 ? (uint64_t)-1 : (uint64_t)io->offset;
-	int fd = io->ep->fd;
+	uint32_t len;
+	bool direct;
+	int fd = route(layout, io, &len, &direct);
 
 	if (io->op == ZCCP_IO_READ && u->fixed)
-		io_uring_prep_read_fixed(sqe, fd, buf, io->len, offset,
+		io_uring_prep_read_fixed(sqe, fd, buf, len, offset,
 					 (int)io->chunk);
 	else if (io->op == ZCCP_IO_READ)
-		io_uring_prep_read(sqe, fd, buf, io->len, offset);
+		io_uring_prep_read(sqe, fd, buf, len, offset);
 	else if (u->fixed)
-		io_uring_prep_write_fixed(sqe, fd, buf, io->len, offset,
+		io_uring_prep_write_fixed(sqe, fd, buf, len, offset,
 					  (int)io->chunk);
 	else
-		io_uring_prep_write(sqe, fd, buf, io->len, offset);
-	io_uring_sqe_set_flags(sqe, io->ep->engine_flags);
-	io_uring_sqe_set_data(sqe, io);
+		io_uring_prep_write(sqe, fd, buf, len, offset);
+	io_uring_sqe_set_flags(sqe, io->ep->engine_flags & URING_SQE_FLAGS);
+	io_uring_sqe_set_data64(sqe,
+				(uintptr_t)io | (direct ? URING_DIRECT : 0u));
 }
 
 /* The kernel refused the batch for now; the SQEs stay for next time. */
@@ -485,6 +562,41 @@ static int retry_after_poll(struct uring *u, const struct zccp_layout *layout,
 	return 0;
 }
 
+/* The file system took O_DIRECT at fcntl but refuses it in I/O. */
+static int retry_buffered(struct uring *u, const struct zccp_layout *layout,
+			  struct zccp_io *io)
+{
+	int ret = sq_reserve(&u->ring, 1);
+
+	if (ret)
+		return ret;
+	zccp_direct_refused(io->ep);
+	prep_transfer(u, layout, io_uring_get_sqe(&u->ring), io);
+	return 0;
+}
+
+/* Set what the core sees of a completion; 1 when the transfer was
+ * queued again instead. */
+static int completion(struct uring *u, const struct zccp_layout *layout,
+		      struct zccp_io *io, int res, bool direct)
+{
+	int err;
+
+	if (res == -EAGAIN) {
+		err = retry_after_poll(u, layout, io);
+	} else if (res == -EINVAL && direct) {
+		err = retry_buffered(u, layout, io);
+	} else {
+		/* A direct read rounded up may bring more than asked. */
+		io->result = res > (int)io->len ? (int)io->len : res;
+		return 0;
+	}
+	if (!err)
+		return 1;
+	io->result = err;
+	return 0;
+}
+
 /* Move ready CQEs to done[]; advance only past those consumed. */
 static unsigned collect(struct uring *u, const struct zccp_layout *layout,
 			struct zccp_io **done, unsigned max)
@@ -493,22 +605,17 @@ static unsigned collect(struct uring *u, const struct zccp_layout *layout,
 	unsigned head, seen = 0, n = 0;
 
 	io_uring_for_each_cqe(&u->ring, head, cqe) {
-		struct zccp_io *io = io_uring_cqe_get_data(cqe);
+		uint64_t data = io_uring_cqe_get_data64(cqe);
+		struct zccp_io *io = (void *)(uintptr_t)(data & ~(uint64_t)
+							 URING_DIRECT);
 
 		if (n == max)
 			break;
 		seen++;
 		if (!io)
 			continue; /* a retry's poll, or cleanup's cancel */
-		if (cqe->res == -EAGAIN) {
-			int err = retry_after_poll(u, layout, io);
-
-			if (!err)
-				continue;
-			io->result = err;
-		} else {
-			io->result = cqe->res;
-		}
+		if (completion(u, layout, io, cqe->res, data & URING_DIRECT))
+			continue;
 		done[n++] = io;
 		u->inflight--;
 	}
@@ -594,13 +701,15 @@ static void uring_cleanup(struct zccp_engine *e)
 		cancel_and_drain(u);
 	/* Also unregisters the buffers. */
 	io_uring_queue_exit(&u->ring);
+	zccp_twins_close(e->layout);
 	free(u);
 	e->priv = NULL;
 }
 
 const struct zccp_engine_ops zccp_engine_uring = {
 	.name = "uring",
-	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL,
+	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL |
+		ZCCP_CAP_DIRECT,
 	/*
 	 * Ranks come from measurements (1 GiB to 4 destinations, 2 cores,
 	 * /work/shared/design/measurements.md and this engine's own):
