@@ -8,7 +8,8 @@
  * O_DIRECT), opened on first use: most copies never need one.  Where
  * none can be opened (a temporary that already has the source's
  * read-only mode, for a user without CAP_DAC_OVERRIDE), O_DIRECT is
- * cleared around the transfer instead.
+ * cleared around a synchronous transfer (aio, rw), or given up for the
+ * rest of the copy (uring, which cannot hold back what it queued).
  *
  * Direct and buffered transfers never share a page at once: the
  * unaligned rest of a write is queued only when its aligned part is
@@ -120,20 +121,31 @@ static int set_direct(int fd, bool on)
 
 /* ---- policy --------------------------------------------------------- */
 
-/*
- * --direct=auto, from 1 GiB to 4 destinations (2 cores, ext4 on a
- * virtual disk, loop devices, tmpfs; medians of 5): AUTO_RULE_TBD.
- */
+/* auto, 1 GiB to 4 (medians of 5): loop devices 0.89 s direct against
+ * 8.4 s buffered, ext4 files 2.6 against 6.0; but 64 MiB to 4 files 0.19
+ * against 0.10, and --fsync moved no crossover: 1 GiB written. */
+#define AUTO_DIRECT_BYTES (1ull << 30)
+
 static bool auto_rule(const struct zccp_layout *layout,
 		      const struct zccp_endpoint *ep, bool real,
 		      const char **why)
 {
-	(void)layout;
-	if (ep->kind == ZCCP_KIND_BLOCK && real) {
+	const struct zccp_endpoint *src = layout->source;
+	uint64_t bytes = src->size_known ? src->size * layout->ndests : 0;
+
+	if (!real) {
+		*why = "auto: no real O_DIRECT on this file system";
+		return false;
+	}
+	if (ep->kind == ZCCP_KIND_BLOCK) {
 		*why = "auto: block device";
 		return true;
 	}
-	*why = "auto: the page cache measured faster here";
+	if (bytes >= AUTO_DIRECT_BYTES) {
+		*why = "auto: the copy writes 1 GiB or more";
+		return true;
+	}
+	*why = "auto: the page cache is faster below 1 GiB written";
 	return false;
 }
 
@@ -170,9 +182,9 @@ static bool decide(const struct zccp_layout *layout,
 }
 
 /*
- * ext4 runs a direct write that extends the file synchronously (i_size
- * must not pass the data): in io_submit for aio, holding the inode
- * lock in an io-wq worker for io_uring.  A temporary gets the source's
+ * ext4 runs a direct write that extends the file synchronously, under
+ * the exclusive inode lock (i_size must not pass the data): inside
+ * io_submit for aio, in an io-wq worker for io_uring.  A temporary gets the source's
  * size up front, as a hole (sparse stays sparse), so writes land inside
  * it: commit truncates to the final size anyway and a failed temporary
  * is removed.  Failure only costs speed.
@@ -386,4 +398,13 @@ const char *zccp_method(const char *fmt, ...)
 		return "(more ways than -v keeps; see the lines above)";
 	memcpy(methods[n], text, sizeof(text));
 	return methods[n++];
+}
+
+const char *zccp_direct_method(const struct zccp_endpoint *ep, bool reading,
+			       const char *op, const char *why,
+			       const char *more)
+{
+	return zccp_method("%s O_DIRECT (%s, aligned %u)%s, buffered tail%s",
+			   op, why, ep->dio_align,
+			   reading ? " unless cached" : "", more);
 }

@@ -68,6 +68,12 @@ void zccp_twins_close(const struct zccp_layout *layout);
 int zccp_pio(int fd, const struct zccp_io *io, void *buf, uint32_t len,
 	     int flags);
 
+/* ep->method of an O_DIRECT endpoint, for -v: "OP O_DIRECT (WHY,
+ * aligned N), buffered tail" and MORE. */
+const char *zccp_direct_method(const struct zccp_endpoint *ep, bool reading,
+			       const char *op, const char *why,
+			       const char *more);
+
 /* printf into a string that lives as long as the program, for
  * ep->method; equal texts share one copy. */
 const char *zccp_method(const char *fmt, ...)

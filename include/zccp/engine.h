@@ -69,7 +69,6 @@ struct zccp_layout {
 	unsigned ndests;
 	unsigned max_inflight; /* the core never has more queued */
 	enum zccp_when direct;  /* --direct: O_DIRECT policy for engines */
-	bool fsync;		/* --fsync: copies are made durable (auto) */
 	bool verbose;
 };
 

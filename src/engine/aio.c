@@ -139,10 +139,9 @@ static int setup_file(const struct zccp_layout *layout,
 	if (ret < 0)
 		return ret;
 	if (ret)
-		ep->method = zccp_method(
-			"libaio %s O_DIRECT (%s, aligned %u)%s, buffered tail",
-			reading ? "read" : "write", why, ep->dio_align,
-			reading ? " unless cached" : "");
+		ep->method = zccp_direct_method(
+			ep, reading, reading ? "libaio read" : "libaio write",
+			why, "");
 	else
 		ep->method = zccp_method(
 			"libaio buffered (%s): io_submit copies synchronously",

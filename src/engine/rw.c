@@ -36,10 +36,8 @@ static int rw_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 	if (ret < 0)
 		return ret;
 	if (ret)
-		ep->method = zccp_method(
-			"%s O_DIRECT (%s, aligned %u)%s, buffered tail",
-			reading ? "pread" : "pwrite", why, ep->dio_align,
-			reading ? " unless cached" : "");
+		ep->method = zccp_direct_method(
+			ep, reading, reading ? "pread" : "pwrite", why, "");
 	else if (why)
 		ep->method = zccp_method("pread/pwrite, one at a time, "
 					 "buffered (%s)", why);
