@@ -12,7 +12,10 @@ const struct zccp_engine_ops *const zccp_engines[] = {
 	&zccp_engine_rw,
 };
 
-const unsigned zccp_nengines = sizeof(zccp_engines) / sizeof(zccp_engines[0]);
+#define NENGINES (sizeof(zccp_engines) / sizeof(zccp_engines[0]))
+_Static_assert(NENGINES <= ZCCP_MAX_ENGINES, "raise ZCCP_MAX_ENGINES");
+
+const unsigned zccp_nengines = NENGINES;
 
 const struct zccp_engine_ops *zccp_engine_find(const char *name)
 {
@@ -20,4 +23,29 @@ const struct zccp_engine_ops *zccp_engine_find(const char *name)
 		if (!strcmp(zccp_engines[i]->name, name))
 			return zccp_engines[i];
 	return NULL;
+}
+
+int zccp_probe(struct zccp_probes *p, unsigned i)
+{
+	const struct zccp_engine_ops *ops = zccp_engines[i];
+
+	if (!p->asked[i]) {
+		p->why[i] = "";
+		p->result[i] = p->run ? p->run(ops, &p->why[i]) :
+					ops->probe(&p->why[i]);
+		p->asked[i] = true;
+	}
+	return p->result[i];
+}
+
+void zccp_probe_fail(struct zccp_probes *p, const struct zccp_engine_ops *ops,
+		     int err, const char *why)
+{
+	for (unsigned i = 0; i < zccp_nengines; i++) {
+		if (zccp_engines[i] != ops)
+			continue;
+		p->asked[i] = true;
+		p->result[i] = err;
+		p->why[i] = why;
+	}
 }

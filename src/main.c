@@ -19,8 +19,7 @@ struct run {
 	struct zccp_endpoint source, zero;
 	struct zccp_endpoint *dest_mem;
 	struct zccp_endpoint **dests;
-	int probe[8];
-	const char *why[8];
+	struct zccp_probes probes;
 	struct zccp_plan plan;
 	struct zccp_layout layout;
 	struct zccp_engine engine;
@@ -82,14 +81,20 @@ static int open_endpoints(struct run *r)
 static int make_plan(struct run *r)
 {
 	enum zccp_kind *kinds = calloc(r->opts.ndests, sizeof(*kinds));
+	struct zccp_shape shape = {
+		.source = r->source.kind,
+		.source_bytes = r->source.size_known ? r->source.size :
+						       ZCCP_SIZE_UNKNOWN,
+		.ndests = r->opts.ndests,
+	};
 	int ret;
 
 	if (!kinds)
 		return -ENOMEM;
 	for (unsigned i = 0; i < r->opts.ndests; i++)
 		kinds[i] = r->dests[i]->kind;
-	ret = zccp_plan_make(&r->opts, r->source.kind, kinds, r->opts.ndests,
-			     r->probe, r->why, &r->plan);
+	shape.dests = kinds;
+	ret = zccp_plan_make(&r->opts, &shape, &r->probes, &r->plan);
 	free(kinds);
 	if (ret)
 		zccp_error("%s", r->plan.reason);
@@ -156,12 +161,8 @@ static int plan_and_start(struct run *r)
 		ret = start_engine(r);
 		if (!ret)
 			return 0;
-		for (unsigned i = 0; i < zccp_nengines; i++) {
-			if (zccp_engines[i] != r->plan.engine)
-				continue;
-			r->probe[i] = ret;
-			r->why[i] = strerror(-ret);
-		}
+		zccp_probe_fail(&r->probes, r->plan.engine, ret,
+				strerror(-ret));
 		if (strcmp(r->opts.engine, "auto")) {
 			zccp_error("engine %s: %s", r->plan.engine->name,
 				   strerror(-ret));
@@ -323,8 +324,6 @@ static void begin_dests(struct run *r)
 /* Nothing is written before the plan stands and the engine runs. */
 static int prepare(struct run *r)
 {
-	for (unsigned i = 0; i < zccp_nengines; i++)
-		r->probe[i] = zccp_engines[i]->probe(&r->why[i]);
 	if (open_endpoints(r) || open_zero(&r->zero) || plan_and_start(r))
 		return -1;
 	for (unsigned i = 0; i < r->opts.ndests; i++)

@@ -16,52 +16,52 @@
 /* Why an engine cannot serve this copy, or NULL if it can. */
 static const char *engine_unfit(const struct zccp_engine_ops *ops,
 				const struct zccp_opts *opts,
-				enum zccp_kind source,
-				const enum zccp_kind *dests, unsigned ndests)
+				const struct zccp_shape *shape)
 {
 	if (opts->sparse == ZCCP_SPARSE_ALWAYS &&
 	    !(ops->caps & ZCCP_CAP_USER_BUFFER))
 		return "--sparse=always must see the data to find zeros";
-	if (ops->rank[source] == RANK_CANNOT)
+	if (ops->rank[shape->source] == RANK_CANNOT)
 		return "cannot read this kind of source";
-	for (unsigned i = 0; i < ndests; i++)
-		if (ops->rank[dests[i]] == RANK_CANNOT)
+	for (unsigned i = 0; i < shape->ndests; i++)
+		if (ops->rank[shape->dests[i]] == RANK_CANNOT)
 			return "cannot write this kind of destination";
 	return NULL;
 }
 
 static unsigned engine_score(const struct zccp_engine_ops *ops,
-			     enum zccp_kind source,
-			     const enum zccp_kind *dests, unsigned ndests)
+			     const struct zccp_shape *shape)
 {
-	unsigned score = ops->rank[source];
+	unsigned score = ops->rank[shape->source];
 
-	for (unsigned i = 0; i < ndests; i++)
-		score += ops->rank[dests[i]];
+	for (unsigned i = 0; i < shape->ndests; i++)
+		score += ops->rank[shape->dests[i]];
 	return score;
 }
 
-static int choose_named(const struct zccp_opts *opts, enum zccp_kind source,
-			const enum zccp_kind *dests, unsigned ndests,
-			const int *probe, const char *const *why,
-			struct zccp_plan *plan)
+static int choose_named(const struct zccp_opts *opts,
+			const struct zccp_shape *shape,
+			struct zccp_probes *probes, struct zccp_plan *plan)
 {
 	for (unsigned i = 0; i < zccp_nengines; i++) {
 		const struct zccp_engine_ops *ops = zccp_engines[i];
 		const char *unfit;
+		int ret;
 
 		if (strcmp(ops->name, opts->engine))
 			continue;
-		if (probe[i]) {
-			snprintf(plan->reason, sizeof(plan->reason),
-				 "engine %s unavailable: %s", ops->name, why[i]);
-			return probe[i];
-		}
-		unfit = engine_unfit(ops, opts, source, dests, ndests);
+		unfit = engine_unfit(ops, opts, shape);
 		if (unfit) {
 			snprintf(plan->reason, sizeof(plan->reason),
 				 "engine %s: %s", ops->name, unfit);
 			return -EINVAL;
+		}
+		ret = zccp_probe(probes, i);
+		if (ret) {
+			snprintf(plan->reason, sizeof(plan->reason),
+				 "engine %s unavailable: %s", ops->name,
+				 probes->why[i]);
+			return ret;
 		}
 		plan->engine = ops;
 		snprintf(plan->reason, sizeof(plan->reason), "chosen by --engine");
@@ -86,36 +86,49 @@ append(char *buf, size_t size, const char *fmt, ...)
 }
 
 /*
- * Lowest total rank over all endpoints among the engines that can run;
- * the reason lists every candidate's cost and why the others were out.
+ * Lowest total rank over all endpoints among the engines that can run.
+ * Fit engines are probed cheapest first and the first that works wins,
+ * so the rest are never probed.  The reason lists every fit engine's
+ * cost and why the others were out.
  */
-static int choose_auto(const struct zccp_opts *opts, enum zccp_kind source,
-		       const enum zccp_kind *dests, unsigned ndests,
-		       const int *probe, const char *const *why,
-		       struct zccp_plan *plan)
+static int choose_auto(const struct zccp_opts *opts,
+		       const struct zccp_shape *shape,
+		       struct zccp_probes *probes, struct zccp_plan *plan)
 {
-	unsigned best_score = ~0u;
-	char costs[128] = "", out[160] = "";
+	unsigned score[ZCCP_MAX_ENGINES];
+	bool candidate[ZCCP_MAX_ENGINES];
+	char costs[128] = "", out[192] = "";
 
 	for (unsigned i = 0; i < zccp_nengines; i++) {
 		const struct zccp_engine_ops *ops = zccp_engines[i];
-		const char *unfit = probe[i] ? why[i] :
-				    engine_unfit(ops, opts, source, dests,
-						 ndests);
-		unsigned score;
+		const char *unfit = engine_unfit(ops, opts, shape);
 
+		candidate[i] = !unfit;
 		if (unfit) {
 			append(out, sizeof(out), "; %s out: %s", ops->name,
 			       unfit);
 			continue;
 		}
-		score = engine_score(ops, source, dests, ndests);
+		score[i] = engine_score(ops, shape);
 		append(costs, sizeof(costs), "%s%s %u", *costs ? ", " : "",
-		       ops->name, score);
-		if (score < best_score) {
-			best_score = score;
-			plan->engine = ops;
-		}
+		       ops->name, score[i]);
+	}
+	while (!plan->engine) {
+		int best = -1;
+
+		/* Registry order breaks ties. */
+		for (unsigned i = 0; i < zccp_nengines; i++)
+			if (candidate[i] &&
+			    (best < 0 || score[i] < score[best]))
+				best = (int)i;
+		if (best < 0)
+			break;
+		candidate[best] = false;
+		if (zccp_probe(probes, (unsigned)best))
+			append(out, sizeof(out), "; %s out: %s",
+			       zccp_engines[best]->name, probes->why[best]);
+		else
+			plan->engine = zccp_engines[best];
 	}
 	if (!plan->engine) {
 		snprintf(plan->reason, sizeof(plan->reason),
@@ -124,30 +137,35 @@ static int choose_auto(const struct zccp_opts *opts, enum zccp_kind source,
 	}
 	snprintf(plan->reason, sizeof(plan->reason),
 		 "auto: lowest measured cost for a %s source and %u "
-		 "destination(s) (%s)%s", zccp_kind_name(source), ndests,
-		 costs, out);
+		 "destination(s) (%s)%s", zccp_kind_name(shape->source),
+		 shape->ndests, costs, out);
 	return 0;
 }
 
-int zccp_plan_make(const struct zccp_opts *opts, enum zccp_kind source,
-		   const enum zccp_kind *dests, unsigned ndests,
-		   const int *probe, const char *const *why,
-		   struct zccp_plan *plan)
+int zccp_plan_make(const struct zccp_opts *opts, const struct zccp_shape *shape,
+		   struct zccp_probes *probes, struct zccp_plan *plan)
 {
-	uint64_t lag;
+	uint64_t lag, need;
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
 	if (!strcmp(opts->engine, "auto"))
-		ret = choose_auto(opts, source, dests, ndests, probe, why, plan);
+		ret = choose_auto(opts, shape, probes, plan);
 	else
-		ret = choose_named(opts, source, dests, ndests, probe, why,
-				   plan);
+		ret = choose_named(opts, shape, probes, plan);
 	if (ret)
 		return ret;
 
 	plan->chunk_size = opts->block_size;
 	plan->nchunks = opts->queue_depth;
+	/* No more slots than a sized source can fill: a 64 KiB file need
+	 * not map and register 8 MiB of buffers. */
+	if (shape->source_bytes != ZCCP_SIZE_UNKNOWN) {
+		need = (shape->source_bytes + plan->chunk_size - 1) /
+		       plan->chunk_size;
+		if (need < plan->nchunks)
+			plan->nchunks = need ? (unsigned)need : 1;
+	}
 	lag = opts->lag ? opts->lag : (uint64_t)plan->chunk_size * plan->nchunks;
 	/* A window smaller than one chunk would stop everything. */
 	plan->lag_chunks = (unsigned)((lag + plan->chunk_size - 1) /

@@ -127,6 +127,28 @@ extern const unsigned zccp_nengines;
 
 const struct zccp_engine_ops *zccp_engine_find(const char *name);
 
+#define ZCCP_MAX_ENGINES 8
+
+/*
+ * What each engine's probe said, asked at most once and only when a
+ * plan needs the answer: a probe costs system calls (io_destroy alone
+ * takes ~30 ms), which would dominate small copies.
+ */
+struct zccp_probes {
+	bool asked[ZCCP_MAX_ENGINES];
+	int result[ZCCP_MAX_ENGINES]; /* 0 or -errno */
+	const char *why[ZCCP_MAX_ENGINES];
+	/* Runs the probe; NULL means ops->probe.  Unit tests replace it. */
+	int (*run)(const struct zccp_engine_ops *ops, const char **why);
+};
+
+/* zccp_engines[i]'s probe result, running the probe on first use. */
+int zccp_probe(struct zccp_probes *p, unsigned i);
+/* Record a failure found later (an engine that probed fine but failed
+ * to start), so the next plan looks elsewhere. */
+void zccp_probe_fail(struct zccp_probes *p, const struct zccp_engine_ops *ops,
+		     int err, const char *why);
+
 /* Helpers shared by the engines that issue plain syscalls. */
 /* pread/pwrite that never block on a stream: -EAGAIN instead. */
 int zccp_sync_transfer(const struct zccp_layout *layout, struct zccp_io *io);

@@ -18,14 +18,22 @@ struct zccp_plan {
 	unsigned lag_chunks; /* how far the fastest may lead the slowest */
 };
 
+/* What is being copied, as far as planning cares. */
+struct zccp_shape {
+	enum zccp_kind source;
+	uint64_t source_bytes; /* ZCCP_SIZE_UNKNOWN for streams */
+	const enum zccp_kind *dests;
+	unsigned ndests;
+};
+
+#define ZCCP_SIZE_UNKNOWN UINT64_MAX
+
 /*
- * probe[i] is zccp_engines[i]'s probe result (0 or -errno) and why[i]
- * its reason.  Returns 0, or -errno with plan->reason saying why no
- * engine can run.
+ * Probes only the engines it must (auto: cheapest first, until one
+ * works).  Returns 0, or -errno with plan->reason saying why no engine
+ * can run.
  */
-int zccp_plan_make(const struct zccp_opts *opts, enum zccp_kind source,
-		   const enum zccp_kind *dests, unsigned ndests,
-		   const int *probe, const char *const *why,
-		   struct zccp_plan *plan);
+int zccp_plan_make(const struct zccp_opts *opts, const struct zccp_shape *shape,
+		   struct zccp_probes *probes, struct zccp_plan *plan);
 
 #endif

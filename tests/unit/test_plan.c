@@ -6,8 +6,40 @@
 #include "check.h"
 #include "zccp/plan.h"
 
-static int probe[16];
-static const char *why[16];
+static int probe[ZCCP_MAX_ENGINES];
+static const char *why[ZCCP_MAX_ENGINES];
+static unsigned probed[ZCCP_MAX_ENGINES]; /* calls per engine */
+
+static int fake_probe(const struct zccp_engine_ops *ops, const char **reason)
+{
+	const struct zccp_engine_ops *found = zccp_engine_find(ops->name);
+
+	for (unsigned i = 0; i < zccp_nengines; i++) {
+		if (zccp_engines[i] != found)
+			continue;
+		probed[i]++;
+		*reason = why[i];
+		return probe[i];
+	}
+	return -EINVAL;
+}
+
+#define ANY ZCCP_SIZE_UNKNOWN
+
+/* One plan with a fresh probe cache, as one zccp run would make. */
+static int make(const struct zccp_opts *o, enum zccp_kind src,
+		uint64_t bytes, const enum zccp_kind *dests, unsigned n,
+		struct zccp_plan *plan)
+{
+	struct zccp_probes probes = { .run = fake_probe };
+	struct zccp_shape shape = {
+		.source = src, .source_bytes = bytes,
+		.dests = dests, .ndests = n,
+	};
+
+	memset(probed, 0, sizeof(probed));
+	return zccp_plan_make(o, &shape, &probes, plan);
+}
 
 static void all_available(void)
 {
@@ -80,9 +112,8 @@ static void test_auto_minimises_rank(void)
 				kinds[0] = (enum zccp_kind)a;
 				kinds[1] = (enum zccp_kind)b;
 				kinds[2] = ZCCP_KIND_REGULAR;
-				CHECK(!zccp_plan_make(&o, (enum zccp_kind)s,
-						      kinds, 3, probe, why,
-						      &plan));
+				CHECK(!make(&o, (enum zccp_kind)s, ANY, kinds,
+					    3, &plan));
 				CHECK(can_serve(plan.engine, s, kinds, 3));
 				for (unsigned i = 0; i < zccp_nengines; i++) {
 					const struct zccp_engine_ops *e =
@@ -104,18 +135,15 @@ static void test_fallback_when_uring_is_blocked(void)
 	struct zccp_plan plan;
 
 	all_available();
-	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 2, probe, why,
-			      &plan));
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 2, &plan));
 	CHECK(!strcmp(plan.engine->name, "uring"));
 	make_unavailable("uring", "seccomp says ENOSYS");
-	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 2, probe, why,
-			      &plan));
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 2, &plan));
 	CHECK(strcmp(plan.engine->name, "uring"));
 	CHECK(strstr(plan.reason, "uring out: seccomp says ENOSYS"));
 	make_unavailable("splice", "x");
 	make_unavailable("aio", "y");
-	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 2, probe, why,
-			      &plan));
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 2, &plan));
 	CHECK(!strcmp(plan.engine->name, "rw"));
 }
 
@@ -126,13 +154,11 @@ static void test_named_engine(void)
 	struct zccp_plan plan;
 
 	all_available();
-	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 1, probe, why,
-			      &plan));
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 1, &plan));
 	CHECK(!strcmp(plan.engine->name, "aio"));
 	CHECK(strstr(plan.reason, "--engine"));
 	make_unavailable("aio", "io_setup: EAGAIN");
-	CHECK(zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 1, probe, why,
-			     &plan) == -ENOSYS);
+	CHECK(make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 1, &plan) == -ENOSYS);
 	CHECK(strstr(plan.reason, "aio unavailable: io_setup: EAGAIN"));
 }
 
@@ -146,15 +172,14 @@ static void test_sparse_always_needs_user_buffer(void)
 
 	o.sparse = ZCCP_SPARSE_ALWAYS;
 	all_available();
-	CHECK(!zccp_plan_make(&o, ZCCP_KIND_PIPE, kinds, 1, probe, why,
-			      &plan));
+	CHECK(!make(&o, ZCCP_KIND_PIPE, ANY, kinds, 1, &plan));
 	CHECK(plan.engine->caps & ZCCP_CAP_USER_BUFFER);
 	for (unsigned i = 0; i < zccp_nengines; i++) {
 		if (zccp_engines[i]->caps & ZCCP_CAP_USER_BUFFER)
 			continue;
 		o.engine = zccp_engines[i]->name;
-		CHECK(zccp_plan_make(&o, ZCCP_KIND_PIPE, kinds, 1, probe, why,
-				     &plan) == -EINVAL);
+		CHECK(make(&o, ZCCP_KIND_PIPE, ANY, kinds, 1, &plan) ==
+		      -EINVAL);
 		CHECK(strstr(plan.reason, "sparse=always"));
 	}
 }
@@ -166,18 +191,66 @@ static void test_geometry(void)
 	struct zccp_plan plan;
 
 	all_available();
-	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 1, probe, why,
-			      &plan));
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 1, &plan));
 	CHECK(plan.chunk_size == 1u << 20 && plan.nchunks == 8);
 	CHECK(plan.lag_chunks == 8);
 	o.lag = 1;
-	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 1, probe, why,
-			      &plan));
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 1, &plan));
 	CHECK(plan.lag_chunks == 1);
 	o.lag = (3u << 20) + 1;
-	CHECK(!zccp_plan_make(&o, ZCCP_KIND_REGULAR, kinds, 1, probe, why,
-			      &plan));
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 1, &plan));
 	CHECK(plan.lag_chunks == 4);
+}
+
+/* Probes cost system calls: only the chosen engine and those that
+ * would have beaten it are asked. */
+static void test_probes_are_lazy(void)
+{
+	struct zccp_opts o = opts_for("auto");
+	enum zccp_kind kinds[2] = { ZCCP_KIND_REGULAR, ZCCP_KIND_REGULAR };
+	struct zccp_plan plan;
+	int uring = engine_index("uring"), chosen;
+	unsigned asked = 0;
+
+	all_available();
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 2, &plan));
+	for (unsigned i = 0; i < zccp_nengines; i++)
+		CHECK(probed[i] == (zccp_engines[i] == plan.engine));
+
+	make_unavailable("uring", "blocked");
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 2, &plan));
+	chosen = engine_index(plan.engine->name);
+	CHECK(probed[uring] == 1 && probed[chosen] == 1);
+	for (unsigned i = 0; i < zccp_nengines; i++)
+		asked += probed[i];
+	CHECK(asked == 2);
+
+	o = opts_for("rw");
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 2, &plan));
+	for (unsigned i = 0; i < zccp_nengines; i++)
+		CHECK(probed[i] == !strcmp(zccp_engines[i]->name, "rw"));
+}
+
+/* The ring never has more slots than a sized source can fill. */
+static void test_ring_fits_source(void)
+{
+	struct zccp_opts o = opts_for("rw");
+	enum zccp_kind kinds[1] = { ZCCP_KIND_REGULAR };
+	struct zccp_plan plan;
+
+	all_available();
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, 0, kinds, 1, &plan));
+	CHECK(plan.nchunks == 1 && plan.lag_chunks == 1);
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, 65536, kinds, 1, &plan));
+	CHECK(plan.nchunks == 1);
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, (3u << 20) + 1, kinds, 1, &plan));
+	CHECK(plan.nchunks == 4 && plan.lag_chunks == 4);
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, 8u << 20, kinds, 1, &plan));
+	CHECK(plan.nchunks == 8);
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, 1ull << 40, kinds, 1, &plan));
+	CHECK(plan.nchunks == 8);
+	CHECK(!make(&o, ZCCP_KIND_PIPE, ANY, kinds, 1, &plan));
+	CHECK(plan.nchunks == 8);
 }
 
 int main(void)
@@ -187,5 +260,7 @@ int main(void)
 	test_named_engine();
 	test_sparse_always_needs_user_buffer();
 	test_geometry();
+	test_probes_are_lazy();
+	test_ring_fits_source();
 	CHECK_EXIT();
 }
