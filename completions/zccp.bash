@@ -28,7 +28,7 @@ _zccp()
 
 	case $prev in
 	-e | --engine)
-		mapfile -t COMPREPLY < <(compgen -W 'auto uring splice aio rw' -- "$cur")
+		mapfile -t COMPREPLY < <(compgen -W 'auto uring group splice aio rw' -- "$cur")
 		return
 		;;
 	--sparse | --reflink | --direct)

@@ -7,6 +7,7 @@ complete -c zccp -l lag -x -a '4K 64K 256K 1M 4M 16M 64M' -d 'How far the fastes
 complete -c zccp -s e -l engine -x -d 'I/O engine' -a "
 auto\t'Choose per endpoint and kernel'
 uring\t'io_uring, registered buffers'
+group\t'io_uring SQE groups (kernel/ series)'
 splice\t'splice and tee through pipes'
 aio\t'libaio with O_DIRECT'
 rw\t'pread and pwrite'"

@@ -6,7 +6,7 @@ _arguments -s -S \
   '(-B --block-size)'{-B+,--block-size=}'[chunk size, 4K..1G, a multiple of 4K]:size (K, M, G suffixes):(4K 64K 256K 1M 4M 16M 64M)' \
   '(-Q --queue-depth)'{-Q+,--queue-depth=}'[chunks in the ring, 1..1024]:chunks:(1 2 4 8 16 32 64)' \
   '--lag=[how far the fastest destination may lead the slowest]:size (K, M, G suffixes):(4K 64K 256K 1M 4M 16M 64M)' \
-  '(-e --engine)'{-e+,--engine=}'[I/O engine]:engine:((auto\:"choose per endpoint and kernel" uring\:"io_uring, registered buffers" splice\:"splice and tee through pipes" aio\:"libaio with O_DIRECT" rw\:"pread and pwrite"))' \
+  '(-e --engine)'{-e+,--engine=}'[I/O engine]:engine:((auto\:"choose per endpoint and kernel" uring\:"io_uring, registered buffers" group\:"io_uring SQE groups (kernel/ series)" splice\:"splice and tee through pipes" aio\:"libaio with O_DIRECT" rw\:"pread and pwrite"))' \
   '--sparse=[how to treat holes, as cp]:when:(auto always never)' \
   '--reflink=[clone extents instead of copying, as cp]:when:(auto always never)' \
   '--direct=[O_DIRECT reads and writes]:when:(auto always never)' \

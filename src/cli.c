@@ -44,7 +44,7 @@ static const struct cli_option cli_options[] = {
 	  "how far the fastest destination may lead the slowest\n"
 	  "(default and maximum: block size x queue depth)" },
 	{ "engine", required_argument, 'e', "NAME",
-	  "auto (default), uring, splice, aio or rw" },
+	  "auto (default), uring, group, splice, aio or rw" },
 	{ "sparse", required_argument, OPT_SPARSE, "WHEN",
 	  "auto (default), always or never, as cp" },
 	{ "reflink", required_argument, OPT_REFLINK, "WHEN",
@@ -196,7 +196,8 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case 'e':
 		if (strcmp(arg, "auto") && !zccp_engine_find(arg))
 			return bad_value("engine", arg,
-					 "want auto, uring, splice, aio or rw");
+					 "want auto, uring, group, splice, aio "
+					 "or rw");
 		opts->engine = arg;
 		return 0;
 	case OPT_SPARSE:

@@ -7,6 +7,7 @@
 /* Order breaks ties in auto's choice: generally best first. */
 const struct zccp_engine_ops *const zccp_engines[] = {
 	&zccp_engine_uring,
+	&zccp_engine_group,
 	&zccp_engine_splice,
 	&zccp_engine_aio,
 	&zccp_engine_rw,

@@ -19,7 +19,8 @@ static const char *engine_unfit(const struct zccp_engine_ops *ops,
 				const struct zccp_shape *shape)
 {
 	if (opts->sparse == ZCCP_SPARSE_ALWAYS &&
-	    !(ops->caps & ZCCP_CAP_USER_BUFFER))
+	    (!(ops->caps & ZCCP_CAP_USER_BUFFER) ||
+	     (ops->caps & ZCCP_CAP_ORDERED_FANOUT)))
 		return "--sparse=always must see the data to find zeros";
 	if (ops->rank[shape->source] == RANK_CANNOT)
 		return "cannot read this kind of source";

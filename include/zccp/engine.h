@@ -37,9 +37,11 @@ enum {
 	/* Uses O_DIRECT where the endpoint allows it. */
 	ZCCP_CAP_DIRECT = 1u << 4,
 	/*
-	 * Reserved for the SQE group engine: writes of a chunk may be
-	 * queued before its read completes; the engine orders them after
-	 * the read (leader) itself.
+	 * A READ may be reported done at queue time: the engine runs the
+	 * writes of that slot queued before the next submit() after the
+	 * read itself (the SQE group engine).  The bytes are not in the
+	 * slot yet, so nothing may look at them; a read that fails or comes
+	 * back short later ends the copy (reap() returns an error).
 	 */
 	ZCCP_CAP_ORDERED_FANOUT = 1u << 5,
 };
@@ -117,6 +119,7 @@ struct zccp_engine {
 };
 
 extern const struct zccp_engine_ops zccp_engine_uring;
+extern const struct zccp_engine_ops zccp_engine_group;
 extern const struct zccp_engine_ops zccp_engine_splice;
 extern const struct zccp_engine_ops zccp_engine_aio;
 extern const struct zccp_engine_ops zccp_engine_rw;

@@ -31,47 +31,7 @@
 
 #include "zccp/direct.h"
 #include "zccp/engine.h"
-
-/* Newer than some liburing headers we may be built against. */
-#ifndef IORING_SETUP_SUBMIT_ALL
-#define IORING_SETUP_SUBMIT_ALL (1U << 7) /* 5.18 */
-#endif
-#ifndef IORING_SETUP_COOP_TASKRUN
-#define IORING_SETUP_COOP_TASKRUN (1U << 8) /* 5.19 */
-#endif
-#ifndef IORING_SETUP_TASKRUN_FLAG
-#define IORING_SETUP_TASKRUN_FLAG (1U << 9) /* 5.19 */
-#endif
-#ifndef IORING_SETUP_SINGLE_ISSUER
-#define IORING_SETUP_SINGLE_ISSUER (1U << 12) /* 6.0 */
-#endif
-#ifndef IORING_ASYNC_CANCEL_ANY
-#define IORING_ASYNC_CANCEL_ANY (1U << 2) /* 5.19 */
-#endif
-
-/* More SQ slots than this buy nothing: queue() submits when full. */
-#define URING_MAX_SQ 4096u
-/* The kernel's IORING_MAX_CQ_ENTRIES; beyond it IORING_FEAT_NODROP. */
-#define URING_MAX_CQ 65536u
-/* How long cleanup waits for cancelled transfers to come back. */
-#define URING_DRAIN_MS 2000
-/* ep->engine_flags: the low byte is the SQE flags of its transfers. */
-#define URING_SQE_FLAGS 0xffu
-/* user_data: the zccp_io, tagged when the transfer went O_DIRECT. */
-#define URING_DIRECT 1u
-
-struct uring {
-	struct io_uring ring;
-	unsigned inflight; /* queued and not yet handed back by reap */
-	bool fixed;	   /* chunks registered: READ_FIXED/WRITE_FIXED */
-	unsigned cpus;
-	unsigned file_writers; /* destinations written with IOSQE_ASYNC */
-	unsigned char_devices; /* endpoints that may block in a worker */
-	unsigned workers;      /* io-wq's unbounded limit, as registered */
-	/* Transfers that found the SQ full while the kernel would take no
-	 * more for now (CQ backpressure); prepared when room frees up. */
-	struct zccp_io *backlog, **backlog_tail;
-};
+#include "uring.h"
 
 /* ---- probe ---------------------------------------------------------- */
 
@@ -142,7 +102,7 @@ static int check_enter(struct io_uring *ring, const char **why)
 	return 0;
 }
 
-static int uring_probe(const char **why)
+int uring_probe(const char **why)
 {
 	struct io_uring ring;
 	int ret;
@@ -276,7 +236,7 @@ static void set_workers(struct uring *u)
 	(void)io_uring_register_iowq_max_workers(&u->ring, values);
 }
 
-static int uring_init(struct zccp_engine *e)
+int uring_init(struct zccp_engine *e)
 {
 	const struct zccp_layout *layout = e->layout;
 	struct uring *u;
@@ -375,7 +335,7 @@ static const char *buffered_method(const struct uring *u,
 	return why ? zccp_method("%s; buffered: %s", method, why) : method;
 }
 
-static int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
+int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 {
 	struct uring *u = e->priv;
 	bool reading = ep == e->layout->source;
@@ -414,8 +374,7 @@ static int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 
 /* ---- queue, submit, reap -------------------------------------------- */
 
-/* Ensure n free SQ slots, submitting what is queued if need be. */
-static int sq_reserve(struct io_uring *ring, unsigned n)
+int uring_sq_reserve(struct io_uring *ring, unsigned n)
 {
 	int ret;
 
@@ -432,8 +391,8 @@ static int sq_reserve(struct io_uring *ring, unsigned n)
  * aligned directly (*direct) and the rest, or a read the page cache
  * holds, through its buffered twin.
  */
-static int route(const struct zccp_layout *layout, struct zccp_io *io,
-		 uint32_t *len, bool *direct)
+int uring_route(const struct zccp_layout *layout, struct zccp_io *io,
+		uint32_t *len, bool *direct)
 {
 	struct zccp_endpoint *ep = io->ep;
 	int twin;
@@ -464,7 +423,7 @@ static int route(const struct zccp_layout *layout, struct zccp_io *io,
 	return ep->fd;
 }
 
-static void prep_transfer(const struct uring *u,
+void uring_prep_transfer(const struct uring *u,
 			  const struct zccp_layout *layout,
 			  struct io_uring_sqe *sqe, struct zccp_io *io)
 {
@@ -473,7 +432,7 @@ static void prep_transfer(const struct uring *u,
 	uint64_t offset = io->offset < 0 ? (uint64_t)-1 : (uint64_t)io->offset;
 	uint32_t len;
 	bool direct;
-	int fd = route(layout, io, &len, &direct);
+	int fd = uring_route(layout, io, &len, &direct);
 
 	if (io->op == ZCCP_IO_READ && u->fixed)
 		io_uring_prep_read_fixed(sqe, fd, buf, len, offset,
@@ -504,16 +463,16 @@ static void backlog_flush(struct uring *u, const struct zccp_layout *layout)
 		u->backlog = io->next;
 		if (!u->backlog)
 			u->backlog_tail = &u->backlog;
-		prep_transfer(u, layout, io_uring_get_sqe(&u->ring), io);
+		uring_prep_transfer(u, layout, io_uring_get_sqe(&u->ring), io);
 	}
 }
 
-static int uring_queue(struct zccp_engine *e, struct zccp_io *io)
+int uring_queue(struct zccp_engine *e, struct zccp_io *io)
 {
 	struct uring *u = e->priv;
 	int ret;
 
-	ret = u->backlog ? -EBUSY : sq_reserve(&u->ring, 1);
+	ret = u->backlog ? -EBUSY : uring_sq_reserve(&u->ring, 1);
 	if (ret && !submit_transient(ret))
 		return ret;
 	u->inflight++;
@@ -524,15 +483,20 @@ static int uring_queue(struct zccp_engine *e, struct zccp_io *io)
 		u->backlog_tail = &io->next;
 		return ZCCP_QUEUED;
 	}
-	prep_transfer(u, e->layout, io_uring_get_sqe(&u->ring), io);
+	uring_prep_transfer(u, e->layout, io_uring_get_sqe(&u->ring), io);
 	return ZCCP_QUEUED;
 }
 
-static int uring_submit(struct zccp_engine *e)
+int uring_submit(struct zccp_engine *e)
 {
 	struct uring *u = e->priv;
 	int ret;
 
+	if (u->group) {
+		ret = group_flush(u, e->layout);
+		if (ret)
+			return ret;
+	}
 	backlog_flush(u, e->layout);
 	ret = io_uring_submit(&u->ring);
 
@@ -553,7 +517,7 @@ static int retry_after_poll(struct uring *u, const struct zccp_layout *layout,
 	struct io_uring_sqe *sqe;
 	int ret;
 
-	ret = sq_reserve(&u->ring, 2);
+	ret = uring_sq_reserve(&u->ring, 2);
 	if (ret)
 		return ret;
 	sqe = io_uring_get_sqe(&u->ring);
@@ -561,7 +525,7 @@ static int retry_after_poll(struct uring *u, const struct zccp_layout *layout,
 			       io->op == ZCCP_IO_READ ? POLLIN : POLLOUT);
 	io_uring_sqe_set_flags(sqe, IOSQE_IO_LINK);
 	io_uring_sqe_set_data(sqe, NULL);
-	prep_transfer(u, layout, io_uring_get_sqe(&u->ring), io);
+	uring_prep_transfer(u, layout, io_uring_get_sqe(&u->ring), io);
 	return 0;
 }
 
@@ -569,12 +533,12 @@ static int retry_after_poll(struct uring *u, const struct zccp_layout *layout,
 static int retry_buffered(struct uring *u, const struct zccp_layout *layout,
 			  struct zccp_io *io)
 {
-	int ret = sq_reserve(&u->ring, 1);
+	int ret = uring_sq_reserve(&u->ring, 1);
 
 	if (ret)
 		return ret;
 	zccp_direct_refused(io->ep);
-	prep_transfer(u, layout, io_uring_get_sqe(&u->ring), io);
+	uring_prep_transfer(u, layout, io_uring_get_sqe(&u->ring), io);
 	return 0;
 }
 
@@ -615,6 +579,8 @@ static unsigned collect(struct uring *u, const struct zccp_layout *layout,
 		if (n == max)
 			break;
 		seen++;
+		if (u->group && group_cqe(u, data, cqe->res))
+			continue;
 		if (!io)
 			continue; /* a retry's poll, or cleanup's cancel */
 		if (completion(u, layout, io, cqe->res, data & URING_DIRECT))
@@ -626,7 +592,7 @@ static unsigned collect(struct uring *u, const struct zccp_layout *layout,
 	return n;
 }
 
-static int uring_reap(struct zccp_engine *e, struct zccp_io **done,
+int uring_reap(struct zccp_engine *e, struct zccp_io **done,
 		      unsigned max, bool wait)
 {
 	struct uring *u = e->priv;
@@ -634,9 +600,9 @@ static int uring_reap(struct zccp_engine *e, struct zccp_io **done,
 	unsigned n = 0;
 	int ret;
 
-	while (max && u->inflight) {
+	while (max && u->inflight && !u->fatal) {
 		/* Left queued by a transient submit failure or a retry. */
-		if (io_uring_sq_ready(&u->ring) || u->backlog) {
+		if (io_uring_sq_ready(&u->ring) || u->backlog || u->group) {
 			ret = uring_submit(e);
 			if (ret)
 				return ret;
@@ -655,7 +621,7 @@ static int uring_reap(struct zccp_engine *e, struct zccp_io **done,
 		if (n || !wait)
 			break;
 	}
-	return (int)n;
+	return u->fatal ? u->fatal : (int)n;
 }
 
 /* ---- cleanup -------------------------------------------------------- */
@@ -673,7 +639,7 @@ static void cancel_and_drain(struct uring *u)
 	struct io_uring_cqe *cqe;
 	int waited_ms = 0;
 
-	if (!sq_reserve(&u->ring, 1)) {
+	if (!uring_sq_reserve(&u->ring, 1)) {
 		sqe = io_uring_get_sqe(&u->ring);
 		io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
 		io_uring_sqe_set_data(sqe, NULL);
@@ -688,13 +654,15 @@ static void cancel_and_drain(struct uring *u)
 		}
 		if (ret < 0)
 			break;
-		if (io_uring_cqe_get_data(cqe))
+		/* Transfers only: not retry polls, cancels or leaders. */
+		if (io_uring_cqe_get_data(cqe) &&
+		    !(io_uring_cqe_get_data64(cqe) & URING_LEADER))
 			u->inflight--;
 		io_uring_cqe_seen(&u->ring, cqe);
 	}
 }
 
-static void uring_cleanup(struct zccp_engine *e)
+void uring_cleanup(struct zccp_engine *e)
 {
 	struct uring *u = e->priv;
 
@@ -704,6 +672,7 @@ static void uring_cleanup(struct zccp_engine *e)
 		cancel_and_drain(u);
 	/* Also unregisters the buffers. */
 	io_uring_queue_exit(&u->ring);
+	group_free(u);
 	zccp_twins_close(e->layout);
 	free(u);
 	e->priv = NULL;

@@ -162,3 +162,28 @@ auto_without_uring() {
 	[[ $output != "$normal" ]] ||
 		fail "--version says the same with and without io_uring"
 }
+
+# The group engine needs the SQE group series in kernel/; tests/kernel/
+# runs it on that kernel under QEMU.  Here, on a stock kernel, it must be
+# refused cleanly.
+@test "-e group without SQE groups: exit 2, one line naming group, nothing written" {
+	zccp_plain --version
+	assert_success
+	[[ $output == *"group(unavailable)"* ]] ||
+		skip "this kernel has SQE groups: kernel/ tests cover it"
+	make_old "$T/d1"
+	zccp_plain -e group "$T/src" "$T/d1" "$T/d2"
+	assert_status 2
+	assert_stderr_format
+	assert_stderr_line_count 1
+	assert_stderr_matches '^zccp: engine group unavailable: .*SQE groups'
+	assert_same "$T/d1.orig" "$T/d1"
+	assert_dir_holds "$T" src d1 d1.orig
+}
+
+@test "auto on a kernel without SQE groups still copies (and does not pick group)" {
+	zccp_plain -v "$T/src" "$T/d1" "$T/d2"
+	assert_success
+	assert_same "$T/src" "$T/d1" "$T/d2"
+	assert_stderr_not_matches '^zccp: engine group'
+}

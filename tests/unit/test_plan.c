@@ -137,9 +137,12 @@ static void test_fallback_when_uring_is_blocked(void)
 	all_available();
 	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 2, &plan));
 	CHECK(!strcmp(plan.engine->name, "uring"));
+	/* group is io_uring too: a filter blocks both. */
 	make_unavailable("uring", "seccomp says ENOSYS");
+	make_unavailable("group", "seccomp says ENOSYS");
 	CHECK(!make(&o, ZCCP_KIND_REGULAR, ANY, kinds, 2, &plan));
 	CHECK(strcmp(plan.engine->name, "uring"));
+	CHECK(strcmp(plan.engine->name, "group"));
 	CHECK(strstr(plan.reason, "uring out: seccomp says ENOSYS"));
 	make_unavailable("splice", "x");
 	make_unavailable("aio", "y");

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: MIT
+/*
+ * io_uring with SQE groups (kernel/patches, docs/sqe-group.md): each
+ * chunk is one group, a READ_FIXED leader into the chunk's registered
+ * buffer and one WRITE_FIXED member per destination, all submitted
+ * together.  The kernel issues the members when the read is done, so a
+ * chunk costs no round trip between its read and its writes, and many
+ * chunks go in one io_uring_enter.  Groups are not linked to each
+ * other: the ring's slots bound what is in flight, and the next read
+ * never waits for earlier writes beyond that.
+ *
+ * The core sees the read complete at once (ZCCP_CAP_ORDERED_FANOUT):
+ * it then queues the chunk's writes, which become the group's members.
+ * Writes that arrive once the group is in the kernel (a stream that had
+ * a write in flight, the rest of a short write) wait for the leader and
+ * then go as plain transfers.  A leader that fails or reads short (the
+ * source shrank) ends the copy: its members were cancelled, or wrote
+ * bytes that were never read.
+ *
+ * Everything else (rings, buffers, io-wq, streams, O_DIRECT) is the
+ * uring engine's (uring.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "zccp/uring_group.h"
+#include "uring.h"
+
+enum slot_state {
+	SLOT_IDLE,	/* no group: transfers go plain */
+	SLOT_PENDING,	/* read accepted, group not yet submitted */
+	SLOT_SUBMITTED, /* group in the kernel */
+};
+
+/* user_data of a leader: URING_LEADER | len << 2 | slot << 33 | gen << 56 */
+#define LEADER_LEN_SHIFT 2
+#define LEADER_SLOT_SHIFT 33
+#define LEADER_GEN_SHIFT 56
+#define LEADER_LEN_MASK ((1ull << 31) - 1)
+#define LEADER_SLOT_MASK ((1ull << 23) - 1)
+
+struct slot {
+	enum slot_state state;
+	uint8_t gen;  /* tells a late leader CQE from the slot's next group */
+	bool filled;  /* the leader has read the chunk */
+	/* The read, copied: the core recycles its zccp_io at once. */
+	struct zccp_io read;
+	struct zccp_io *members, **members_tail;
+	unsigned nmembers;
+	struct zccp_io *parked;	  /* writes waiting for the leader */
+	struct zccp_io *canceled; /* members back with -ECANCELED */
+};
+
+struct group {
+	struct slot *slots;
+	unsigned nslots;
+	unsigned *pending; /* slots to submit, in read order */
+	unsigned npending;
+	unsigned sq_entries;
+};
+
+static void push(struct zccp_io **list, struct zccp_io *io)
+{
+	io->next = *list;
+	*list = io;
+}
+
+/* Transfer io plainly at the next submit; it is counted in flight. */
+static void backlog_add(struct uring *u, struct zccp_io *io)
+{
+	io->next = NULL;
+	*u->backlog_tail = io;
+	u->backlog_tail = &io->next;
+}
+
+/* Only reads whose length is certain can stand for their data now. */
+static bool read_groupable(const struct zccp_layout *layout,
+			   struct zccp_io *io)
+{
+	const struct zccp_endpoint *src = io->ep;
+	uint32_t len;
+	bool direct;
+
+	if (src == layout->zero)
+		return true;
+	if (io->offset < 0 || !src->size_known ||
+	    (uint64_t)io->offset + io->len > src->size)
+		return false;
+	/* O_DIRECT reads of an unaligned tail come back short by design. */
+	uring_route(layout, io, &len, &direct);
+	return len == io->len;
+}
+
+static int group_queue(struct zccp_engine *e, struct zccp_io *io)
+{
+	struct uring *u = e->priv;
+	struct group *g = u->group;
+	struct slot *s = &g->slots[io->chunk];
+
+	if (io->op == ZCCP_IO_READ) {
+		if (!read_groupable(e->layout, io)) {
+			/* The slot's last group is done (the core released
+			 * it): its late leader CQE must not fill this read. */
+			s->state = SLOT_IDLE;
+			s->gen++;
+			return uring_queue(e, io);
+		}
+		s->state = SLOT_PENDING;
+		s->gen++;
+		s->filled = false;
+		s->read = *io;
+		s->members = NULL;
+		s->members_tail = &s->members;
+		s->nmembers = 0;
+		g->pending[g->npending++] = io->chunk;
+		io->result = (int)io->len;
+		return ZCCP_DONE;
+	}
+	if (s->state == SLOT_PENDING) {
+		io->next = NULL;
+		*s->members_tail = io;
+		s->members_tail = &io->next;
+		s->nmembers++;
+		u->inflight++;
+		return ZCCP_QUEUED;
+	}
+	if (s->state == SLOT_SUBMITTED && !s->filled) {
+		push(&s->parked, io);
+		u->inflight++;
+		return ZCCP_QUEUED;
+	}
+	return uring_queue(e, io);
+}
+
+static uint64_t leader_data(unsigned chunk, const struct slot *s)
+{
+	return URING_LEADER |
+	       ((uint64_t)s->read.len << LEADER_LEN_SHIFT) |
+	       ((uint64_t)chunk << LEADER_SLOT_SHIFT) |
+	       ((uint64_t)s->gen << LEADER_GEN_SHIFT);
+}
+
+/* One group: the leader and its members, contiguous in the SQ. */
+static int submit_slot(struct uring *u, const struct zccp_layout *layout,
+		       unsigned chunk)
+{
+	struct group *g = u->group;
+	struct slot *s = &g->slots[chunk];
+	/* A group must fit the SQ: members beyond that wait, parked. */
+	unsigned members = s->nmembers < g->sq_entries - 1 ?
+				   s->nmembers : g->sq_entries - 1;
+	struct io_uring_sqe *sqe;
+	struct zccp_io *io;
+	int ret;
+
+	ret = uring_sq_reserve(&u->ring, members + 1);
+	if (ret)
+		return ret;
+	sqe = io_uring_get_sqe(&u->ring);
+	uring_prep_transfer(u, layout, sqe, &s->read);
+	/* Members run in io-wq as their endpoints ask; the leader reads
+	 * inline, as uring reads do. */
+	if (members)
+		sqe->flags |= IOSQE_SQE_GROUP;
+	io_uring_sqe_set_data64(sqe, leader_data(chunk, s));
+	for (unsigned i = 0; i < members; i++) {
+		io = s->members;
+		s->members = io->next;
+		sqe = io_uring_get_sqe(&u->ring);
+		uring_prep_transfer(u, layout, sqe, io);
+		if (i + 1 < members)
+			sqe->flags |= IOSQE_SQE_GROUP;
+	}
+	while ((io = s->members)) {
+		s->members = io->next;
+		push(&s->parked, io);
+	}
+	s->state = SLOT_SUBMITTED;
+	return 0;
+}
+
+int group_flush(struct uring *u, const struct zccp_layout *layout)
+{
+	struct group *g = u->group;
+	unsigned done = 0;
+	int ret = 0;
+
+	while (done < g->npending) {
+		ret = submit_slot(u, layout, g->pending[done]);
+		if (ret)
+			break;
+		done++;
+	}
+	g->npending -= done;
+	for (unsigned i = 0; i < g->npending; i++)
+		g->pending[i] = g->pending[done + i];
+	/* A full ring says so again on the next submit. */
+	return ret == -EBUSY || ret == -EAGAIN ? 0 : ret;
+}
+
+/* The chunk is in its buffer: writes that waited for it may go. */
+static void slot_filled(struct uring *u, struct slot *s)
+{
+	struct zccp_io *io;
+
+	s->filled = true;
+	while ((io = s->parked)) {
+		s->parked = io->next;
+		backlog_add(u, io);
+	}
+}
+
+/* A leader failed or read short: what its members did is void. */
+static void leader_failed(struct uring *u, struct slot *s, int res)
+{
+	struct zccp_io *io;
+
+	u->fatal = res < 0 ? res : -ENODATA;
+	while ((io = s->canceled)) {
+		s->canceled = io->next;
+		u->inflight--;
+	}
+}
+
+static bool leader_cqe(struct uring *u, uint64_t data, int res)
+{
+	unsigned chunk = (unsigned)((data >> LEADER_SLOT_SHIFT) &
+				    LEADER_SLOT_MASK);
+	uint32_t len = (uint32_t)((data >> LEADER_LEN_SHIFT) & LEADER_LEN_MASK);
+	struct slot *s = &u->group->slots[chunk];
+	struct zccp_io *io;
+
+	if (chunk >= u->group->nslots)
+		return true;
+	if (res != (int)len) {
+		leader_failed(u, s, res);
+		return true;
+	}
+	if ((uint8_t)(data >> LEADER_GEN_SHIFT) != s->gen)
+		return true; /* the slot holds a newer group already */
+	if (!s->filled)
+		slot_filled(u, s);
+	/* Cancelled although the leader read well: not by the group, so
+	 * transfer them again, plainly (still counted in flight). */
+	while ((io = s->canceled)) {
+		s->canceled = io->next;
+		backlog_add(u, io);
+	}
+	return true;
+}
+
+bool group_cqe(struct uring *u, uint64_t data, int res)
+{
+	struct zccp_io *io;
+	struct slot *s;
+
+	if (data & URING_LEADER)
+		return leader_cqe(u, data, res);
+	io = (void *)(uintptr_t)(data & ~(uint64_t)URING_DIRECT);
+	if (!io || io->op != ZCCP_IO_WRITE)
+		return false;
+	s = &u->group->slots[io->chunk];
+	if (s->state != SLOT_SUBMITTED || s->filled)
+		return false;
+	if (res == -ECANCELED) {
+		/* Until the leader says why. */
+		push(&s->canceled, io);
+		return true;
+	}
+	/* A member ran: its leader had read the chunk. */
+	slot_filled(u, s);
+	return false;
+}
+
+void group_free(struct uring *u)
+{
+	if (!u->group)
+		return;
+	free(u->group->slots);
+	free(u->group->pending);
+	free(u->group);
+	u->group = NULL;
+}
+
+/* ---- ops ------------------------------------------------------------ */
+
+static int group_probe(const char **why)
+{
+	struct io_uring ring;
+	int ret = uring_probe(why);
+
+	if (ret)
+		return ret;
+	ret = io_uring_queue_init(4, &ring, 0);
+	if (ret) {
+		*why = "io_uring_setup failed";
+		return ret;
+	}
+	/* Never the feature bit alone: 6.13+ gave bit 16 to RW_ATTR. */
+	ret = zccp_uring_group_probe(&ring);
+	io_uring_queue_exit(&ring);
+	if (ret == -EOPNOTSUPP)
+		*why = "io_uring without SQE groups (kernel/ has the series)";
+	else if (ret)
+		*why = "io_uring SQE group probe failed";
+	else
+		*why = "io_uring SQE groups: READ_FIXED leader, WRITE_FIXED "
+		       "members";
+	return ret;
+}
+
+static int group_init(struct zccp_engine *e)
+{
+	const struct zccp_layout *layout = e->layout;
+	struct uring *u;
+	struct group *g;
+	int ret = uring_init(e);
+
+	if (ret)
+		return ret;
+	u = e->priv;
+	g = calloc(1, sizeof(*g));
+	if (g) {
+		g->slots = calloc(layout->nchunks, sizeof(*g->slots));
+		g->pending = calloc(layout->nchunks, sizeof(*g->pending));
+	}
+	if (!g || !g->slots || !g->pending || layout->nchunks >
+						     LEADER_SLOT_MASK) {
+		u->group = g;
+		uring_cleanup(e);
+		return -ENOMEM;
+	}
+	g->nslots = layout->nchunks;
+	g->sq_entries = u->ring.sq.ring_entries;
+	u->group = g;
+	return 0;
+}
+
+/* A failed copy may leave parked writes: they never reached the ring. */
+static void group_cleanup(struct zccp_engine *e)
+{
+	struct uring *u = e->priv;
+
+	for (unsigned i = 0; u && u->group && i < u->group->nslots; i++) {
+		struct slot *s = &u->group->slots[i];
+
+		for (; s->parked; s->parked = s->parked->next)
+			u->inflight--;
+		for (; s->members && s->state == SLOT_PENDING;
+		     s->members = s->members->next)
+			u->inflight--;
+	}
+	uring_cleanup(e);
+}
+
+const struct zccp_engine_ops zccp_engine_group = {
+	.name = "group",
+	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL |
+		ZCCP_CAP_DIRECT | ZCCP_CAP_ORDERED_FANOUT,
+	/*
+	 * Until bench/ measures it on the patched kernel, rank it level
+	 * with uring for files and devices, where registry order puts it
+	 * first; streams keep their uring rank.  A stream source gets no
+	 * groups (its reads are short by nature) but still works.
+	 */
+	.rank = {
+		[ZCCP_KIND_REGULAR] = 1,
+		[ZCCP_KIND_BLOCK] = 1,
+		[ZCCP_KIND_PIPE] = 2,
+		[ZCCP_KIND_SOCKET] = 2,
+		[ZCCP_KIND_CHAR] = 2,
+	},
+	.probe = group_probe,
+	.init = group_init,
+	.setup_endpoint = uring_setup_endpoint,
+	.queue = group_queue,
+	.submit = uring_submit,
+	.reap = uring_reap,
+	.cleanup = group_cleanup,
+};

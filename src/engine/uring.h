@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the io_uring engines: uring.c's ring, shared with group.c,
+ * which runs the same ring with SQE groups.
+ */
+#ifndef ZCCP_ENGINE_URING_H
+#define ZCCP_ENGINE_URING_H
+
+#include <liburing.h>
+
+#include "zccp/engine.h"
+
+/* Newer than some liburing headers we may be built against. */
+#ifndef IORING_SETUP_SUBMIT_ALL
+#define IORING_SETUP_SUBMIT_ALL (1U << 7) /* 5.18 */
+#endif
+#ifndef IORING_SETUP_COOP_TASKRUN
+#define IORING_SETUP_COOP_TASKRUN (1U << 8) /* 5.19 */
+#endif
+#ifndef IORING_SETUP_TASKRUN_FLAG
+#define IORING_SETUP_TASKRUN_FLAG (1U << 9) /* 5.19 */
+#endif
+#ifndef IORING_SETUP_SINGLE_ISSUER
+#define IORING_SETUP_SINGLE_ISSUER (1U << 12) /* 6.0 */
+#endif
+#ifndef IORING_ASYNC_CANCEL_ANY
+#define IORING_ASYNC_CANCEL_ANY (1U << 2) /* 5.19 */
+#endif
+
+/* More SQ slots than this buy nothing: queue() submits when full. */
+#define URING_MAX_SQ 4096u
+/* The kernel's IORING_MAX_CQ_ENTRIES; beyond it IORING_FEAT_NODROP. */
+#define URING_MAX_CQ 65536u
+/* How long cleanup waits for cancelled transfers to come back. */
+#define URING_DRAIN_MS 2000
+/* ep->engine_flags: the low byte is the SQE flags of its transfers. */
+#define URING_SQE_FLAGS 0xffu
+/*
+ * user_data: the zccp_io, tagged when the transfer went O_DIRECT; or,
+ * tagged URING_LEADER, a group leader's read (group.c encodes it).
+ */
+#define URING_DIRECT 1u
+#define URING_LEADER 2u
+
+struct uring {
+	struct io_uring ring;
+	unsigned inflight; /* queued and not yet handed back by reap */
+	bool fixed;	   /* chunks registered: READ_FIXED/WRITE_FIXED */
+	unsigned cpus;
+	unsigned file_writers; /* destinations written with IOSQE_ASYNC */
+	unsigned char_devices; /* endpoints that may block in a worker */
+	unsigned workers;      /* io-wq's unbounded limit, as registered */
+	/* Transfers that found the SQ full while the kernel would take no
+	 * more for now (CQ backpressure); prepared when room frees up. */
+	struct zccp_io *backlog, **backlog_tail;
+	struct group *group; /* the group engine's state (group.c) */
+	int fatal;	     /* an error that ends the copy, from reap */
+};
+
+struct group;
+
+int uring_probe(const char **why);
+int uring_init(struct zccp_engine *e);
+int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep);
+int uring_queue(struct zccp_engine *e, struct zccp_io *io);
+int uring_submit(struct zccp_engine *e);
+int uring_reap(struct zccp_engine *e, struct zccp_io **done, unsigned max,
+	       bool wait);
+void uring_cleanup(struct zccp_engine *e);
+
+/* Ensure n free SQ slots, submitting what is queued if need be. */
+int uring_sq_reserve(struct io_uring *ring, unsigned n);
+/* Fill sqe with io's transfer (fixed buffers when registered). */
+void uring_prep_transfer(const struct uring *u,
+			 const struct zccp_layout *layout,
+			 struct io_uring_sqe *sqe, struct zccp_io *io);
+/* Which fd serves io, and how many of its bytes (O_DIRECT routing). */
+int uring_route(const struct zccp_layout *layout, struct zccp_io *io,
+		uint32_t *len, bool *direct);
+
+/*
+ * group.c's part of reaping: a completion that belongs to a group.
+ * Returns true if it consumed the CQE (a leader's, or a member held
+ * back), false to let uring.c complete *io as usual.
+ */
+bool group_cqe(struct uring *u, uint64_t data, int res);
+/* Queue the groups assembled since the last submit. */
+int group_flush(struct uring *u, const struct zccp_layout *layout);
+void group_free(struct uring *u);
+
+#endif
