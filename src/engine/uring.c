@@ -682,21 +682,7 @@ const struct zccp_engine_ops zccp_engine_uring = {
 	.name = "uring",
 	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL |
 		ZCCP_CAP_DIRECT,
-	/*
-	 * Ranks come from measurements (1 GiB to 4 destinations, 2 cores,
-	 * /work/shared/design/measurements.md and this engine's own):
-	 * best for files and block devices, where io-wq writes run in
-	 * parallel (0.86 s against 1.2 to 2.6 s for other tools); second
-	 * for streams, where splice moves pages instead (4 FIFOs: splice
-	 * 0.70 s, uring 1.18 s).
-	 */
-	.rank = {
-		[ZCCP_KIND_REGULAR] = 1,
-		[ZCCP_KIND_BLOCK] = 1,
-		[ZCCP_KIND_PIPE] = 2,
-		[ZCCP_KIND_SOCKET] = 2,
-		[ZCCP_KIND_CHAR] = 2,
-	},
+	.rank = URING_RANKS,
 	.probe = uring_probe,
 	.init = uring_init,
 	.setup_endpoint = uring_setup_endpoint,
