@@ -179,6 +179,11 @@ static int submit_slot(struct uring *u, const struct zccp_layout *layout,
 	return 0;
 }
 
+bool group_pending(const struct uring *u)
+{
+	return u->group->npending != 0;
+}
+
 int group_flush(struct uring *u, const struct zccp_layout *layout)
 {
 	struct group *g = u->group;

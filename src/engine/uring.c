@@ -602,7 +602,8 @@ int uring_reap(struct zccp_engine *e, struct zccp_io **done,
 
 	while (max && u->inflight && !u->fatal) {
 		/* Left queued by a transient submit failure or a retry. */
-		if (io_uring_sq_ready(&u->ring) || u->backlog || u->group) {
+		if (io_uring_sq_ready(&u->ring) || u->backlog ||
+		    (u->group && group_pending(u))) {
 			ret = uring_submit(e);
 			if (ret)
 				return ret;

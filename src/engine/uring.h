@@ -101,6 +101,8 @@ int uring_route(const struct zccp_layout *layout, struct zccp_io *io,
 bool group_cqe(struct uring *u, uint64_t data, int res);
 /* Queue the groups assembled since the last submit. */
 int group_flush(struct uring *u, const struct zccp_layout *layout);
+/* Groups wait for group_flush(): an empty submit would still enter. */
+bool group_pending(const struct uring *u);
 void group_free(struct uring *u);
 
 #endif
