@@ -104,9 +104,16 @@ struct zccp_engine_ops {
 	 * A negative return is a failure of the engine itself.
 	 */
 	int (*queue)(struct zccp_engine *e, struct zccp_io *io);
-	/* Hand what queue() gathered to the kernel. */
+	/*
+	 * Hand what queue() gathered to the kernel.  An engine may leave
+	 * the system call to reap(), which the core calls next whenever
+	 * anything is in flight.
+	 */
 	int (*submit)(struct zccp_engine *e);
-	/* Completed transfers into done[]; wait for one if asked. */
+	/*
+	 * Completed transfers into done[]; if asked to wait, for at least
+	 * one (an engine may wait for more that the kernel owes it).
+	 */
 	int (*reap)(struct zccp_engine *e, struct zccp_io **done, unsigned max,
 		    bool wait);
 	void (*cleanup)(struct zccp_engine *e);

@@ -248,6 +248,8 @@ int uring_init(struct zccp_engine *e)
 	if (!u)
 		return -ENOMEM;
 	u->backlog_tail = &u->backlog;
+	/* A read's CQE must reach us at once: its writes wait for us. */
+	u->wait_batch = 1;
 	ret = ring_create(&u->ring, layout->max_inflight);
 	if (ret)
 		goto out_free;
@@ -487,7 +489,8 @@ int uring_queue(struct zccp_engine *e, struct zccp_io *io)
 	return ZCCP_QUEUED;
 }
 
-int uring_submit(struct zccp_engine *e)
+/* Put what queue() gathered into the SQ, without entering the kernel. */
+int uring_prepare(struct zccp_engine *e)
 {
 	struct uring *u = e->priv;
 	int ret;
@@ -498,8 +501,17 @@ int uring_submit(struct zccp_engine *e)
 			return ret;
 	}
 	backlog_flush(u, e->layout);
-	ret = io_uring_submit(&u->ring);
+	return 0;
+}
 
+int uring_submit(struct zccp_engine *e)
+{
+	struct uring *u = e->priv;
+	int ret = uring_prepare(e);
+
+	if (ret)
+		return ret;
+	ret = io_uring_submit(&u->ring);
 	if (ret < 0 && !submit_transient(ret))
 		return ret;
 	return 0;
@@ -592,6 +604,43 @@ static unsigned collect(struct uring *u, const struct zccp_layout *layout,
 	return n;
 }
 
+/*
+ * How many CQEs to wait for: u->wait_batch, but never more than the
+ * kernel owes us, or the wait would never end.  Every SQE we prepare
+ * posts exactly one CQE (no CQE_SKIP_SUCCESS, no multishot), so what
+ * is owed is the SQEs prepared minus the CQEs consumed.
+ */
+static unsigned wait_target(const struct uring *u, unsigned max)
+{
+	unsigned owed = u->ring.sq.sqe_tail - *u->ring.cq.khead;
+	unsigned want = u->wait_batch < max ? u->wait_batch : max;
+
+	want = want < owed ? want : owed;
+	return want ? want : 1;
+}
+
+/* Submit what is prepared and wait, in one io_uring_enter. */
+static int submit_and_wait(struct zccp_engine *e, unsigned max)
+{
+	struct uring *u = e->priv;
+	struct io_uring_cqe *cqe;
+	int ret = uring_prepare(e);
+
+	if (ret)
+		return ret;
+	if (io_uring_sq_ready(&u->ring)) {
+		ret = io_uring_submit_and_wait(&u->ring, wait_target(u, max));
+		if (ret >= 0 || !submit_transient(ret) || ret == -EINTR)
+			return ret < 0 ? ret : 0;
+		/* The kernel took nothing for now: some of what the target
+		 * counted is not owed yet, so wait for one. */
+		return io_uring_wait_cqe(&u->ring, &cqe);
+	}
+	/* Both also flush CQEs the kernel holds back (overflow, deferred
+	 * task work). */
+	return io_uring_wait_cqe_nr(&u->ring, &cqe, wait_target(u, max));
+}
+
 int uring_reap(struct zccp_engine *e, struct zccp_io **done,
 		      unsigned max, bool wait)
 {
@@ -601,21 +650,21 @@ int uring_reap(struct zccp_engine *e, struct zccp_io **done,
 	int ret;
 
 	while (max && u->inflight && !u->fatal) {
-		/* Left queued by a transient submit failure or a retry. */
-		if (io_uring_sq_ready(&u->ring) || u->backlog ||
-		    (u->group && group_pending(u))) {
-			ret = uring_submit(e);
-			if (ret)
-				return ret;
-		}
-		/* Both also flush CQEs the kernel holds back (overflow,
-		 * deferred task work). */
-		if (wait)
-			ret = io_uring_wait_cqe(&u->ring, &cqe);
-		else
+		if (wait) {
+			ret = submit_and_wait(e, max);
+		} else {
+			/* Left queued by a transient submit failure or a
+			 * retry, or prepared by a deferred submit. */
+			if (io_uring_sq_ready(&u->ring) || u->backlog ||
+			    (u->group && group_pending(u))) {
+				ret = uring_submit(e);
+				if (ret)
+					return ret;
+			}
 			ret = io_uring_peek_cqe(&u->ring, &cqe);
-		if (ret == -EAGAIN && !wait)
-			return 0;
+			if (ret == -EAGAIN)
+				return 0;
+		}
 		if (ret < 0)
 			return ret; /* -EINTR: the core checks for signals */
 		n = collect(u, e->layout, done, max);

@@ -54,6 +54,7 @@ struct uring {
 	 * more for now (CQ backpressure); prepared when room frees up. */
 	struct zccp_io *backlog, **backlog_tail;
 	struct group *group; /* the group engine's state (group.c) */
+	unsigned wait_batch; /* CQEs reap() waits for at once, if owed */
 	int fatal;	     /* an error that ends the copy, from reap */
 };
 
@@ -79,6 +80,8 @@ int uring_init(struct zccp_engine *e);
 int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep);
 int uring_queue(struct zccp_engine *e, struct zccp_io *io);
 int uring_submit(struct zccp_engine *e);
+/* uring_submit() without the system call: reap() makes it. */
+int uring_prepare(struct zccp_engine *e);
 int uring_reap(struct zccp_engine *e, struct zccp_io **done, unsigned max,
 	       bool wait);
 void uring_cleanup(struct zccp_engine *e);
