@@ -1,0 +1,161 @@
+#!/bin/sh
+# Our ublk server (ublk-loop, copy mode) in the guest (run by
+# kernel/run-qemu, busybox sh): patterns written through /dev/ublkbN at
+# several block sizes and offsets, buffered and O_DIRECT, read back and
+# found in the backing file; then an ext4 made, checked, mounted, written
+# and checked again; then the server stopped with SIGTERM, which must
+# exit 0 and take the device away.
+# Prints one line per case; exits 0 pass, 1 fail, 77 skip (no ublk).
+# Usage: ublk-loop.sh [BLOCK_SIZE]   (512 or 4096, default 4096)
+
+BS=${1:-4096}
+SERVER=${SERVER:-ublk-loop}
+MKFS=${MKFS:-mkfs.ext4}
+FSCK=${FSCK:-e2fsck}
+
+if [ ! -c /dev/ublk-control ]; then
+	echo "SKIP: no /dev/ublk-control (kernel without CONFIG_BLK_DEV_UBLK)"
+	exit 77
+fi
+
+T=$(mktemp -d /tmp/ublk-loop.XXXXXX) || exit 1
+failed=0
+cases=0
+pid=
+dev=
+mounted=
+
+ok() { cases=$((cases + 1)); echo "ok $cases - $*"; }
+not_ok() { cases=$((cases + 1)); failed=$((failed + 1)); echo "not ok $cases - $*"; }
+
+# check NAME CMD...: run CMD, which must succeed.
+check() {
+	name=$1
+	shift
+	if "$@" >"$T/out" 2>"$T/err"; then
+		ok "$name"
+	else
+		not_ok "$name (status $?)"
+		sed 's/^/#   /' "$T/out" "$T/err" | tail -n 20
+	fi
+}
+
+# End here, leaving no server or mount behind.
+finish() {
+	[ -z "$mounted" ] || umount "$T/mnt"
+	if [ -n "$pid" ]; then
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid"
+	fi
+	rm -rf "$T"
+	echo "# $cases cases, $failed failed"
+	[ "$cases" -gt 0 ] && [ "$failed" -eq 0 ]
+	exit $?
+}
+
+# 67 MiB and 3 blocks: not a power of two, a whole number of blocks.
+SIZE=$((67 * 1024 * 1024 + 3 * BS))
+head -c $((8 * 1024 * 1024)) /dev/urandom >"$T/rand"
+truncate -s "$SIZE" "$T/backing" "$T/expect"
+
+"$SERVER" --queue-depth 32 --block-size "$BS" "$T/backing" \
+	>"$T/server.out" 2>"$T/server.err" &
+pid=$!
+# The server prints the device once it is usable (60 s: debug kernels).
+i=0
+while [ ! -s "$T/server.out" ] && kill -0 "$pid" 2>/dev/null &&
+      [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+dev=$(head -n 1 "$T/server.out")
+if [ -n "$dev" ] && [ -b "$dev" ]; then
+	ok "server up: $dev"
+else
+	not_ok "server up (no device; server said:)"
+	sed 's/^/#   /' "$T/server.err"
+	finish
+fi
+check "size $SIZE" test "$(blockdev --getsize64 "$dev")" -eq "$SIZE"
+check "logical block size $BS" test "$(blockdev --getss "$dev")" -eq "$BS"
+
+# put NAME BS SRC_OFF DST_OFF LEN [direct]: LEN bytes of rand from
+# SRC_OFF to the device at DST_OFF, BS at a time; the same into expect.
+put() {
+	flag=seek_bytes
+	[ -z "$6" ] || flag=seek_bytes,direct
+	check "write $1: bs $2, $5 bytes at $4${6:+, O_DIRECT}" \
+		dd if="$T/rand" of="$dev" bs="$2" skip="$3" count="$5" \
+		iflag=skip_bytes,count_bytes,fullblock seek="$4" oflag=$flag
+	dd if="$T/rand" of="$T/expect" bs="$2" skip="$3" count="$5" \
+		iflag=skip_bytes,count_bytes,fullblock seek="$4" \
+		oflag=seek_bytes conv=notrunc 2>/dev/null
+}
+
+K=1024
+M=$((K * K))
+put first-blocks 4096 0 0 $((64 * K))
+put large 1M $((1 * M)) $((5 * M + BS)) $((3 * M))
+put odd-size 12345 777 $((33 * M + 4321)) 1000000
+put small 512 4096 $((40 * M + 512)) $((37 * 512))
+put direct-64k 65536 $((2 * M)) $((20 * M)) $((2 * M)) direct
+put direct-block "$BS" 12288 $((50 * M + 7 * BS)) $((9 * BS)) direct
+put direct-2m 2M 0 $((60 * M)) $((4 * M)) direct
+put last-blocks "$BS" 8192 $((SIZE - 3 * BS)) $((3 * BS)) direct
+check "flush" sync
+
+# Read back: O_DIRECT straight from the server, then buffered after
+# dropping the device's page cache, then the backing file itself.
+check "read back O_DIRECT" sh -c \
+	"dd if=$dev bs=1M iflag=direct 2>/dev/null | cmp - $T/expect"
+check "read back buffered" sh -c \
+	"blockdev --flushbufs $dev && cmp $dev $T/expect"
+check "read back unaligned" sh -c \
+	"dd if=$dev bs=7777 skip=$((5 * M + 99)) count=$((3 * M)) \
+	    iflag=skip_bytes,count_bytes 2>/dev/null >$T/part &&
+	 dd if=$T/expect bs=7777 skip=$((5 * M + 99)) count=$((3 * M)) \
+	    iflag=skip_bytes,count_bytes 2>/dev/null | cmp - $T/part"
+check "backing file holds the data" cmp "$T/backing" "$T/expect"
+rm -f "$T/expect" "$T/part"
+
+# A file system on it: made, clean, written through a mount, clean.
+mkdir "$T/mnt"
+check "mkfs.ext4" "$MKFS" -q -F "$dev"
+check "e2fsck after mkfs" "$FSCK" -f -n "$dev"
+if mount -t ext4 "$dev" "$T/mnt"; then
+	mounted=1
+	ok "mount"
+	check "copy a file in" cp "$T/rand" "$T/mnt/rand"
+	check "sync" sync
+	if umount "$T/mnt"; then
+		mounted=
+		ok "umount"
+	else
+		not_ok "umount"
+	fi
+else
+	not_ok "mount"
+fi
+check "e2fsck after writes" "$FSCK" -f -n "$dev"
+if [ -z "$mounted" ] && mount -t ext4 -o ro "$dev" "$T/mnt"; then
+	check "file intact after remount" cmp "$T/rand" "$T/mnt/rand"
+	umount "$T/mnt"
+else
+	not_ok "remount read-only"
+fi
+
+# SIGTERM: STOP_DEV, DEL_DEV, exit 0; the device nodes go.
+kill -TERM "$pid"
+wait "$pid"
+status=$?
+pid=
+if [ "$status" -eq 0 ]; then
+	ok "server exits 0 on SIGTERM"
+else
+	not_ok "server exits 0 on SIGTERM (status $status)"
+	sed 's/^/#   /' "$T/server.err"
+fi
+n=${dev#/dev/ublkb}
+check "device gone" sh -c \
+	"! test -e $dev && ! test -e /dev/ublkc$n && ! test -e /sys/block/ublkb$n"
+finish
