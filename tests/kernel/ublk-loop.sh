@@ -19,26 +19,12 @@ if [ ! -c /dev/ublk-control ]; then
 fi
 
 T=$(mktemp -d /tmp/ublk-loop.XXXXXX) || exit 1
-failed=0
-cases=0
+# ok, not_ok, check
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$(dirname "$0")/tap.sh"
 pid=
 dev=
 mounted=
-
-ok() { cases=$((cases + 1)); echo "ok $cases - $*"; }
-not_ok() { cases=$((cases + 1)); failed=$((failed + 1)); echo "not ok $cases - $*"; }
-
-# check NAME CMD...: run CMD, which must succeed.
-check() {
-	name=$1
-	shift
-	if "$@" >"$T/out" 2>"$T/err"; then
-		ok "$name"
-	else
-		not_ok "$name (status $?)"
-		sed 's/^/#   /' "$T/out" "$T/err" | tail -n 20
-	fi
-}
 
 # End here, leaving no server or mount behind.
 finish() {

@@ -8,23 +8,9 @@
 ZCCP=${1:-zccp}
 ENGINE=${ENGINE:-group}
 T=$(mktemp -d /tmp/zccp-group.XXXXXX) || exit 1
-failed=0
-cases=0
-
-ok() { cases=$((cases + 1)); echo "ok $cases - $*"; }
-not_ok() { cases=$((cases + 1)); failed=$((failed + 1)); echo "not ok $cases - $*"; }
-
-# check NAME CMD...: run CMD, which must succeed.
-check() {
-	name=$1
-	shift
-	if "$@" >"$T/out" 2>"$T/err"; then
-		ok "$name"
-	else
-		not_ok "$name (status $?)"
-		sed 's/^/#   /' "$T/err"
-	fi
-}
+# ok, not_ok, check
+# shellcheck source-path=SCRIPTDIR source=tap.sh
+. "$(dirname "$0")/tap.sh"
 
 # same SRC DEST...: every DEST holds SRC's bytes.
 same() {
