@@ -2,7 +2,8 @@
 /*
  * The SQE group ABI of kernel/patches (docs/sqe-group.md), for programs
  * built against Debian's liburing 2.3, which predates it; and the
- * functional probe that tells whether the running kernel has groups.
+ * functional probes that tell whether the running kernel has groups and
+ * the page cache leader (IORING_OP_READ_PAGES).
  */
 #ifndef ZCCP_URING_GROUP_H
 #define ZCCP_URING_GROUP_H
@@ -23,6 +24,18 @@
 /* Only a hint: mainline 6.13+ uses bit 16 for IORING_FEAT_RW_ATTR. */
 #ifndef IORING_FEAT_SQE_GROUP
 #define IORING_FEAT_SQE_GROUP (1U << 16)
+#endif
+/* On a group member: addr and len are a slice of the leader's kernel buffer. */
+#ifndef IOSQE_GROUP_KBUF
+#define IOSQE_GROUP_KBUF IOSQE_IO_DRAIN
+#endif
+/*
+ * A group leader that lends a file's page cache pages to its members
+ * (kernel patch 5).  Outside mainline's numbering: only the functional
+ * probe below says whether a kernel has it.
+ */
+#ifndef IORING_OP_READ_PAGES
+#define IORING_OP_READ_PAGES 0xf0
 #endif
 #ifndef IORING_NOP_INJECT_RESULT
 #define IORING_NOP_INJECT_RESULT (1U << 0)
@@ -74,6 +87,23 @@ static inline int zccp_uring_group_probe(struct io_uring *ring)
 	    order[1] == ZCCP_GROUP_PROBE_LEADER)
 		return 0;
 	return -EOPNOTSUPP;
+}
+
+/* Lend [off, off + len) of fd's page cache pages to the group it leads. */
+static inline void zccp_prep_read_pages(struct io_uring_sqe *sqe, int fd,
+					unsigned int len, unsigned long long off)
+{
+	io_uring_prep_rw(IORING_OP_READ_PAGES, sqe, fd, NULL, len, off);
+}
+
+/* A member that writes len bytes from offset koff of the leader's pages. */
+static inline void zccp_prep_write_kbuf(struct io_uring_sqe *sqe, int fd,
+					unsigned int koff, unsigned int len,
+					unsigned long long off)
+{
+	io_uring_prep_rw(IORING_OP_WRITE, sqe, fd,
+			 (void *)(unsigned long)koff, len, off);
+	sqe->flags |= IOSQE_GROUP_KBUF;
 }
 
 #endif

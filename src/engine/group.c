@@ -17,12 +17,29 @@
  * source shrank) ends the copy: its members were cancelled, or wrote
  * bytes that were never read.
  *
+ * With kernel patch 5 the leader can lend instead of read: a
+ * READ_PAGES leader takes references on the source's page cache pages
+ * and its members (IOSQE_GROUP_KBUF) write from those, so the chunk's
+ * bytes never enter our buffer: one copy less per chunk.  The probe
+ * copies a memfd through such a group to know the kernel has it.  The
+ * slot then stays empty, so a write that comes after the group (the
+ * rest of a short write, a destination that lagged) makes the slot a
+ * plain group again, which reads the chunk into the buffer.  Streams
+ * take their chunks one write at a time, always after the group: with
+ * a stream destination every chunk would be read twice, so the engine
+ * lends pages only when every destination is seekable.
+ *
  * Everything else (rings, buffers, io-wq, streams, O_DIRECT) is the
  * uring engine's (uring.c).
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "zccp/direct.h"
+#include "zccp/report.h"
 #include "zccp/uring_group.h"
 #include "uring.h"
 
@@ -42,7 +59,10 @@ enum slot_state {
 struct slot {
 	enum slot_state state;
 	uint8_t gen;  /* tells a late leader CQE from the slot's next group */
-	bool filled;  /* the leader has read the chunk */
+	bool filled;  /* the leader has read the chunk (or lent it, and the
+		       * group is over) */
+	bool pages;   /* the leader lends page cache pages: the buffer
+		       * stays empty */
 	/* The read, copied: the core recycles its zccp_io at once. */
 	struct zccp_io read;
 	struct zccp_io *members, **members_tail;
@@ -57,6 +77,9 @@ struct group {
 	unsigned *pending; /* slots to submit, in read order */
 	unsigned npending;
 	unsigned sq_entries;
+	bool lend_pages; /* READ_PAGES leaders for the source's chunks */
+	const char *why_not_lend; /* for -v, when !lend_pages */
+	unsigned long refills;	  /* chunks read again after lending */
 };
 
 static void push(struct zccp_io **list, struct zccp_io *io)
@@ -71,6 +94,33 @@ static void backlog_add(struct uring *u, struct zccp_io *io)
 	io->next = NULL;
 	*u->backlog_tail = io;
 	u->backlog_tail = &io->next;
+}
+
+/* A new group in slot s, for s->read, with these members, to submit. */
+static void slot_open(struct group *g, struct slot *s, unsigned chunk,
+		      struct zccp_io *members)
+{
+	s->state = SLOT_PENDING;
+	s->gen++;
+	s->filled = false;
+	s->members = members;
+	s->members_tail = &s->members;
+	s->nmembers = 0;
+	for (; *s->members_tail; s->members_tail = &(*s->members_tail)->next)
+		s->nmembers++;
+	g->pending[g->npending++] = chunk;
+}
+
+/*
+ * Writes that need the chunk after its pages went back (they were
+ * parked, cancelled by a failed neighbour, or came late): one plain
+ * group reads it into the buffer again for them.
+ */
+static void refill(struct group *g, struct slot *s, struct zccp_io *writes)
+{
+	g->refills++;
+	s->pages = false;
+	slot_open(g, s, (unsigned)(s - g->slots), writes);
 }
 
 /* Only reads whose length is certain can stand for their data now. */
@@ -103,16 +153,13 @@ static int group_queue(struct zccp_engine *e, struct zccp_io *io)
 			 * it): its late leader CQE must not fill this read. */
 			s->state = SLOT_IDLE;
 			s->gen++;
+			s->pages = false;
 			return uring_queue(e, io);
 		}
-		s->state = SLOT_PENDING;
-		s->gen++;
-		s->filled = false;
 		s->read = *io;
-		s->members = NULL;
-		s->members_tail = &s->members;
-		s->nmembers = 0;
-		g->pending[g->npending++] = io->chunk;
+		s->pages = g->lend_pages && io->ep == e->layout->source &&
+			   io->chunk_offset == 0;
+		slot_open(g, s, io->chunk, NULL);
 		io->result = (int)io->len;
 		return ZCCP_DONE;
 	}
@@ -129,6 +176,13 @@ static int group_queue(struct zccp_engine *e, struct zccp_io *io)
 		u->inflight++;
 		return ZCCP_QUEUED;
 	}
+	if (s->state == SLOT_SUBMITTED && s->pages) {
+		/* The pages went back with the group: read the chunk. */
+		io->next = NULL;
+		refill(g, s, io);
+		u->inflight++;
+		return ZCCP_QUEUED;
+	}
 	return uring_queue(e, io);
 }
 
@@ -138,6 +192,32 @@ static uint64_t leader_data(unsigned chunk, const struct slot *s)
 	       ((uint64_t)s->read.len << LEADER_LEN_SHIFT) |
 	       ((uint64_t)chunk << LEADER_SLOT_SHIFT) |
 	       ((uint64_t)s->gen << LEADER_GEN_SHIFT);
+}
+
+/* The leader that lends the chunk's page cache pages to the group. */
+static void prep_lend(const struct zccp_layout *layout,
+		      struct io_uring_sqe *sqe, struct zccp_io *read)
+{
+	uint32_t len;
+	bool direct;
+	int fd = uring_route(layout, read, &len, &direct);
+
+	zccp_prep_read_pages(sqe, fd, len, (uint64_t)read->offset);
+}
+
+/* A member that writes its part of the chunk from the lent pages. */
+static void prep_write_lent(const struct zccp_layout *layout,
+			    struct io_uring_sqe *sqe, struct zccp_io *io)
+{
+	uint64_t offset = io->offset < 0 ? (uint64_t)-1 : (uint64_t)io->offset;
+	uint32_t len;
+	bool direct;
+	int fd = uring_route(layout, io, &len, &direct);
+
+	zccp_prep_write_kbuf(sqe, fd, io->chunk_offset, len, offset);
+	sqe->flags |= io->ep->engine_flags & URING_SQE_FLAGS;
+	io_uring_sqe_set_data64(sqe,
+				(uintptr_t)io | (direct ? URING_DIRECT : 0u));
 }
 
 /* One group: the leader and its members, contiguous in the SQ. */
@@ -157,9 +237,12 @@ static int submit_slot(struct uring *u, const struct zccp_layout *layout,
 	if (ret)
 		return ret;
 	sqe = io_uring_get_sqe(&u->ring);
-	uring_prep_transfer(u, layout, sqe, &s->read);
+	if (s->pages)
+		prep_lend(layout, sqe, &s->read);
+	else
+		uring_prep_transfer(u, layout, sqe, &s->read);
 	/* Members run in io-wq as their endpoints ask; the leader reads
-	 * inline, as uring reads do. */
+	 * inline, as uring reads do (READ_PAGES always goes to io-wq). */
 	if (members)
 		sqe->flags |= IOSQE_SQE_GROUP;
 	io_uring_sqe_set_data64(sqe, leader_data(chunk, s));
@@ -167,7 +250,10 @@ static int submit_slot(struct uring *u, const struct zccp_layout *layout,
 		io = s->members;
 		s->members = io->next;
 		sqe = io_uring_get_sqe(&u->ring);
-		uring_prep_transfer(u, layout, sqe, io);
+		if (s->pages)
+			prep_write_lent(layout, sqe, io);
+		else
+			uring_prep_transfer(u, layout, sqe, io);
 		if (i + 1 < members)
 			sqe->flags |= IOSQE_SQE_GROUP;
 	}
@@ -227,6 +313,20 @@ static void leader_failed(struct uring *u, struct slot *s, int res)
 	}
 }
 
+static void pages_returned(struct group *g, struct slot *s)
+{
+	struct zccp_io *writes = s->parked, *io;
+
+	s->parked = NULL;
+	while ((io = s->canceled)) {
+		s->canceled = io->next;
+		push(&writes, io);
+	}
+	s->filled = true;
+	if (writes)
+		refill(g, s, writes);
+}
+
 static bool leader_cqe(struct uring *u, uint64_t data, int res)
 {
 	unsigned chunk = (unsigned)((data >> LEADER_SLOT_SHIFT) &
@@ -244,6 +344,12 @@ static bool leader_cqe(struct uring *u, uint64_t data, int res)
 	}
 	if ((uint8_t)(data >> LEADER_GEN_SHIFT) != s->gen)
 		return true; /* the slot holds a newer group already */
+	if (s->pages) {
+		/* The group is over and its pages gone: writes still
+		 * waiting need the chunk in the buffer. */
+		pages_returned(u->group, s);
+		return true;
+	}
 	if (!s->filled)
 		slot_filled(u, s);
 	/* Cancelled although the leader read well: not by the group, so
@@ -273,8 +379,10 @@ bool group_cqe(struct uring *u, uint64_t data, int res)
 		push(&s->canceled, io);
 		return true;
 	}
-	/* A member ran: its leader had read the chunk. */
-	slot_filled(u, s);
+	/* A member ran: its leader had read the chunk (pages: had lent
+	 * it, which helps no write outside the group). */
+	if (!s->pages)
+		slot_filled(u, s);
 	return false;
 }
 
@@ -310,9 +418,74 @@ static int group_probe(const char **why)
 	else if (ret)
 		*why = "io_uring SQE group probe failed";
 	else
-		*why = "io_uring SQE groups: READ_FIXED leader, WRITE_FIXED "
-		       "members";
+		*why = "io_uring SQE groups: one group per chunk, a leader "
+		       "and a write per destination";
 	return ret;
+}
+
+/* Copy a memfd through one READ_PAGES group: does the kernel lend? */
+static bool lending_works(void)
+{
+	static const char text[] = "zccp: page cache leader probe";
+	struct __kernel_timespec limit = { .tv_sec = 2 };
+	char back[sizeof(text)] = "";
+	int src = memfd_create("zccp-probe", MFD_CLOEXEC);
+	int dst = memfd_create("zccp-probe", MFD_CLOEXEC);
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	struct io_uring ring;
+	int submitted = 0;
+	bool ok = false;
+
+	if (src < 0 || dst < 0 ||
+	    pwrite(src, text, sizeof(text), 0) != (ssize_t)sizeof(text) ||
+	    io_uring_queue_init(4, &ring, 0))
+		goto out;
+	sqe = io_uring_get_sqe(&ring);
+	zccp_prep_read_pages(sqe, src, sizeof(text), 0);
+	sqe->flags |= IOSQE_SQE_GROUP;
+	sqe = io_uring_get_sqe(&ring);
+	zccp_prep_write_kbuf(sqe, dst, 0, sizeof(text), 0);
+	submitted = io_uring_submit(&ring);
+	ok = submitted == 2;
+	/* Without the opcode: the leader's -EINVAL, the member's
+	 * -ECANCELED; every consumed SQE posts a CQE. */
+	for (int i = 0; i < submitted; i++) {
+		if (io_uring_wait_cqe_timeout(&ring, &cqe, &limit)) {
+			ok = false;
+			break;
+		}
+		ok = ok && cqe->res == (int)sizeof(text);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	io_uring_queue_exit(&ring);
+	ok = ok && pread(dst, back, sizeof(back), 0) == (ssize_t)sizeof(text) &&
+	     !memcmp(back, text, sizeof(text));
+out:
+	if (src >= 0)
+		close(src);
+	if (dst >= 0)
+		close(dst);
+	return ok;
+}
+
+/* Whether to lend the source's pages, or why not (for -v). */
+static const char *why_not_lend(const struct zccp_layout *layout)
+{
+	const char *knob = getenv("ZCCP_GROUP_PAGES");
+
+	if (knob && !strcmp(knob, "0"))
+		return "ZCCP_GROUP_PAGES=0";
+	if (layout->source->kind != ZCCP_KIND_REGULAR)
+		return "the source is not a regular file";
+	for (unsigned i = 0; i < layout->ndests; i++)
+		if (layout->dests[i]->stream)
+			return "a destination is a stream (its writes "
+			       "follow the group: chunks would be read twice)";
+	if (!lending_works())
+		return "the kernel has no IORING_OP_READ_PAGES (kernel/ "
+		       "patch 5)";
+	return NULL;
 }
 
 static int group_init(struct zccp_engine *e)
@@ -338,6 +511,8 @@ static int group_init(struct zccp_engine *e)
 	}
 	g->nslots = layout->nchunks;
 	g->sq_entries = u->ring.sq.ring_entries;
+	g->why_not_lend = why_not_lend(layout);
+	g->lend_pages = !g->why_not_lend;
 	u->group = g;
 	/*
 	 * The kernel starts a chunk's writes itself, so nothing waits for
@@ -350,11 +525,42 @@ static int group_init(struct zccp_engine *e)
 	return 0;
 }
 
+/* -v says which variant runs: lent pages or registered buffers. */
+static int group_setup_endpoint(struct zccp_engine *e,
+				struct zccp_endpoint *ep)
+{
+	const struct uring *u = e->priv;
+	const struct group *g = u->group;
+	int ret = uring_setup_endpoint(e, ep);
+
+	if (ret || ep == e->layout->zero)
+		return ret;
+	if (ep != e->layout->source)
+		ep->method = g->lend_pages ?
+			zccp_method("%s; from the leader's pages "
+				    "(IOSQE_GROUP_KBUF)", ep->method) :
+			zccp_method("%s; group member", ep->method);
+	else if (g->lend_pages)
+		ep->method = "group (page cache leader): IORING_OP_READ_PAGES "
+			     "lends the chunk's page cache pages to the "
+			     "writes, no copy into our buffers";
+	else
+		ep->method = zccp_method("group (registered buffers): %s "
+					 "leader; pages not lent: %s",
+					 u->fixed ? "READ_FIXED" : "read",
+					 g->why_not_lend);
+	return 0;
+}
+
 /* A failed copy may leave parked writes: they never reached the ring. */
 static void group_cleanup(struct zccp_engine *e)
 {
 	struct uring *u = e->priv;
 
+	if (u && u->group && u->group->refills)
+		zccp_info("group: %lu chunk(s) read into the buffer again, "
+			  "for writes that came after their group had lent "
+			  "the pages", u->group->refills);
 	for (unsigned i = 0; u && u->group && i < u->group->nslots; i++) {
 		struct slot *s = &u->group->slots[i];
 
@@ -382,7 +588,7 @@ const struct zccp_engine_ops zccp_engine_group = {
 	.rank = URING_RANKS,
 	.probe = group_probe,
 	.init = group_init,
-	.setup_endpoint = uring_setup_endpoint,
+	.setup_endpoint = group_setup_endpoint,
 	.queue = group_queue,
 	/* reap() enters once to submit and wait */
 	.submit = uring_prepare,
