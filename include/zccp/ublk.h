@@ -118,4 +118,15 @@
 #define UBLK_PARAM_TYPE_ZONED (1 << 3)
 #endif
 
+/*
+ * Zero copy (kernel/patches 7, with USER_COPY): this io command leads an
+ * SQE group and lends request tag's pages to its IOSQE_GROUP_KBUF members.
+ */
+#ifndef UBLK_F_SUPPORT_ZERO_COPY
+#define UBLK_F_SUPPORT_ZERO_COPY (1ULL << 0)
+#endif
+#ifndef UBLK_U_IO_PROVIDE_IO_BUF
+#define UBLK_U_IO_PROVIDE_IO_BUF _IOWR('u', 0x3f, struct ublksrv_io_cmd)
+#endif
+
 #endif

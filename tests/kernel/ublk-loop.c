@@ -3,7 +3,8 @@
  * ublk-loop: a ublk server that exports a regular file as /dev/ublkbN,
  * like the loop driver, for the kernel tests (tests/kernel/ublk-loop.sh).
  *
- *   ublk-loop [--queue-depth N] [--block-size 512|4096] BACKING_FILE
+ *   ublk-loop [--queue-depth N] [--block-size 512|4096] [--zero-copy]
+ *             BACKING_FILE
  *
  * Adds the device through /dev/ublk-control, serves its one queue from a
  * thread, prints the block device's path on stdout once it is usable and
@@ -30,22 +31,24 @@
 #include <liburing.h>
 
 #include "zccp/ublk.h"
+#include "zccp/uring_group.h"
 
 #define MAX_IO_BYTES (512U << 10) /* per request; the kernel page-aligns it */
 #define TGT_IO (1ULL << 63)	  /* user_data: backing file I/O, not a cmd */
+#define LEND (1ULL << 62)	  /* user_data: PROVIDE_IO_BUF, a group leader */
 
 /*
  * How request data gets between the kernel and the backing file.
  * COPY: FETCH_REQ and COMMIT_AND_FETCH_REQ name a buffer of ours per tag;
  * the kernel copies a write's data into it before handing us the request
- * and a read's data out of it when we commit.  A zero-copy mode (the
- * later patch of kernel/patches) would pass no buffer and have the
- * backing file I/O use the request's own pages: it plugs in where
- * io_buf() and queue_rw() switch on the mode, and in add_dev()'s flags.
+ * and a read's data out of it when we commit.
+ * ZERO_COPY (--zero-copy, kernel/patches 7): no buffer; each backing file
+ * read or write is the member of an SQE group whose leader,
+ * UBLK_U_IO_PROVIDE_IO_BUF, lends it the request's own pages.
  */
 enum data_mode {
 	MODE_COPY,
-	/* MODE_ZERO_COPY: not yet */
+	MODE_ZERO_COPY,
 };
 
 struct server {
@@ -126,12 +129,15 @@ static char *io_buf(struct server *s, unsigned tag)
 	switch (s->mode) {
 	case MODE_COPY:
 		return s->bufs + (size_t)tag * s->buf_size;
+	case MODE_ZERO_COPY:
+		break; /* user copy: the commands carry no address */
 	}
 	return NULL;
 }
 
-/* Queue FETCH_REQ or COMMIT_AND_FETCH_REQ (with res) for tag. */
-static void queue_cmd(struct server *s, unsigned tag, unsigned op, int res)
+/* Queue an io command (FETCH_REQ, COMMIT_AND_FETCH_REQ with res, ...). */
+static struct io_uring_sqe *queue_cmd(struct server *s, unsigned tag,
+				      unsigned op, int res)
 {
 	struct io_uring_sqe *sqe = get_sqe(&s->ring);
 	struct ublksrv_io_cmd *cmd = (struct ublksrv_io_cmd *)sqe->cmd;
@@ -145,6 +151,7 @@ static void queue_cmd(struct server *s, unsigned tag, unsigned op, int res)
 	cmd->tag = tag;
 	cmd->result = res;
 	cmd->addr = (uintptr_t)io_buf(s, tag);
+	return sqe;
 }
 
 /* Read or write the rest of tag's request on the backing file. */
@@ -154,17 +161,26 @@ static void queue_rw(struct server *s, unsigned tag)
 	unsigned done = s->done[tag];
 	unsigned len = (iod->nr_sectors << 9) - done;
 	off_t off = ((off_t)iod->start_sector << 9) + done;
-	struct io_uring_sqe *sqe = get_sqe(&s->ring);
+	unsigned op = ublksrv_get_op(iod) == UBLK_IO_OP_READ ?
+			      IORING_OP_READ : IORING_OP_WRITE;
+	struct io_uring_sqe *sqe;
 
-	switch (s->mode) {
-	case MODE_COPY:
-		if (ublksrv_get_op(iod) == UBLK_IO_OP_READ)
-			io_uring_prep_read(sqe, s->file_fd,
-					   io_buf(s, tag) + done, len, off);
-		else
-			io_uring_prep_write(sqe, s->file_fd,
-					    io_buf(s, tag) + done, len, off);
-		break;
+	if (s->mode == MODE_ZERO_COPY) {
+		/* the group's two SQEs must go in one submission */
+		if (io_uring_sq_space_left(&s->ring) < 2)
+			io_uring_submit(&s->ring);
+		sqe = queue_cmd(s, tag, UBLK_U_IO_PROVIDE_IO_BUF, 0);
+		sqe->flags |= IOSQE_SQE_GROUP;
+		io_uring_sqe_set_data64(sqe, LEND | tag);
+		/* addr: where in the request the rest starts */
+		sqe = get_sqe(&s->ring);
+		io_uring_prep_rw(op, sqe, s->file_fd, (void *)(uintptr_t)done,
+				 len, off);
+		sqe->flags |= IOSQE_GROUP_KBUF;
+	} else {
+		sqe = get_sqe(&s->ring);
+		io_uring_prep_rw(op, sqe, s->file_fd, io_buf(s, tag) + done,
+				 len, off);
 	}
 	io_uring_sqe_set_data64(sqe, TGT_IO | tag);
 }
@@ -202,13 +218,24 @@ static void io_done(struct server *s, unsigned tag, int res)
 		queue_cmd(s, tag, UBLK_U_IO_COMMIT_AND_FETCH_REQ, res);
 		return;
 	}
-	if (res == 0) /* the device ends at the file's end: no short file */
-		res = -EIO;
-	else if ((s->done[tag] += res) < total) {
+	if (res == 0 && ublksrv_get_op(iod) == UBLK_IO_OP_READ) {
+		/*
+		 * Past the file's end (it shrank under us): zeros, as the
+		 * loop driver reads.  Zero copy: the kernel has zeroed what
+		 * the short read left of the request's pages.
+		 */
+		if (s->mode == MODE_COPY)
+			memset(io_buf(s, tag) + s->done[tag], 0,
+			       total - s->done[tag]);
+		res = total;
+	} else if (res == 0) {
+		res = -EIO; /* a write that moves nothing would loop */
+	} else if ((s->done[tag] += res) < total) {
 		queue_rw(s, tag); /* short read or write: the rest */
 		return;
-	} else
+	} else {
 		res = total;
+	}
 	queue_cmd(s, tag, UBLK_U_IO_COMMIT_AND_FETCH_REQ, res);
 }
 
@@ -218,6 +245,8 @@ static void handle_cqe(struct server *s, struct io_uring_cqe *cqe)
 
 	if (cqe->user_data & TGT_IO) {
 		io_done(s, tag, cqe->res);
+	} else if (cqe->user_data & LEND) {
+		/* its member's CQE came first and says how the I/O went */
 	} else if (cqe->res == UBLK_IO_RES_OK) {
 		start_io(s, tag);
 	} else if (cqe->res == UBLK_IO_RES_ABORT) { /* after STOP_DEV */
@@ -268,12 +297,18 @@ static void add_dev(struct server *s, unsigned depth)
 	s->info.max_io_buf_bytes = MAX_IO_BYTES;
 	s->info.dev_id = -1; /* any free number */
 	s->info.flags = UBLK_F_CMD_IOCTL_ENCODE;
+	if (s->mode == MODE_ZERO_COPY)
+		s->info.flags |= UBLK_F_USER_COPY | UBLK_F_SUPPORT_ZERO_COPY;
 	ret = ctrl_cmd(s, UBLK_U_CMD_ADD_DEV, &s->info, sizeof(s->info), 0);
 	if (ret < 0) /* 6.1/6.2 refuse ioctl-encoded commands this way */
 		die("ADD_DEV: %s%s", strerror(-ret), ret == -EOPNOTSUPP ||
 		    ret == -524 /* ENOTSUPP */ ? " (kernel before 6.3?)" : "");
 	if (!(s->info.flags & UBLK_F_CMD_IOCTL_ENCODE))
 		die("ADD_DEV: kernel lacks UBLK_F_CMD_IOCTL_ENCODE");
+	if (s->mode == MODE_ZERO_COPY &&
+	    !(s->info.flags & UBLK_F_SUPPORT_ZERO_COPY))
+		die("ADD_DEV: kernel lacks UBLK_F_SUPPORT_ZERO_COPY "
+		    "(kernel/patches 7)");
 	s->buf_size = s->info.max_io_buf_bytes;
 }
 
@@ -316,15 +351,18 @@ static void setup_queue(struct server *s)
 		       s->cdev_fd, UBLKSRV_CMD_BUF_OFFSET);
 	if (s->iods == MAP_FAILED)
 		die("mmap %s: %s", path, strerror(errno));
-	s->bufs = mmap(NULL, depth * s->buf_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (s->bufs == MAP_FAILED)
-		die("mmap buffers: %s", strerror(errno));
+	if (s->mode == MODE_COPY) {
+		s->bufs = mmap(NULL, depth * s->buf_size,
+			       PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (s->bufs == MAP_FAILED)
+			die("mmap buffers: %s", strerror(errno));
+	}
 	s->done = calloc(depth, sizeof(*s->done));
 	if (!s->done)
 		die("out of memory");
-	/* a command and a file I/O per tag at most, never both */
-	ret = io_uring_queue_init(depth, &s->ring, IORING_SETUP_SQE128);
+	/* per tag: a command, or a file I/O (zero copy: and its leader) */
+	ret = io_uring_queue_init(2 * depth, &s->ring, IORING_SETUP_SQE128);
 	if (ret < 0)
 		die("io_uring_queue_init: %s", strerror(-ret));
 }
@@ -347,7 +385,7 @@ static void open_backing(struct server *s, const char *path)
 static _Noreturn void usage(void)
 {
 	fprintf(stderr, "usage: %s [--queue-depth N] [--block-size 512|4096] "
-		"BACKING_FILE\n", prog);
+		"[--zero-copy] BACKING_FILE\n", prog);
 	exit(2);
 }
 
@@ -385,6 +423,8 @@ int main(int argc, char **argv)
 			if (bs != 512 && bs != 4096)
 				usage();
 			s.bs_shift = bs == 512 ? 9 : 12;
+		} else if (!strcmp(argv[i], "--zero-copy")) {
+			s.mode = MODE_ZERO_COPY;
 		} else {
 			usage();
 		}

@@ -1,14 +1,22 @@
 #!/bin/sh
-# Our ublk server (ublk-loop, copy mode) in the guest (run by
+# Our ublk server (ublk-loop, copy or zero-copy mode) in the guest (run by
 # kernel/run-qemu, busybox sh): patterns written through /dev/ublkbN at
 # several block sizes and offsets, buffered and O_DIRECT, read back and
 # found in the backing file; then an ext4 made, checked, mounted, written
 # and checked again; then the server stopped with SIGTERM, which must
 # exit 0 and take the device away.
 # Prints one line per case; exits 0 pass, 1 fail, 77 skip (no ublk).
-# Usage: ublk-loop.sh [BLOCK_SIZE]   (512 or 4096, default 4096)
+# Usage: ublk-loop.sh [BLOCK_SIZE [MODE]]   (512 or 4096, default 4096;
+#        copy (default) or zero-copy: the server's --zero-copy)
 
 BS=${1:-4096}
+MODE=${2:-copy}
+case $MODE in
+copy) mode_arg= ;;
+zero-copy) mode_arg=--zero-copy ;;
+*) echo "ublk-loop.sh: unknown mode $MODE" >&2; exit 2 ;;
+esac
+echo "# block size $BS, $MODE"
 SERVER=${SERVER:-ublk-loop}
 MKFS=${MKFS:-mkfs.ext4}
 FSCK=${FSCK:-e2fsck}
@@ -44,7 +52,8 @@ SIZE=$((67 * 1024 * 1024 + 3 * BS))
 head -c $((8 * 1024 * 1024)) /dev/urandom >"$T/rand"
 truncate -s "$SIZE" "$T/backing" "$T/expect"
 
-"$SERVER" --queue-depth 32 --block-size "$BS" "$T/backing" \
+# shellcheck disable=SC2086 # $mode_arg: nothing or one word
+"$SERVER" --queue-depth 32 --block-size "$BS" $mode_arg "$T/backing" \
 	>"$T/server.out" 2>"$T/server.err" &
 pid=$!
 # The server prints the device once it is usable (60 s: debug kernels).
@@ -129,6 +138,20 @@ if [ -z "$mounted" ] && mount -t ext4 -o ro "$dev" "$T/mnt"; then
 else
 	not_ok "remount read-only"
 fi
+
+# The backing file shrinks under the device: its last MiB reads as zeros
+# (as the loop driver's would), never as what the request's pages held.
+# read-filled reads into a buffer full of a pattern, which O_DIRECT
+# leaves wherever nobody wrote; zero copy relies on the kernel zeroing
+# what a short read left of the request's pages.
+check "backing file shrinks by 1 MiB - $BS" \
+	truncate -s $((SIZE - M + BS)) "$T/backing"
+check "past its end: zeros" sh -c \
+	"read-filled $dev $((SIZE - M)) $M >$T/tail &&
+	 tail -c $BS $T/backing >$T/want &&
+	 head -c $BS $T/tail | cmp - $T/want &&
+	 head -c $((M - BS)) /dev/zero >$T/want &&
+	 tail -c $((M - BS)) $T/tail | cmp - $T/want"
 
 # SIGTERM: STOP_DEV, DEL_DEV, exit 0; the device nodes go.
 kill -TERM "$pid"
