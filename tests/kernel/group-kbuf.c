@@ -14,6 +14,7 @@
  *   - which SQEs may carry IOSQE_GROUP_KBUF, and READ_PAGES' own rules
  *     (it leads a group, 0 < len <= 16 MiB, unused fields zero);
  *   - a failed leader cancels its members, a failed member no other;
+ *     a member cancelled while it waits gets -ECANCELED, leader last;
  *   - a member of a leader that lends nothing fails with -EINVAL;
  *   - only the page cache lends: a sparse file lends its holes as
  *     zeros; pipes, sockets, /dev/zero and directories are -EINVAL;
@@ -922,6 +923,54 @@ static void sparse_file(void)
 	io_uring_queue_exit(&ring);
 }
 
+/*
+ * A member blocked on a full pipe, cancelled by its user_data: it gets
+ * -ECANCELED and the leader still completes, last.
+ */
+static void cancel_member(void)
+{
+	static const int res[1] = { -ECANCELED };
+	const char *what = "a WRITE member blocked on a full pipe, cancelled: "
+			   "-ECANCELED, cancel 0, leader last";
+	struct kt_req reqs[3];
+	struct kt_cqe cqes[8];
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	char junk[4096] = "";
+	int p[2], n;
+
+	begin(what);
+	kt_pipe(p);
+	if (fcntl(p[1], F_SETFL, O_NONBLOCK))
+		kt_die("fcntl: %s", strerror(errno));
+	while (write(p[1], junk, sizeof(junk)) > 0)
+		;
+	kt_ring_init(&ring, 8, 0);
+	lend(&ring, src_fd, 64 * KIB, COPY_START, L);
+	kwrite(&ring, p[1], 0, 64 * KIB, 0, L + 1, false);
+	kt_submit(&ring, 2);
+	/* the leader has lent, the member waits for room in the pipe */
+	n = kt_reap_for(&ring, 300, cqes, (int)ARRAY_SIZE(cqes));
+	if (n) {
+		kt_fail("%s: %d CQE(s) before the cancel (first ud %llu res "
+			"%d)", what, n, (unsigned long long)cqes[0].ud,
+			cqes[0].res);
+		goto out;
+	}
+	sqe = kt_sqe(&ring);
+	io_uring_prep_cancel64(sqe, L + 1, 0);
+	sqe->user_data = L + 50;
+	kt_submit(&ring, 1);
+	kt_model_group(reqs, 1, L, 64 * KIB, res, 1);
+	reqs[2] = (struct kt_req){ .ud = L + 50, .res = 0 };
+	n = kt_reap(&ring, reqs, 3, cqes, (int)ARRAY_SIZE(cqes), KT_WAIT_MS);
+	report(kt_verify(reqs, 3, cqes, n, why, sizeof(why)), what);
+out:
+	io_uring_queue_exit(&ring);
+	close(p[0]);
+	close(p[1]);
+}
+
 /* A member that fails leaves the others and the leader alone. */
 static void member_fails(int bad)
 {
@@ -1222,6 +1271,7 @@ int main(int argc, char **argv)
 
 	for (int bad = 0; bad < 3; bad++)
 		member_fails(bad);
+	cancel_member();
 
 	lends_nothing(false, IORING_OP_WRITE);
 	lends_nothing(true, IORING_OP_WRITE);

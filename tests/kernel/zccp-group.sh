@@ -60,6 +60,9 @@ run_cases() {
 			check "-v: a stream destination keeps registered buffers" \
 				verbose_says 'pages not lent: a destination is a stream' \
 				-e group "$T/v.src" "$T/v.d" - </dev/null
+			# measured faster than uring: auto takes it for files
+			check "auto picks group for files" verbose_says \
+				'^zccp: engine group: auto' "$T/v.src" "$T/v.d"
 		fi
 	fi
 
