@@ -47,6 +47,10 @@ _zccp()
 		mapfile -t COMPREPLY < <(compgen -W '1 2 4 8 16 32 64' -- "$cur")
 		return
 		;;
+	--timeout)
+		mapfile -t COMPREPLY < <(compgen -W '0 5 10 30 60 300' -- "$cur")
+		return
+		;;
 	-h | --help | -V | --version)
 		return
 		;;
@@ -56,7 +60,7 @@ _zccp()
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --reflink= --direct=
-			--inplace --fsync
+			--inplace --fsync --timeout=
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

@@ -24,6 +24,7 @@ enum {
 	OPT_FSYNC,
 	OPT_ON_ERROR,
 	OPT_STATS,
+	OPT_TIMEOUT,
 };
 
 struct cli_option {
@@ -57,6 +58,9 @@ static const struct cli_option cli_options[] = {
 	  "fsync each destination before it replaces the old one" },
 	{ "on-error", required_argument, OPT_ON_ERROR, "POLICY",
 	  "continue (default): other destinations go on; abort: stop" },
+	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
+	  "give up connecting to a network destination after this\n"
+	  "long (default 30; 0: as long as the kernel tries)" },
 	{ "stats", no_argument, OPT_STATS, NULL,
 	  "per destination: bytes, seconds, throughput, engine" },
 	{ "verbose", no_argument, 'v', NULL,
@@ -76,7 +80,9 @@ static void print_help(void)
 	       "destinations in parallel.\n"
 	       "SOURCE: file, block device, FIFO or - (stdin).  DEST: file "
 	       "(replaced when complete),\nblock device, FIFO, directory "
-	       "(DIR/basename of SOURCE) or - (stdout).\n\n");
+	       "(DIR/basename of SOURCE), - (stdout), a socket:\n"
+	       "tcp://HOST:PORT, tcp://[IPV6]:PORT or unix:PATH "
+	       "(./tcp:... is a file).\n\n");
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct cli_option *o = &cli_options[i];
 		char left[48];
@@ -226,6 +232,12 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 					 "want continue or abort");
 		opts->on_error = (enum zccp_on_error)i;
 		return 0;
+	case OPT_TIMEOUT:
+		if (parse_count(arg, &n) || n > ZCCP_MAX_TIMEOUT_S)
+			return bad_value("timeout", arg,
+					 "want whole seconds, 0..86400");
+		opts->timeout_ms = (unsigned)n * 1000u;
+		return 0;
 	case OPT_INPLACE: opts->inplace = true; return 0;
 	case OPT_FSYNC: opts->fsync = true; return 0;
 	case OPT_STATS: opts->stats = true; return 0;
@@ -259,6 +271,7 @@ static void set_defaults(struct zccp_opts *opts)
 		.engine = "auto",
 		.block_size = ZCCP_DEFAULT_BLOCK_SIZE,
 		.queue_depth = ZCCP_DEFAULT_QUEUE_DEPTH,
+		.timeout_ms = ZCCP_DEFAULT_TIMEOUT_MS,
 	};
 }
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "zccp/endpoint.h"
+#include "zccp/net.h"
 #include "zccp/opts.h"
 #include "zccp/report.h"
 
@@ -207,6 +208,16 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 	(void)opts;
 	*dst = (struct zccp_endpoint){ .arg = arg, .fd = -1, .engine_fd = -1 };
 	dst->std = !strcmp(arg, "-");
+	if (zccp_net_is_address(arg)) {
+		/* connected at open; two alike are one destination twice */
+		dst->net = true;
+		dst->kind = ZCCP_KIND_SOCKET;
+		dst->stream = true;
+		dst->path = strdup(arg);
+		dst->canonical = strdup(arg);
+		return dst->path && dst->canonical ? 0 :
+			endpoint_fail(dst, -ENOMEM);
+	}
 	if (dst->std) {
 		if (fstat(STDOUT_FILENO, &st))
 			return endpoint_fail(dst, -errno);
@@ -416,6 +427,10 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 	if (dst->std) {
 		dst->fd = STDOUT_FILENO;
 		return 0;
+	}
+	if (dst->net) {
+		dst->fd = zccp_net_connect(dst->arg, opts->timeout_ms);
+		return dst->fd < 0 ? endpoint_fail(dst, dst->fd) : 0;
 	}
 	if (dst->kind != ZCCP_KIND_REGULAR) {
 		/* Devices and FIFOs: written in place, never truncated. */

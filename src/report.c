@@ -69,6 +69,11 @@ const char *zccp_strerror(int err)
 		return "not writing through dangling symlink";
 	if (err == ZCCP_EOWNER)
 		return "cannot keep the owner on a replacement (try --inplace)";
+	if (err == ZCCP_EADDRESS)
+		return "not an address: want tcp://HOST:PORT, "
+		       "tcp://[IPV6]:PORT or unix:PATH (a file: ./NAME)";
+	if (err == ZCCP_ENONAME)
+		return "host name does not resolve";
 	return strerror(err);
 }
 

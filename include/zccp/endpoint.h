@@ -37,6 +37,7 @@ struct zccp_endpoint {
 	enum zccp_kind kind;
 	bool stream;      /* no offsets (pipes, sockets, ttys, stdout) */
 	bool std;         /* "-": stdin or stdout */
+	bool net;         /* tcp://HOST:PORT or unix:PATH: connected at open */
 	bool existed;     /* destination existed before we started */
 	bool failed;
 	bool committed;   /* complete and in place */

@@ -20,6 +20,10 @@ enum zccp_on_error { ZCCP_ON_ERROR_CONTINUE, ZCCP_ON_ERROR_ABORT };
 
 #define ZCCP_DEFAULT_BLOCK_SIZE (1u << 20)
 #define ZCCP_DEFAULT_QUEUE_DEPTH 8u
+/* Connecting to a network destination: long enough for a slow link,
+ * short of the kernel's ~2 minutes of SYN retries. */
+#define ZCCP_DEFAULT_TIMEOUT_MS 30000u
+#define ZCCP_MAX_TIMEOUT_S 86400u
 #define ZCCP_MAX_BLOCK_SIZE (1u << 30)
 #define ZCCP_MAX_QUEUE_DEPTH 1024u
 
@@ -34,6 +38,7 @@ struct zccp_opts {
 	enum zccp_on_error on_error;
 	bool inplace;
 	bool fsync;
+	unsigned timeout_ms; /* connecting to a network destination; 0: none */
 	bool stats;
 	int verbose;
 	bool quiet;

@@ -10,7 +10,7 @@
 struct zccp_plan;
 
 /* zccp's own error numbers, above every errno. */
-enum { ZCCP_EDANGLING = 4200, ZCCP_EOWNER };
+enum { ZCCP_EDANGLING = 4200, ZCCP_EOWNER, ZCCP_EADDRESS, ZCCP_ENONAME };
 
 /* strerror() that also knows zccp's own numbers; err is positive. */
 const char *zccp_strerror(int err);

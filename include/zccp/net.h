@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Network destinations: tcp://HOST:PORT (IPv4, [IPv6] or a name) and
+ * unix:PATH (a stream socket).  A file whose name looks like one of
+ * these is written as ./tcp://... or ./unix:...
+ */
+#ifndef ZCCP_NET_H
+#define ZCCP_NET_H
+
+#include <stdbool.h>
+
+/* Whether arg names a socket to connect to rather than a file. */
+bool zccp_net_is_address(const char *arg);
+
+/*
+ * Connect to arg, trying each address a name resolves to, each within
+ * timeout_ms (0: as long as the kernel tries).  Returns a blocking,
+ * close-on-exec stream socket, or -errno: ZCCP_EADDRESS for a malformed
+ * address, ZCCP_ENONAME for a name that does not resolve, else the
+ * last connect()'s error.
+ */
+int zccp_net_connect(const char *arg, unsigned timeout_ms);
+
+#endif

@@ -1,0 +1,221 @@
+#!/usr/bin/env bats
+# zccp-test: per-engine
+# Network destinations: tcp://HOST:PORT and unix:PATH, written raw to
+# receivers on this machine (socat), mixed with files; connection
+# failures fail their destination alone.
+
+load helpers
+
+setup() {
+	SIZE=$((3 * 1024 * 1024 + 4097))
+	make_file "$T/src" "$SIZE"
+	export T
+}
+
+# free_port: a TCP port nobody uses now, below the ephemeral range that
+# connecting sockets take theirs from (ip_local_port_range).
+free_port() {
+	local port low
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		port=$((10000 + RANDOM % (low - 10000)))
+		if ! ss -Hatn "sport = :$port" | grep -q .; then
+			echo "$port"
+			return 0
+		fi
+	done
+	fail "no free TCP port found"
+}
+
+# listening PORT: some socket listens on PORT.
+listening() { ss -Hltn "sport = :$1" | grep -q .; }
+
+# tcp_receiver VAR FILE [HOST]: a socat that accepts one connection on a
+# free port of HOST (default 127.0.0.1) and writes what it receives to
+# FILE; VAR gets the address to give zccp.
+tcp_receiver() {
+	local var=$1 file=$2 host=${3:-127.0.0.1} port pid listen
+	port=$(free_port)
+	listen="TCP-LISTEN:$port,bind=$host,reuseaddr"
+	if [[ $host == *:* ]]; then
+		host="[$host]"
+		listen="TCP6-LISTEN:$port,bind=$host,reuseaddr"
+	fi
+	start_bg pid socat -u "$listen" "OPEN:$file,creat,trunc"
+	wait_for 5 listening "$port" || fail "socat did not listen on $port"
+	printf -v "$var" 'tcp://%s:%s' "$host" "$port"
+	RECEIVERS+=("$pid")
+}
+
+# unix_receiver VAR FILE: the same on a unix stream socket in $T.
+unix_receiver() {
+	local var=$1 file=$2 sock pid
+	sock=$(mktemp -u "$T/sock.XXXXXX")
+	start_bg pid socat -u "UNIX-LISTEN:$sock" "OPEN:$file,creat,trunc"
+	wait_for 5 test -S "$sock" || fail "socat did not listen on $sock"
+	printf -v "$var" 'unix:%s' "$sock"
+	RECEIVERS+=("$pid")
+}
+
+# wait_receivers: every receiver has written its file and exited.
+wait_receivers() {
+	local pid
+	for pid in "${RECEIVERS[@]}"; do
+		wait_for 10 eval "! kill -0 $pid 2>/dev/null" ||
+			fail "receiver $pid still running"
+	done
+	RECEIVERS=()
+}
+
+@test "tcp: one receiver and a file" {
+	local a
+	RECEIVERS=()
+	tcp_receiver a "$T/r1"
+	zccp "$T/src" "$a" "$T/d1"
+	assert_success
+	wait_receivers
+	assert_same "$T/src" "$T/r1" "$T/d1"
+}
+
+@test "tcp: odd sizes 0, 1, 4097 and chunk + 1" {
+	local a size
+	for size in 0 1 4097 $((64 * 1024 + 1)); do
+		RECEIVERS=()
+		make_file "$T/s$size" "$size"
+		tcp_receiver a "$T/r$size"
+		zccp -B 64K "$T/s$size" "$a"
+		assert_success
+		wait_receivers
+		assert_same "$T/s$size" "$T/r$size"
+	done
+}
+
+@test "tcp: 16 receivers" {
+	local i a addrs=() files=()
+	RECEIVERS=()
+	for i in $(seq 16); do
+		tcp_receiver a "$T/r$i"
+		addrs+=("$a")
+		files+=("$T/r$i")
+	done
+	zccp "$T/src" "${addrs[@]}"
+	assert_success
+	wait_receivers
+	assert_same "$T/src" "${files[@]}"
+}
+
+@test "unix: 4 receivers, mixed with tcp and a file" {
+	local i a addrs=() files=()
+	RECEIVERS=()
+	for i in 1 2 3 4; do
+		unix_receiver a "$T/u$i"
+		addrs+=("$a")
+		files+=("$T/u$i")
+	done
+	tcp_receiver a "$T/t1"
+	zccp "$T/src" "${addrs[@]}" "$a" "$T/d1"
+	assert_success
+	wait_receivers
+	assert_same "$T/src" "${files[@]}" "$T/t1" "$T/d1"
+}
+
+@test "tcp: IPv6 in brackets, and a name (localhost)" {
+	local a6 an
+	RECEIVERS=()
+	if ! ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
+		skip "no IPv6 loopback (::1) on this machine"
+	fi
+	tcp_receiver a6 "$T/r6" ::1
+	tcp_receiver an "$T/rn"
+	an=${an/127.0.0.1/localhost}
+	zccp "$T/src" "$a6" "$an"
+	assert_success
+	wait_receivers
+	assert_same "$T/src" "$T/r6" "$T/rn"
+}
+
+@test "a port nobody listens on: that destination fails alone, exit 1" {
+	local a port
+	RECEIVERS=()
+	tcp_receiver a "$T/r1"
+	port=$(free_port)
+	zccp "$T/src" "tcp://127.0.0.1:$port" "$a" "$T/d1"
+	assert_status 1
+	assert_stderr_matches "^zccp: tcp://127.0.0.1:$port: Connection refused$"
+	assert_stderr_line_count 1
+	wait_receivers
+	assert_same "$T/src" "$T/r1" "$T/d1"
+}
+
+@test "a name that does not resolve, a malformed address: one line each, exit 1" {
+	zccp "$T/src" tcp://no-such-host.invalid:9 tcp://127.0.0.1 unix: "$T/d1"
+	assert_status 1
+	assert_stderr_matches '^zccp: tcp://no-such-host.invalid:9: host name does not resolve$'
+	assert_stderr_matches '^zccp: tcp://127.0.0.1: not an address: want tcp://HOST:PORT'
+	assert_stderr_matches '^zccp: unix:: not an address: '
+	assert_stderr_line_count 3
+	assert_same "$T/src" "$T/d1"
+}
+
+@test "a receiver that stops after 1 MB: it fails alone, the others complete" {
+	local a b port pid
+	RECEIVERS=()
+	port=$(free_port)
+	start_bg pid socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" \
+		"SYSTEM:head -c 1000000 >$T/cut"
+	wait_for 5 listening "$port" || fail "socat did not listen"
+	tcp_receiver b "$T/r1"
+	make_file "$T/big" 64M
+	zccp "$T/big" "tcp://127.0.0.1:$port" "$b" "$T/d1"
+	assert_status 1
+	assert_stderr_matches "^zccp: tcp://127.0.0.1:$port: (Broken pipe|Connection reset by peer)$"
+	assert_stderr_line_count 1
+	wait_receivers
+	assert_same "$T/big" "$T/r1" "$T/d1"
+	assert_prefix_same "$T/big" "$T/cut" 1000000
+}
+
+@test "--timeout: a listener that never accepts makes connect give up" {
+	local port
+	port=$(free_port)
+	# backlog 0: the first connection fills the queue, later SYNs are
+	# dropped, so a connect waits until zccp's timeout
+	start_bg pid python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(0)
+c = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(2)]
+time.sleep(60)' "$port"
+	wait_for 5 listening "$port" || fail "the listener did not start"
+	sleep 0.5
+	SECONDS=0
+	zccp --timeout=1 "$T/src" "tcp://127.0.0.1:$port" "$T/d1"
+	assert_status 1
+	assert_stderr_matches "^zccp: tcp://127.0.0.1:$port: Connection timed out$"
+	((SECONDS <= 10)) || fail "took $SECONDS s with --timeout=1"
+	assert_same "$T/src" "$T/d1"
+}
+
+@test "./tcp://NAME and ./unix:NAME are files" {
+	mkdir "$T/tcp:"
+	cd "$T"
+	zccp src ./tcp://x ./unix:y
+	assert_success
+	assert_same src "tcp:/x" "unix:y"
+}
+
+@test "the same address twice is refused, exit 2, nothing written" {
+	zccp "$T/src" tcp://127.0.0.1:9 tcp://127.0.0.1:9 "$T/d1"
+	assert_status 2
+	assert_stderr_matches '^zccp: tcp://127.0.0.1:9: destination given twice$'
+	assert_absent "$T/d1"
+}
+
+@test "--timeout takes whole seconds" {
+	zccp --timeout=1.5 "$T/src" "$T/d1"
+	assert_status 2
+	assert_stderr_matches "^zccp: invalid --timeout '1.5': want whole seconds"
+	assert_absent "$T/d1"
+}
