@@ -16,7 +16,7 @@ complete -c zccp -l reflink -x -a 'auto always never' -d 'Clone extents instead 
 complete -c zccp -l direct -x -a 'auto always never' -d 'O_DIRECT reads and writes'
 complete -c zccp -l inplace -d 'Write regular destinations in place'
 complete -c zccp -l fsync -d 'Fsync each destination before it replaces the old one'
-complete -c zccp -l timeout -x -a '0 5 10 30 60 300' -d 'Seconds to wait for a network destination to connect'
+complete -c zccp -l timeout -x -a '0 5 10 30 60 300' -d 'Seconds a network destination may take to connect or stall'
 complete -c zccp -l on-error -x -d 'What to do when a destination fails' -a "
 continue\t'The other destinations go on'
 abort\t'Stop everything, remove temporaries'"

@@ -12,7 +12,7 @@ _arguments -s -S \
   '--direct=[O_DIRECT reads and writes]:when:(auto always never)' \
   '--inplace[write regular destinations in place]' \
   '--fsync[fsync each destination before it replaces the old one]' \
-  '--timeout=[seconds to wait for a network destination to connect]:seconds:(0 5 10 30 60 300)' \
+  '--timeout=[seconds a network destination may take to connect or stall]:seconds:(0 5 10 30 60 300)' \
   '--on-error=[what to do when a destination fails]:policy:((continue\:"the other destinations go on" abort\:"stop everything, remove temporaries"))' \
   '--stats[per destination: bytes, seconds, throughput, engine]' \
   '(-v --verbose -q --quiet)'{-v,--verbose}'[say which engine runs and why]' \

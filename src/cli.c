@@ -59,8 +59,8 @@ static const struct cli_option cli_options[] = {
 	{ "on-error", required_argument, OPT_ON_ERROR, "POLICY",
 	  "continue (default): other destinations go on; abort: stop" },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
-	  "give up connecting to a network destination after this\n"
-	  "long (default 30; 0: as long as the kernel tries)" },
+	  "fail a network destination that takes longer to connect or\n"
+	  "(tcp) stalls longer (default 30; 0: as the kernel does)" },
 	{ "stats", no_argument, OPT_STATS, NULL,
 	  "per destination: bytes, seconds, throughput, engine" },
 	{ "verbose", no_argument, 'v', NULL,

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -61,6 +63,16 @@ static int connect_one(int family, const struct sockaddr *addr,
 	/* The engines decide how they wait: start out blocking, as a FIFO
 	 * opened for writing does. */
 	if (!ret && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
+		ret = -errno;
+	/*
+	 * A stall fails the destination too: TCP gives up when sent data
+	 * stays unacknowledged, or the receiver's window stays shut (it
+	 * stopped reading), for longer than this; the write then fails
+	 * with ETIMEDOUT, and the other destinations go on.
+	 */
+	if (!ret && family != AF_UNIX && timeout_ms &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout_ms,
+		       sizeof(timeout_ms)))
 		ret = -errno;
 	if (ret) {
 		close(fd);

@@ -14,7 +14,8 @@ bool zccp_net_is_address(const char *arg);
 
 /*
  * Connect to arg, trying each address a name resolves to, each within
- * timeout_ms (0: as long as the kernel tries).  Returns a blocking,
+ * timeout_ms (0: as long as the kernel tries); a tcp connection then
+ * fails its writes (ETIMEDOUT) once it stalls that long.  Returns a blocking,
  * close-on-exec stream socket, or -errno: ZCCP_EADDRESS for a malformed
  * address, ZCCP_ENONAME for a name that does not resolve, else the
  * last connect()'s error.

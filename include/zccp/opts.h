@@ -38,7 +38,7 @@ struct zccp_opts {
 	enum zccp_on_error on_error;
 	bool inplace;
 	bool fsync;
-	unsigned timeout_ms; /* connecting to a network destination; 0: none */
+	unsigned timeout_ms; /* network destinations: connect, tcp stall; 0: none */
 	bool stats;
 	int verbose;
 	bool quiet;

@@ -198,6 +198,26 @@ time.sleep(60)' "$port"
 	assert_same "$T/src" "$T/d1"
 }
 
+@test "--timeout: a tcp receiver that stops reading fails alone" {
+	local a port
+	RECEIVERS=()
+	port=$(free_port)
+	# socat stops reading once the pipe to sleep is full
+	start_bg pid socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" \
+		"SYSTEM:sleep 60"
+	wait_for 5 listening "$port" || fail "socat did not listen"
+	tcp_receiver a "$T/r1"
+	make_file "$T/big" 64M
+	SECONDS=0
+	zccp --timeout=2 "$T/big" "tcp://127.0.0.1:$port" "$a" "$T/d1"
+	assert_status 1
+	assert_stderr_matches "^zccp: tcp://127.0.0.1:$port: Connection timed out$"
+	assert_stderr_line_count 1
+	((SECONDS <= 20)) || fail "took $SECONDS s with --timeout=2"
+	wait_receivers
+	assert_same "$T/big" "$T/r1" "$T/d1"
+}
+
 @test "./tcp://NAME and ./unix:NAME are files" {
 	mkdir "$T/tcp:"
 	cd "$T"
