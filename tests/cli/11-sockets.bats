@@ -218,6 +218,50 @@ time.sleep(60)' "$port"
 	assert_same "$T/big" "$T/r1" "$T/d1"
 }
 
+# two_hosts: network namespaces $SND and $RCV, each with its loopback up,
+# joined by a veth pair: 10.231.0.1 (sender) and 10.231.0.2 (receiver).
+# Removed in teardown.
+two_hosts() {
+	local id=$$$RANDOM
+	requires root
+	SND=zccp-snd-$id RCV=zccp-rcv-$id
+	ip netns add "$SND" || fail "ip netns add"
+	on_teardown ip netns del "$SND"
+	ip netns add "$RCV" || fail "ip netns add"
+	on_teardown ip netns del "$RCV"
+	# interface names: at most 15 characters
+	ip -n "$SND" link add "zs$id" type veth peer name "zr$id" \
+		netns "$RCV" || fail "ip link add veth"
+	ip -n "$SND" addr add 10.231.0.1/24 dev "zs$id"
+	ip -n "$RCV" addr add 10.231.0.2/24 dev "zr$id"
+	ip -n "$SND" link set "zs$id" up
+	ip -n "$RCV" link set "zr$id" up
+	ip -n "$SND" link set lo up
+	ip -n "$RCV" link set lo up
+}
+
+@test "two hosts (network namespaces, veth): one sender, 4 receivers" {
+	local i port pid files=() addrs=()
+	RECEIVERS=()
+	two_hosts
+	for i in 1 2 3 4; do
+		port=$(free_port)
+		start_bg pid ip netns exec "$RCV" socat -u \
+			"TCP-LISTEN:$port,bind=10.231.0.2,reuseaddr" \
+			"OPEN:$T/h$i,creat,trunc"
+		wait_for 5 eval "ip netns exec $RCV ss -Hltn 'sport = :$port' | grep -q ." ||
+			fail "socat did not listen in $RCV"
+		files+=("$T/h$i")
+		addrs+=("tcp://10.231.0.2:$port")
+		RECEIVERS+=("$pid")
+	done
+	zccp_under ip netns exec "$SND" -- -e "$ZCCP_ENGINE" "$T/src" \
+		"${addrs[@]}" "$T/d1"
+	assert_success
+	wait_receivers
+	assert_same "$T/src" "${files[@]}" "$T/d1"
+}
+
 @test "./tcp://NAME and ./unix:NAME are files" {
 	mkdir "$T/tcp:"
 	cd "$T"
