@@ -30,21 +30,26 @@ free_port() {
 # listening PORT: some socket listens on PORT.
 listening() { ss -Hltn "sport = :$1" | grep -q .; }
 
-# tcp_receiver VAR FILE [HOST]: a socat that accepts one connection on a
-# free port of HOST (default 127.0.0.1) and writes what it receives to
-# FILE; VAR gets the address to give zccp.
-tcp_receiver() {
-	local var=$1 file=$2 host=${3:-127.0.0.1} port pid listen
+# tcp_receiver_to VAR SOCAT_ADDRESS [HOST]: a socat that accepts one
+# connection on a free port of HOST (default 127.0.0.1) and passes what
+# it receives to SOCAT_ADDRESS; VAR gets the address to give zccp.
+tcp_receiver_to() {
+	local var=$1 to=$2 host=${3:-127.0.0.1} port pid listen
 	port=$(free_port)
 	listen="TCP-LISTEN:$port,bind=$host,reuseaddr"
 	if [[ $host == *:* ]]; then
 		host="[$host]"
 		listen="TCP6-LISTEN:$port,bind=$host,reuseaddr"
 	fi
-	start_bg pid socat -u "$listen" "OPEN:$file,creat,trunc"
+	start_bg pid socat -u "$listen" "$to"
 	wait_for 5 listening "$port" || fail "socat did not listen on $port"
 	printf -v "$var" 'tcp://%s:%s' "$host" "$port"
 	RECEIVERS+=("$pid")
+}
+
+# tcp_receiver VAR FILE [HOST]: the same, writing to FILE.
+tcp_receiver() {
+	tcp_receiver_to "$1" "OPEN:$2,creat,trunc" "${3:-127.0.0.1}"
 }
 
 # unix_receiver VAR FILE: the same on a unix stream socket in $T.
@@ -158,18 +163,16 @@ wait_receivers() {
 }
 
 @test "a receiver that stops after 1 MB: it fails alone, the others complete" {
-	local a b port pid
+	local a b
 	RECEIVERS=()
-	port=$(free_port)
-	start_bg pid socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" \
-		"SYSTEM:head -c 1000000 >$T/cut"
-	wait_for 5 listening "$port" || fail "socat did not listen"
+	tcp_receiver_to a "SYSTEM:head -c 1000000 >$T/cut"
 	tcp_receiver b "$T/r1"
 	make_file "$T/big" 64M
-	zccp "$T/big" "tcp://127.0.0.1:$port" "$b" "$T/d1"
+	zccp "$T/big" "$a" "$b" "$T/d1"
 	assert_status 1
-	assert_stderr_matches "^zccp: tcp://127.0.0.1:$port: (Broken pipe|Connection reset by peer)$"
+	assert_stderr_matches "^zccp: $a: (Broken pipe|Connection reset by peer)$"
 	assert_stderr_line_count 1
+	# the one that stopped reading exits once zccp has closed its end
 	wait_receivers
 	assert_same "$T/big" "$T/r1" "$T/d1"
 	assert_prefix_same "$T/big" "$T/cut" 1000000
@@ -199,21 +202,20 @@ time.sleep(60)' "$port"
 }
 
 @test "--timeout: a tcp receiver that stops reading fails alone" {
-	local a port
+	local a b
 	RECEIVERS=()
-	port=$(free_port)
 	# socat stops reading once the pipe to sleep is full
-	start_bg pid socat -u "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" \
-		"SYSTEM:sleep 60"
-	wait_for 5 listening "$port" || fail "socat did not listen"
-	tcp_receiver a "$T/r1"
+	tcp_receiver_to a "SYSTEM:sleep 60"
+	tcp_receiver b "$T/r1"
 	make_file "$T/big" 64M
 	SECONDS=0
-	zccp --timeout=2 "$T/big" "tcp://127.0.0.1:$port" "$a" "$T/d1"
+	zccp --timeout=2 "$T/big" "$a" "$b" "$T/d1"
 	assert_status 1
-	assert_stderr_matches "^zccp: tcp://127.0.0.1:$port: Connection timed out$"
+	assert_stderr_matches "^zccp: $a: Connection timed out$"
 	assert_stderr_line_count 1
 	((SECONDS <= 20)) || fail "took $SECONDS s with --timeout=2"
+	# sleep 60 holds the stalled receiver: only wait for the other
+	RECEIVERS=("${RECEIVERS[1]}")
 	wait_receivers
 	assert_same "$T/big" "$T/r1" "$T/d1"
 }
