@@ -25,6 +25,8 @@ enum {
 	OPT_ON_ERROR,
 	OPT_STATS,
 	OPT_TIMEOUT,
+	OPT_LISTEN,
+	OPT_RAW,
 };
 
 struct cli_option {
@@ -61,6 +63,12 @@ static const struct cli_option cli_options[] = {
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
 	  "fail a network destination that takes longer to connect or\n"
 	  "(tcp) stalls longer (default 30; 0: as the kernel does)" },
+	{ "listen", required_argument, OPT_LISTEN, "ADDRESS",
+	  "receive SOURCE from one sender on ADDRESS: HOST:PORT,\n"
+	  "[IPV6]:PORT, :PORT (loopback), *:PORT (all) or unix:PATH" },
+	{ "raw", no_argument, OPT_RAW, NULL,
+	  "sockets carry bare data (nc, socat): no header, checksum\n"
+	  "or reply" },
 	{ "stats", no_argument, OPT_STATS, NULL,
 	  "per destination: bytes, seconds, throughput, engine" },
 	{ "verbose", no_argument, 'v', NULL,
@@ -76,6 +84,7 @@ static const struct cli_option cli_options[] = {
 static void print_help(void)
 {
 	printf("Usage: zccp [OPTION]... SOURCE DEST...\n"
+	       "  or:  zccp [OPTION]... --listen=ADDRESS DEST...\n"
 	       "Copy SOURCE to every DEST, reading it once and writing the "
 	       "destinations in parallel.\n"
 	       "SOURCE: file, block device, FIFO or - (stdin).  DEST: file "
@@ -238,6 +247,13 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 					 "want whole seconds, 0..86400");
 		opts->timeout_ms = (unsigned)n * 1000u;
 		return 0;
+	case OPT_LISTEN:
+		if (!*arg)
+			return bad_value("listen", arg,
+					 "want HOST:PORT or unix:PATH");
+		opts->listen = arg;
+		return 0;
+	case OPT_RAW: opts->raw = true; return 0;
 	case OPT_INPLACE: opts->inplace = true; return 0;
 	case OPT_FSYNC: opts->fsync = true; return 0;
 	case OPT_STATS: opts->stats = true; return 0;
@@ -305,8 +321,10 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 		if (parse_option(key, optarg, opts))
 			return ZCCP_CLI_ERROR;
 	}
-	if (argc - optind < 2) {
-		zccp_error("%s (try 'zccp --help')", argc == optind ?
+	/* --listen: the connection is the source; all operands are DESTs. */
+	if (argc - optind < (opts->listen ? 1 : 2)) {
+		zccp_error("%s (try 'zccp --help')",
+			   argc == optind && !opts->listen ?
 			   "missing SOURCE and DEST" : "missing DEST");
 		return ZCCP_CLI_ERROR;
 	}
@@ -316,8 +334,9 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 			   (uint64_t)opts->block_size * opts->queue_depth);
 		return ZCCP_CLI_ERROR;
 	}
-	opts->source = argv[optind];
-	opts->dests = (const char **)&argv[optind + 1];
-	opts->ndests = (unsigned)(argc - optind - 1);
+	if (!opts->listen)
+		opts->source = argv[optind++];
+	opts->dests = (const char **)&argv[optind];
+	opts->ndests = (unsigned)(argc - optind);
 	return ZCCP_CLI_RUN;
 }

@@ -74,7 +74,10 @@ struct copy {
 	struct zccp_io **blocked; /* said EAGAIN: poll, then retry */
 	unsigned nblocked;
 	bool stopping;
-	zccp_dest_done_fn dest_done;
+	const struct zccp_copy_hooks *hooks;
+	uint64_t hash_seq; /* next chunk to feed the digest, in order */
+	bool held;	   /* a zccp stream's chunk_of(held_seq) is full, */
+	uint64_t held_seq; /* but the trailer may yet start in it */
 	struct timespec start;
 	struct zccp_copy_result *result;
 };
@@ -208,7 +211,7 @@ static void dest_fail(struct copy *c, struct dest *d, int err)
 
 static void dest_commit(struct copy *c, struct dest *d)
 {
-	int ret = c->dest_done(d->ep, c->end, c->opts);
+	int ret = c->hooks->done(c->hooks->ctx, d->ep, c->end);
 
 	if (ret)
 		dest_fail(c, d, ret);
@@ -222,7 +225,7 @@ static void dest_check_complete(struct copy *c, struct dest *d)
 		return;
 	d->finished = true;
 	d->ep->seconds = elapsed(c);
-	if (c->dest_done) /* else the caller commits all at the end */
+	if (c->hooks->done) /* else the caller commits all at the end */
 		dest_commit(c, d);
 }
 
@@ -310,14 +313,47 @@ static void zero_map_build(struct chunk *k, const uint8_t *data)
 	}
 }
 
+static uint8_t *chunk_data(const struct copy *c, const struct chunk *k)
+{
+	return (uint8_t *)c->layout->chunk_mem +
+	       (size_t)(k->seq % c->nchunks) * c->layout->chunk_size;
+}
+
+/*
+ * Feed the digest every ready chunk in order: parallel reads finish out
+ * of order, and a chunk is released only after (release_chunks runs
+ * behind this in chunk_ready).
+ */
+static void hash_advance(struct copy *c)
+{
+	static const uint8_t zeros[ZERO_BLOCK];
+
+	while (c->hash_seq < c->read_seq) {
+		struct chunk *k = chunk_of(c, c->hash_seq);
+
+		if (k->state != CHUNK_READY)
+			break;
+		if (k->hole && !k->zeros) /* never read: zeros */
+			for (uint32_t off = 0; off < k->filled;
+			     off += ZERO_BLOCK)
+				zccp_stream_hash_update(c->hooks->hash, zeros,
+					k->filled - off < ZERO_BLOCK ?
+					k->filled - off : ZERO_BLOCK);
+		else
+			zccp_stream_hash_update(c->hooks->hash,
+						chunk_data(c, k), k->filled);
+		c->hash_seq++;
+	}
+}
+
 static void chunk_ready(struct copy *c, struct chunk *k)
 {
 	k->state = CHUNK_READY;
 	k->pending = c->live;
 	if (k->zero_map && !k->hole)
-		zero_map_build(k, (uint8_t *)c->layout->chunk_mem +
-					  (size_t)(k->seq % c->nchunks) *
-						  c->layout->chunk_size);
+		zero_map_build(k, chunk_data(c, k));
+	if (c->hooks->hash)
+		hash_advance(c);
 	if (!k->pending)
 		release_chunks(c);
 }
@@ -407,12 +443,75 @@ static void source_eof(struct copy *c, struct chunk *k)
 	k->want = k->filled;
 }
 
+/* The end of a zccp stream: split off its trailer, then check it. */
+static void framed_source_end(struct copy *c, struct chunk *k)
+{
+	struct chunk *h = c->held ? chunk_of(c, c->held_seq) : NULL;
+	uint8_t trailer[ZCCP_STREAM_TRAILER_LEN];
+	uint32_t t = ZCCP_STREAM_TRAILER_LEN, from_k = k->filled;
+	int ret = -ZCCP_ESHORT;
+
+	if (from_k > t)
+		from_k = t;
+	if (from_k < t && (!h || h->filled < t - from_k))
+		goto fail;
+	if (from_k < t) {
+		h->filled -= t - from_k;
+		memcpy(trailer, chunk_data(c, h) + h->filled, t - from_k);
+	}
+	memcpy(trailer + (t - from_k), chunk_data(c, k) + k->filled - from_k,
+	       from_k);
+	k->filled -= from_k;
+	c->end -= t;
+	c->held = false;
+	if (h)
+		chunk_ready(c, h);
+	source_eof(c, k);
+	c->eof = false; /* not until the trailer vouches for it */
+	chunk_ready(c, k);
+	ret = zccp_stream_trailer_check(trailer, c->hooks->hash,
+					c->hooks->source_header);
+	if (!ret) {
+		c->eof = true;
+		return;
+	}
+fail:
+	zccp_report_endpoint(c->src, ret);
+	c->result->source_error = ret;
+	c->stopping = true;
+}
+
+/*
+ * A zccp stream's chunk is ready once the trailer cannot start in it:
+ * when the next chunk holds a whole trailer's worth.  Returns whether
+ * read_done is done with k.
+ */
+static bool framed_source_read(struct copy *c, struct chunk *k, int result)
+{
+	if (result == 0) {
+		framed_source_end(c, k);
+		return true;
+	}
+	if (c->held && k->filled >= ZCCP_STREAM_TRAILER_LEN) {
+		c->held = false;
+		chunk_ready(c, chunk_of(c, c->held_seq));
+	}
+	if (k->filled < k->want)
+		return false;
+	c->held = true;
+	c->held_seq = k->seq;
+	return true;
+}
+
 static void read_done(struct copy *c, struct zccp_io *io)
 {
 	struct chunk *k = &c->chunks[io->chunk];
 	int result = io->result;
 
 	c->reads_inflight--;
+	/* The watchdog shut the socket: that end is no end of file. */
+	if (result <= 0 && zccp_watchdog_fired(c->hooks->watchdog))
+		result = -ZCCP_EIDLE;
 	if (result < 0) {
 		zccp_report_endpoint(io->ep, result);
 		c->result->source_error = result;
@@ -424,6 +523,9 @@ static void read_done(struct copy *c, struct zccp_io *io)
 	k->filled += (uint32_t)result;
 	if (!c->src_positional && !k->zeros)
 		c->end += (uint64_t)result;
+	if (c->hooks->source_header && !k->zeros &&
+	    framed_source_read(c, k, result))
+		return;
 	if (result == 0 && !k->zeros)
 		source_eof(c, k);
 	if (k->filled < k->want && !c->stopping) {
@@ -437,6 +539,7 @@ static void read_done(struct copy *c, struct zccp_io *io)
 
 static void handle(struct copy *c, struct zccp_io *io)
 {
+	zccp_watchdog_beat(c->hooks->watchdog);
 	if (io->result == -EAGAIN) {
 		c->blocked[c->nblocked++] = io;
 		return;
@@ -633,14 +736,15 @@ static void copy_free(struct copy *c)
 }
 
 int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
-		  const struct zccp_opts *opts, zccp_dest_done_fn done,
+		  const struct zccp_opts *opts,
+		  const struct zccp_copy_hooks *hooks,
 		  struct zccp_copy_result *result)
 {
 	struct copy c = {
 		.engine = engine,
 		.layout = engine->layout,
 		.opts = opts,
-		.dest_done = done,
+		.hooks = hooks,
 		.result = result,
 	};
 	int ret;

@@ -97,6 +97,39 @@ int zccp_source_open(struct zccp_endpoint *src, const char *arg)
 	return 0;
 }
 
+int zccp_source_listen(struct zccp_endpoint *src, const char *spec)
+{
+	*src = (struct zccp_endpoint){ .arg = spec, .fd = -1, .engine_fd = -1,
+				       .kind = ZCCP_KIND_SOCKET,
+				       .stream = true, .net = true };
+	/* unix:PATH as a destination too would be the source. */
+	src->canonical = strdup(spec);
+	return src->canonical ? 0 : endpoint_fail(src, -ENOMEM);
+}
+
+int zccp_source_accept(struct zccp_endpoint *src, unsigned timeout_ms)
+{
+	zccp_info("listening on %s", src->arg);
+	src->fd = zccp_net_accept(src->arg, timeout_ms, &src->path);
+	if (src->fd == -ETIMEDOUT) {
+		zccp_error("--listen %s: no sender within %u s (--timeout)",
+			   src->arg, timeout_ms / 1000);
+		src->failed = true;
+		return src->fd;
+	}
+	if (src->fd < 0) {
+		zccp_error("--listen %s: %s", src->arg,
+			   src->fd == -ZCCP_EADDRESS ?
+			   "not an address: want HOST:PORT, [IPV6]:PORT, "
+			   ":PORT, *:PORT or unix:PATH" :
+			   zccp_strerror(-src->fd));
+		src->failed = true;
+		return src->fd;
+	}
+	zccp_info("connection from %s", src->path);
+	return 0;
+}
+
 static char *join_path(const char *dir, const char *name)
 {
 	size_t n = strlen(dir) + strlen(name) + 2;
@@ -163,8 +196,8 @@ static int resolve_dest_path(struct zccp_endpoint *dst, const char *arg,
 		return -errno;
 	if (!*exists || !S_ISDIR(st->st_mode))
 		return 0;
-	if (src->std)
-		return -EISDIR; /* stdin has no name to copy to */
+	if (src->std || src->net)
+		return -EISDIR; /* stdin, a connection: no name to copy to */
 	base = base_of(src->path);
 	free(dst->path);
 	dst->path = base ? join_path(arg, base) : NULL;
@@ -205,12 +238,12 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 	bool exists = false;
 	int ret;
 
-	(void)opts;
 	*dst = (struct zccp_endpoint){ .arg = arg, .fd = -1, .engine_fd = -1 };
 	dst->std = !strcmp(arg, "-");
 	if (zccp_net_is_address(arg)) {
 		/* connected at open; two alike are one destination twice */
 		dst->net = true;
+		dst->framed = !opts->raw;
 		dst->kind = ZCCP_KIND_SOCKET;
 		dst->stream = true;
 		dst->path = strdup(arg);

@@ -2,6 +2,7 @@
 /* Wiring only: options, endpoints, plan, engine, copy, commit. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "zccp/copy.h"
 #include "zccp/reflink.h"
 #include "zccp/report.h"
+#include "zccp/stream.h"
 
 struct run {
 	struct zccp_opts opts;
@@ -24,6 +26,12 @@ struct run {
 	struct zccp_layout layout;
 	struct zccp_engine engine;
 	size_t chunk_bytes;
+	/* zccp streams: sent to framed destinations, or received. */
+	bool framed_source, hashing;
+	struct zccp_stream_header header;
+	struct zccp_stream_hash hash;
+	struct zccp_watchdog watchdog;
+	uint64_t received; /* payload bytes, for the reply */
 };
 
 /* Remove named temporaries, then die of the signal as the shell expects. */
@@ -58,11 +66,30 @@ static void raise_nofile(unsigned ndests)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+static int accept_source(struct run *r)
+{
+	int ret = zccp_source_accept(&r->source, r->opts.timeout_ms);
+
+	if (ret || r->opts.raw)
+		return ret;
+	r->framed_source = r->hashing = true;
+	ret = zccp_stream_accept(&r->source, &r->header, r->opts.timeout_ms);
+	if (ret)
+		zccp_report_endpoint(&r->source, ret);
+	else if (r->header.size_known)
+		zccp_info("%s: zccp stream of %" PRIu64 " bytes",
+			  r->source.path, r->header.size);
+	else
+		zccp_info("%s: zccp stream of unknown size", r->source.path);
+	return ret;
+}
+
 static int open_endpoints(struct run *r)
 {
 	struct zccp_opts *o = &r->opts;
 
-	if (zccp_source_open(&r->source, o->source))
+	if (o->listen ? zccp_source_listen(&r->source, o->listen) :
+			zccp_source_open(&r->source, o->source))
 		return -1;
 	r->dest_mem = calloc(o->ndests, sizeof(*r->dest_mem));
 	r->dests = calloc(o->ndests, sizeof(*r->dests));
@@ -74,8 +101,12 @@ static int open_endpoints(struct run *r)
 		r->dests[i] = &r->dest_mem[i];
 		zccp_dest_prepare(r->dests[i], o->dests[i], &r->source, o);
 		r->dests[i]->index = (int)i + 1;
+		r->hashing |= r->dests[i]->framed;
 	}
-	return zccp_check_distinct(&r->source, r->dests, o->ndests);
+	if (zccp_check_distinct(&r->source, r->dests, o->ndests))
+		return -1;
+	/* Destinations are checked: now wait for the sender. */
+	return o->listen ? accept_source(r) : 0;
 }
 
 static int make_plan(struct run *r)
@@ -86,6 +117,8 @@ static int make_plan(struct run *r)
 		.source_bytes = r->source.size_known ? r->source.size :
 						       ZCCP_SIZE_UNKNOWN,
 		.ndests = r->opts.ndests,
+		.checksummed = r->hashing,
+		.source_framed = r->framed_source,
 	};
 	int ret;
 
@@ -239,6 +272,8 @@ static void run_free(struct run *r)
 		zccp_endpoint_free(r->dests[i]);
 	zccp_endpoint_free(&r->source);
 	zccp_endpoint_free(&r->zero);
+	if (r->hash.state)
+		zccp_stream_hash_free(&r->hash);
 	free(r->dests);
 	free(r->dest_mem);
 }
@@ -249,7 +284,9 @@ static unsigned commit_all_or_nothing(struct run *r, uint64_t size)
 {
 	for (unsigned i = 0; i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
-		int ret = zccp_dest_seal(d, size, &r->opts);
+		int ret = d->framed ?
+			zccp_stream_end(d, &r->hash, r->opts.timeout_ms) :
+			zccp_dest_seal(d, size, &r->opts);
 
 		if (ret) {
 			d->failed = true;
@@ -259,7 +296,7 @@ static unsigned commit_all_or_nothing(struct run *r, uint64_t size)
 	}
 	for (unsigned i = 0; i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
-		int ret = zccp_dest_publish(d, &r->opts);
+		int ret = d->framed ? 0 : zccp_dest_publish(d, &r->opts);
 
 		if (ret) {
 			d->failed = true;
@@ -326,16 +363,71 @@ static int prepare(struct run *r)
 {
 	if (open_endpoints(r) || open_zero(&r->zero) || plan_and_start(r))
 		return -1;
-	for (unsigned i = 0; i < r->opts.ndests; i++)
-		if (!r->dests[i]->failed)
-			zccp_dest_open(r->dests[i], &r->source, &r->opts);
+	for (unsigned i = 0; i < r->opts.ndests; i++) {
+		struct zccp_endpoint *d = r->dests[i];
+		int ret;
+
+		if (d->failed || zccp_dest_open(d, &r->source, &r->opts) ||
+		    !d->framed)
+			continue;
+		ret = zccp_stream_begin(d, &r->source, r->opts.timeout_ms);
+		if (ret) {
+			zccp_report_endpoint(d, ret);
+			dest_fail(d, ret);
+		}
+	}
 	return setup_endpoints(r);
+}
+
+/* A destination holds every byte: put it in place, or end its stream. */
+static int dest_done(void *ctx, struct zccp_endpoint *d, uint64_t size)
+{
+	struct run *r = ctx;
+
+	if (d->framed)
+		return zccp_stream_end(d, &r->hash, r->opts.timeout_ms);
+	return zccp_dest_commit(d, size, &r->opts);
+}
+
+/* A zccp stream's destination is complete once its receiver says so. */
+static void await_replies(struct run *r)
+{
+	for (unsigned i = 0; i < r->opts.ndests; i++) {
+		struct zccp_endpoint *d = r->dests[i];
+		int ret;
+
+		if (!d->awaiting_reply)
+			continue;
+		ret = zccp_stream_await_reply(d);
+		if (ret) {
+			zccp_report_endpoint(d, ret);
+			dest_fail(d, ret);
+		}
+	}
+}
+
+static int start_stream_work(struct run *r)
+{
+	int ret = 0;
+
+	if (r->hashing)
+		ret = zccp_stream_hash_init(&r->hash);
+	if (!ret && r->opts.listen)
+		ret = zccp_watchdog_start(&r->watchdog, r->source.fd,
+					  r->opts.timeout_ms);
+	if (ret)
+		zccp_error("%s", strerror(-ret));
+	return ret;
 }
 
 static int copy(struct run *r)
 {
 	bool abort_mode = r->opts.on_error == ZCCP_ON_ERROR_ABORT;
 	struct zccp_copy_result res;
+	struct zccp_copy_hooks hooks = {
+		.done = abort_mode ? NULL : dest_done,
+		.ctx = r,
+	};
 	unsigned failed;
 	int ret;
 
@@ -354,8 +446,17 @@ static int copy(struct run *r)
 		return ZCCP_EXIT_PARTIAL;
 	}
 	zccp_report_plan(&r->plan, &r->source, r->dests, r->opts.ndests);
-	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts,
-			    abort_mode ? NULL : zccp_dest_commit, &res);
+	if (start_stream_work(r)) {
+		finish(r);
+		return ZCCP_EXIT_USAGE;
+	}
+	hooks.hash = r->hashing ? &r->hash : NULL;
+	hooks.source_header = r->framed_source ? &r->header : NULL;
+	hooks.watchdog = r->opts.listen && r->opts.timeout_ms ? &r->watchdog :
+								NULL;
+	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, &hooks, &res);
+	zccp_watchdog_stop(&r->watchdog);
+	r->received = res.bytes;
 	if (ret)
 		zccp_error("copy stopped: %s", strerror(-ret));
 	else if (res.engine_error)
@@ -364,6 +465,7 @@ static int copy(struct run *r)
 	if (!ret && !res.source_error && !res.engine_error && abort_mode &&
 	    !any_failed(r))
 		commit_all_or_nothing(r, res.bytes);
+	await_replies(r);
 	failed = finish(r);
 	if (r->opts.stats)
 		zccp_report_stats(&r->plan, r->dests, r->opts.ndests,
@@ -401,6 +503,11 @@ int main(int argc, char **argv)
 	install_signals();
 	raise_nofile(r.opts.ndests);
 	status = copy(&r);
+	/* The sender learns how its stream went, even when it went wrong. */
+	if (r.framed_source)
+		zccp_stream_reply(&r.source,
+				  status == ZCCP_EXIT_OK ? 0 : r.opts.ndests,
+				  r.received, r.opts.timeout_ms);
 	run_free(&r);
 	return status;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Connecting to network destinations.  The engines write a connected
- * socket like any other stream, so this file only turns an address
- * into one.
+ * Connecting to network destinations, and accepting the one connection
+ * of --listen.  The engines read and write a connected socket like any
+ * other stream, so this file only turns an address into one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,7 +114,7 @@ static int split_host_port(char *buf, char **host, char **port)
 		*host = buf;
 		*port = colon + 1;
 	}
-	return **host && **port ? 0 : -ZCCP_EADDRESS;
+	return **port ? 0 : -ZCCP_EADDRESS;
 }
 
 static int resolve_error(int gai)
@@ -143,6 +143,8 @@ static int connect_tcp(const char *hostport, unsigned timeout_ms)
 	if (!buf)
 		return -ENOMEM;
 	ret = split_host_port(buf, &host, &port);
+	if (!ret && !*host)
+		ret = -ZCCP_EADDRESS;
 	if (ret) {
 		free(buf);
 		return ret;
@@ -167,4 +169,158 @@ int zccp_net_connect(const char *arg, unsigned timeout_ms)
 	if (!strncmp(arg, UNIX_PREFIX, strlen(UNIX_PREFIX)))
 		return connect_unix(arg + strlen(UNIX_PREFIX), timeout_ms);
 	return connect_tcp(arg + strlen(TCP_PREFIX), timeout_ms);
+}
+
+#define MAX_LISTENERS 8
+
+static int listen_on(int family, const struct sockaddr *addr,
+		     socklen_t addrlen)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int one = 1;
+
+	if (fd < 0)
+		return -errno;
+	/* [::] means IPv6 only: *:PORT binds 0.0.0.0 beside it. */
+	if ((family == AF_INET6 &&
+	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
+	    (family != AF_UNIX &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) ||
+	    bind(fd, addr, addrlen) || listen(fd, 1)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Listening sockets for SPEC into fds[]; their count, or -errno. */
+static int listen_spec(const char *spec, int *fds, char **unix_path)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC,
+				  .ai_socktype = SOCK_STREAM };
+	struct addrinfo *list, *ai;
+	char *buf, *host, *port;
+	int n = 0, ret, gai;
+
+	if (!strncmp(spec, UNIX_PREFIX, strlen(UNIX_PREFIX))) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		const char *path = spec + strlen(UNIX_PREFIX);
+
+		if (!*path || strlen(path) >= sizeof(sun.sun_path))
+			return -ZCCP_EADDRESS;
+		strcpy(sun.sun_path, path);
+		ret = listen_on(AF_UNIX, (struct sockaddr *)&sun, sizeof(sun));
+		if (ret < 0)
+			return ret;
+		*unix_path = strdup(path);
+		fds[0] = ret;
+		return 1;
+	}
+	if (!strncmp(spec, TCP_PREFIX, strlen(TCP_PREFIX)))
+		spec += strlen(TCP_PREFIX);
+	buf = strdup(spec);
+	if (!buf)
+		return -ENOMEM;
+	ret = split_host_port(buf, &host, &port);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	/* No host: loopback only; "*": every address. */
+	if (!strcmp(host, "*"))
+		hints.ai_flags = AI_PASSIVE;
+	gai = getaddrinfo(*host && strcmp(host, "*") ? host : NULL, port,
+			  &hints, &list);
+	free(buf);
+	if (gai)
+		return resolve_error(gai);
+	ret = -EADDRNOTAVAIL;
+	for (ai = list; ai && n < MAX_LISTENERS; ai = ai->ai_next) {
+		int fd = listen_on(ai->ai_family, ai->ai_addr, ai->ai_addrlen);
+
+		if (fd >= 0)
+			fds[n++] = fd;
+		else
+			ret = fd;
+	}
+	freeaddrinfo(list);
+	return n ? n : ret;
+}
+
+static char *peer_name(int fd, const char *unix_path)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[NI_MAXHOST], port[NI_MAXSERV], *name;
+	size_t size;
+
+	if (unix_path) {
+		size = strlen(unix_path) + sizeof(UNIX_PREFIX);
+		name = malloc(size);
+		if (name)
+			snprintf(name, size, "%s%s", UNIX_PREFIX, unix_path);
+		return name;
+	}
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) ||
+	    getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), port,
+			sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV))
+		return strdup("tcp://(unknown peer)");
+	size = strlen(host) + strlen(port) + sizeof(TCP_PREFIX) + 3;
+	name = malloc(size);
+	if (name)
+		snprintf(name, size, ss.ss_family == AF_INET6 ? "%s[%s]:%s" :
+			 "%s%s:%s", TCP_PREFIX, host, port);
+	return name;
+}
+
+/* The first connection on any of fds[], within timeout_ms. */
+static int accept_first(const int *fds, int n, unsigned timeout_ms)
+{
+	struct pollfd pfd[MAX_LISTENERS];
+	int ret;
+
+	for (int i = 0; i < n; i++)
+		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	for (;;) {
+		ret = poll(pfd, (nfds_t)n, timeout_ms ? (int)timeout_ms : -1);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret <= 0)
+			return ret ? -errno : -ETIMEDOUT;
+		for (int i = 0; i < n; i++) {
+			if (!pfd[i].revents)
+				continue;
+			ret = accept4(fds[i], NULL, NULL, SOCK_CLOEXEC);
+			if (ret >= 0 || (errno != EAGAIN &&
+					 errno != ECONNABORTED))
+				return ret >= 0 ? ret : -errno;
+		}
+	}
+}
+
+int zccp_net_accept(const char *spec, unsigned timeout_ms, char **peer)
+{
+	int fds[MAX_LISTENERS], n, fd;
+	char *unix_path = NULL;
+
+	n = listen_spec(spec, fds, &unix_path);
+	if (n < 0)
+		return n;
+	fd = accept_first(fds, n, timeout_ms);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	/* One connection: nobody else may connect to what we made. */
+	if (unix_path)
+		unlink(unix_path);
+	if (fd >= 0) {
+		*peer = peer_name(fd, unix_path);
+		if (!*peer) {
+			close(fd);
+			fd = -ENOMEM;
+		}
+	}
+	free(unix_path);
+	return fd;
 }

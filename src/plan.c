@@ -18,10 +18,14 @@ static const char *engine_unfit(const struct zccp_engine_ops *ops,
 				const struct zccp_opts *opts,
 				const struct zccp_shape *shape)
 {
-	if (opts->sparse == ZCCP_SPARSE_ALWAYS &&
-	    (!(ops->caps & ZCCP_CAP_USER_BUFFER) ||
-	     (ops->caps & ZCCP_CAP_ORDERED_FANOUT)))
+	bool sees_data = (ops->caps & ZCCP_CAP_USER_BUFFER) &&
+			 !(ops->caps & ZCCP_CAP_ORDERED_FANOUT);
+
+	if (opts->sparse == ZCCP_SPARSE_ALWAYS && !sees_data)
 		return "--sparse=always must see the data to find zeros";
+	if (shape->checksummed && !sees_data)
+		return "a zccp stream's checksum must see the data (--raw "
+		       "does not)";
 	if (ops->rank[shape->source] == RANK_CANNOT)
 		return "cannot read this kind of source";
 	for (unsigned i = 0; i < shape->ndests; i++)
@@ -173,5 +177,7 @@ int zccp_plan_make(const struct zccp_opts *opts, const struct zccp_shape *shape,
 				      plan->chunk_size);
 	if (plan->lag_chunks > plan->nchunks)
 		plan->lag_chunks = plan->nchunks;
+	if (shape->source_framed && plan->lag_chunks < 2)
+		plan->nchunks = plan->lag_chunks = 2;
 	return 0;
 }

@@ -74,6 +74,20 @@ const char *zccp_strerror(int err)
 		       "tcp://[IPV6]:PORT or unix:PATH (a file: ./NAME)";
 	if (err == ZCCP_ENONAME)
 		return "host name does not resolve";
+	if (err == ZCCP_ENOTSTREAM)
+		return "not a zccp stream (sent with --raw?)";
+	if (err == ZCCP_EVERSION)
+		return "zccp stream from a newer zccp";
+	if (err == ZCCP_ESHORT)
+		return "stream cut short: nothing written";
+	if (err == ZCCP_ECORRUPT)
+		return "stream corrupted (checksum mismatch): nothing written";
+	if (err == ZCCP_ENOREPLY)
+		return "receiver closed without confirming (not zccp? then --raw)";
+	if (err == ZCCP_EIDLE)
+		return "the sender sent nothing for --timeout seconds";
+	if (err == ZCCP_EREMOTE)
+		return "receiver could not write its destinations";
 	return strerror(err);
 }
 

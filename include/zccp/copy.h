@@ -11,6 +11,8 @@
 #include "zccp/engine.h"
 #include "zccp/opts.h"
 #include "zccp/plan.h"
+#include "zccp/stream.h"
+#include "zccp/watchdog.h"
 
 struct zccp_copy_result {
 	uint64_t bytes;	 /* source bytes copied */
@@ -20,22 +22,42 @@ struct zccp_copy_result {
 };
 
 /*
- * Run the copy with an initialised engine.  Destinations whose
- * endpoint is already failed or cloned are skipped; if none is left,
- * the source is not read.  Failures are reported as
- * they happen.
+ * Called for each destination as soon as it holds every byte, so a
+ * fast destination is in place while slow ones still run; its error
+ * fails that destination.
  */
-typedef int (*zccp_dest_done_fn)(struct zccp_endpoint *dest, uint64_t size,
-				 const struct zccp_opts *opts);
+typedef int (*zccp_dest_done_fn)(void *ctx, struct zccp_endpoint *dest,
+				 uint64_t size);
+
+struct zccp_copy_hooks {
+	/* NULL: all or nothing, the caller commits after the run. */
+	zccp_dest_done_fn done;
+	void *ctx;
+	/*
+	 * The payload's digest, fed in order as chunks arrive (the engine
+	 * must keep chunks in user memory): NULL when no zccp stream is
+	 * sent or received.
+	 */
+	struct zccp_stream_hash *hash;
+	/*
+	 * The source is a zccp stream after its header: its last
+	 * ZCCP_STREAM_TRAILER_LEN bytes are the trailer, never written;
+	 * the end of the source counts only once the trailer vouches
+	 * for the payload, so nothing is committed before.
+	 */
+	const struct zccp_stream_header *source_header;
+	/* Told of every completion; its firing fails the source. */
+	struct zccp_watchdog *watchdog;
+};
 
 /*
- * done() is called for each destination as soon as it holds every
- * byte, so a fast destination is in place while slow ones still run;
- * its error fails that destination.  Without done() (all or nothing)
- * the caller commits after the run.
+ * Run the copy with an initialised engine.  Destinations whose
+ * endpoint is already failed or cloned are skipped; if none is left,
+ * the source is not read.  Failures are reported as they happen.
  */
 int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
-		  const struct zccp_opts *opts, zccp_dest_done_fn done,
+		  const struct zccp_opts *opts,
+		  const struct zccp_copy_hooks *hooks,
 		  struct zccp_copy_result *result);
 
 #endif

@@ -38,6 +38,8 @@ struct zccp_endpoint {
 	bool stream;      /* no offsets (pipes, sockets, ttys, stdout) */
 	bool std;         /* "-": stdin or stdout */
 	bool net;         /* tcp://HOST:PORT or unix:PATH: connected at open */
+	bool framed;      /* a zccp stream (header, trailer), not --raw */
+	bool awaiting_reply; /* framed, sent: complete once the reply says */
 	bool existed;     /* destination existed before we started */
 	bool failed;
 	bool committed;   /* complete and in place */
@@ -79,6 +81,10 @@ struct zccp_opts;
 
 /* Classify and open; return 0 or -errno (message already printed). */
 int zccp_source_open(struct zccp_endpoint *src, const char *arg);
+/* --listen: a source that is the one connection accepted on spec
+ * (see zccp/net.h); accept waits for it. */
+int zccp_source_listen(struct zccp_endpoint *src, const char *spec);
+int zccp_source_accept(struct zccp_endpoint *src, unsigned timeout_ms);
 int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		      const struct zccp_endpoint *src,
 		      const struct zccp_opts *opts);

@@ -22,4 +22,14 @@ bool zccp_net_is_address(const char *arg);
  */
 int zccp_net_connect(const char *arg, unsigned timeout_ms);
 
+/*
+ * --listen SPEC: bind where SPEC says and nowhere else, wait up to
+ * timeout_ms (0: for ever) for one connection, accept it and stop
+ * listening.  SPEC: [tcp://]HOST:PORT, [tcp://][IPV6]:PORT, :PORT
+ * (loopback), *:PORT (every address) or unix:PATH (the socket file is
+ * made here and removed once the connection is in).  Returns a
+ * blocking stream socket, or -errno; *peer names the sender (malloc).
+ */
+int zccp_net_accept(const char *spec, unsigned timeout_ms, char **peer);
+
 #endif

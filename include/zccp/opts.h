@@ -39,10 +39,12 @@ struct zccp_opts {
 	bool inplace;
 	bool fsync;
 	unsigned timeout_ms; /* network destinations: connect, tcp stall; 0: none */
+	bool raw;	     /* sockets carry bare data, no zccp stream */
+	const char *listen;  /* receive the source on this address */
 	bool stats;
 	int verbose;
 	bool quiet;
-	const char *source;
+	const char *source; /* NULL with --listen */
 	const char **dests;
 	unsigned ndests;
 };

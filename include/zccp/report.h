@@ -10,7 +10,19 @@
 struct zccp_plan;
 
 /* zccp's own error numbers, above every errno. */
-enum { ZCCP_EDANGLING = 4200, ZCCP_EOWNER, ZCCP_EADDRESS, ZCCP_ENONAME };
+enum {
+	ZCCP_EDANGLING = 4200,
+	ZCCP_EOWNER,
+	ZCCP_EADDRESS,
+	ZCCP_ENONAME,
+	ZCCP_ENOTSTREAM, /* a zccp stream's header is missing */
+	ZCCP_EVERSION,	 /* ... or from a newer zccp */
+	ZCCP_ESHORT,	 /* the stream ended before its trailer */
+	ZCCP_ECORRUPT,	 /* the trailer does not match the payload */
+	ZCCP_ENOREPLY,	 /* the receiver closed without a reply */
+	ZCCP_EREMOTE,	 /* the receiver's destinations failed */
+	ZCCP_EIDLE,	 /* --listen: the sender sent nothing for --timeout */
+};
 
 /* strerror() that also knows zccp's own numbers; err is positive. */
 const char *zccp_strerror(int err);
