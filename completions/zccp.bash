@@ -51,6 +51,10 @@ _zccp()
 		mapfile -t COMPREPLY < <(compgen -W '0 5 10 30 60 300' -- "$cur")
 		return
 		;;
+	--listen)
+		# ADDRESS: HOST:PORT, :PORT, *:PORT or unix:PATH; nothing to offer
+		return
+		;;
 	-h | --help | -V | --version)
 		return
 		;;
@@ -60,7 +64,7 @@ _zccp()
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --reflink= --direct=
-			--inplace --fsync --timeout=
+			--inplace --fsync --timeout= --listen= --raw
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

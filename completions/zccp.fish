@@ -17,6 +17,8 @@ complete -c zccp -l direct -x -a 'auto always never' -d 'O_DIRECT reads and writ
 complete -c zccp -l inplace -d 'Write regular destinations in place'
 complete -c zccp -l fsync -d 'Fsync each destination before it replaces the old one'
 complete -c zccp -l timeout -x -a '0 5 10 30 60 300' -d 'Seconds a network destination may take to connect or stall'
+complete -c zccp -l listen -x -d 'Receive the source from one sender on ADDRESS'
+complete -c zccp -l raw -d 'Sockets carry bare data, for nc and socat'
 complete -c zccp -l on-error -x -d 'What to do when a destination fails' -a "
 continue\t'The other destinations go on'
 abort\t'Stop everything, remove temporaries'"

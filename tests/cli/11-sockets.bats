@@ -1,10 +1,11 @@
 #!/usr/bin/env bats
 # zccp-test: per-engine
-# Network destinations: tcp://HOST:PORT and unix:PATH, written raw to
+# Network destinations: tcp://HOST:PORT and unix:PATH, written --raw to
 # receivers on this machine (socat), mixed with files; connection
 # failures fail their destination alone.
 
 load helpers
+load net
 
 setup() {
 	SIZE=$((3 * 1024 * 1024 + 4097))
@@ -12,71 +13,11 @@ setup() {
 	export T
 }
 
-# free_port: a TCP port nobody uses now, below the ephemeral range that
-# connecting sockets take theirs from (ip_local_port_range).
-free_port() {
-	local port low
-	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		port=$((10000 + RANDOM % (low - 10000)))
-		if ! ss -Hatn "sport = :$port" | grep -q .; then
-			echo "$port"
-			return 0
-		fi
-	done
-	fail "no free TCP port found"
-}
-
-# listening PORT: some socket listens on PORT.
-listening() { ss -Hltn "sport = :$1" | grep -q .; }
-
-# tcp_receiver_to VAR SOCAT_ADDRESS [HOST]: a socat that accepts one
-# connection on a free port of HOST (default 127.0.0.1) and passes what
-# it receives to SOCAT_ADDRESS; VAR gets the address to give zccp.
-tcp_receiver_to() {
-	local var=$1 to=$2 host=${3:-127.0.0.1} port pid listen
-	port=$(free_port)
-	listen="TCP-LISTEN:$port,bind=$host,reuseaddr"
-	if [[ $host == *:* ]]; then
-		host="[$host]"
-		listen="TCP6-LISTEN:$port,bind=$host,reuseaddr"
-	fi
-	start_bg pid socat -u "$listen" "$to"
-	wait_for 5 listening "$port" || fail "socat did not listen on $port"
-	printf -v "$var" 'tcp://%s:%s' "$host" "$port"
-	RECEIVERS+=("$pid")
-}
-
-# tcp_receiver VAR FILE [HOST]: the same, writing to FILE.
-tcp_receiver() {
-	tcp_receiver_to "$1" "OPEN:$2,creat,trunc" "${3:-127.0.0.1}"
-}
-
-# unix_receiver VAR FILE: the same on a unix stream socket in $T.
-unix_receiver() {
-	local var=$1 file=$2 sock pid
-	sock=$(mktemp -u "$T/sock.XXXXXX")
-	start_bg pid socat -u "UNIX-LISTEN:$sock" "OPEN:$file,creat,trunc"
-	wait_for 5 test -S "$sock" || fail "socat did not listen on $sock"
-	printf -v "$var" 'unix:%s' "$sock"
-	RECEIVERS+=("$pid")
-}
-
-# wait_receivers: every receiver has written its file and exited.
-wait_receivers() {
-	local pid
-	for pid in "${RECEIVERS[@]}"; do
-		wait_for 10 eval "! kill -0 $pid 2>/dev/null" ||
-			fail "receiver $pid still running"
-	done
-	RECEIVERS=()
-}
-
 @test "tcp: one receiver and a file" {
 	local a
 	RECEIVERS=()
 	tcp_receiver a "$T/r1"
-	zccp "$T/src" "$a" "$T/d1"
+	zccp --raw "$T/src" "$a" "$T/d1"
 	assert_success
 	wait_receivers
 	assert_same "$T/src" "$T/r1" "$T/d1"
@@ -88,7 +29,7 @@ wait_receivers() {
 		RECEIVERS=()
 		make_file "$T/s$size" "$size"
 		tcp_receiver a "$T/r$size"
-		zccp -B 64K "$T/s$size" "$a"
+		zccp --raw -B 64K "$T/s$size" "$a"
 		assert_success
 		wait_receivers
 		assert_same "$T/s$size" "$T/r$size"
@@ -103,7 +44,7 @@ wait_receivers() {
 		addrs+=("$a")
 		files+=("$T/r$i")
 	done
-	zccp "$T/src" "${addrs[@]}"
+	zccp --raw "$T/src" "${addrs[@]}"
 	assert_success
 	wait_receivers
 	assert_same "$T/src" "${files[@]}"
@@ -118,7 +59,7 @@ wait_receivers() {
 		files+=("$T/u$i")
 	done
 	tcp_receiver a "$T/t1"
-	zccp "$T/src" "${addrs[@]}" "$a" "$T/d1"
+	zccp --raw "$T/src" "${addrs[@]}" "$a" "$T/d1"
 	assert_success
 	wait_receivers
 	assert_same "$T/src" "${files[@]}" "$T/t1" "$T/d1"
@@ -133,7 +74,7 @@ wait_receivers() {
 	tcp_receiver a6 "$T/r6" ::1
 	tcp_receiver an "$T/rn"
 	an=${an/127.0.0.1/localhost}
-	zccp "$T/src" "$a6" "$an"
+	zccp --raw "$T/src" "$a6" "$an"
 	assert_success
 	wait_receivers
 	assert_same "$T/src" "$T/r6" "$T/rn"
@@ -144,7 +85,7 @@ wait_receivers() {
 	RECEIVERS=()
 	tcp_receiver a "$T/r1"
 	port=$(free_port)
-	zccp "$T/src" "tcp://127.0.0.1:$port" "$a" "$T/d1"
+	zccp --raw "$T/src" "tcp://127.0.0.1:$port" "$a" "$T/d1"
 	assert_status 1
 	assert_stderr_matches "^zccp: tcp://127.0.0.1:$port: Connection refused$"
 	assert_stderr_line_count 1
@@ -153,7 +94,7 @@ wait_receivers() {
 }
 
 @test "a name that does not resolve, a malformed address: one line each, exit 1" {
-	zccp "$T/src" tcp://no-such-host.invalid:9 tcp://127.0.0.1 unix: "$T/d1"
+	zccp --raw "$T/src" tcp://no-such-host.invalid:9 tcp://127.0.0.1 unix: "$T/d1"
 	assert_status 1
 	assert_stderr_matches '^zccp: tcp://no-such-host.invalid:9: host name does not resolve$'
 	assert_stderr_matches '^zccp: tcp://127.0.0.1: not an address: want tcp://HOST:PORT'
@@ -168,7 +109,7 @@ wait_receivers() {
 	tcp_receiver_to a "SYSTEM:head -c 1000000 >$T/cut"
 	tcp_receiver b "$T/r1"
 	make_file "$T/big" 64M
-	zccp "$T/big" "$a" "$b" "$T/d1"
+	zccp --raw "$T/big" "$a" "$b" "$T/d1"
 	assert_status 1
 	assert_stderr_matches "^zccp: $a: (Broken pipe|Connection reset by peer)$"
 	assert_stderr_line_count 1
@@ -194,7 +135,7 @@ time.sleep(60)' "$port"
 	wait_for 5 listening "$port" || fail "the listener did not start"
 	sleep 0.5
 	SECONDS=0
-	zccp --timeout=1 "$T/src" "tcp://127.0.0.1:$port" "$T/d1"
+	zccp --raw --timeout=1 "$T/src" "tcp://127.0.0.1:$port" "$T/d1"
 	assert_status 1
 	assert_stderr_matches "^zccp: tcp://127.0.0.1:$port: Connection timed out$"
 	((SECONDS <= 10)) || fail "took $SECONDS s with --timeout=1"
@@ -209,7 +150,7 @@ time.sleep(60)' "$port"
 	tcp_receiver b "$T/r1"
 	make_file "$T/big" 64M
 	SECONDS=0
-	zccp --timeout=2 "$T/big" "$a" "$b" "$T/d1"
+	zccp --raw --timeout=2 "$T/big" "$a" "$b" "$T/d1"
 	assert_status 1
 	assert_stderr_matches "^zccp: $a: Connection timed out$"
 	assert_stderr_line_count 1
@@ -218,28 +159,6 @@ time.sleep(60)' "$port"
 	RECEIVERS=("${RECEIVERS[1]}")
 	wait_receivers
 	assert_same "$T/big" "$T/r1" "$T/d1"
-}
-
-# two_hosts: network namespaces $SND and $RCV, each with its loopback up,
-# joined by a veth pair: 10.231.0.1 (sender) and 10.231.0.2 (receiver).
-# Removed in teardown.
-two_hosts() {
-	local id=$$$RANDOM
-	requires root
-	SND=zccp-snd-$id RCV=zccp-rcv-$id
-	ip netns add "$SND" || fail "ip netns add"
-	on_teardown ip netns del "$SND"
-	ip netns add "$RCV" || fail "ip netns add"
-	on_teardown ip netns del "$RCV"
-	# interface names: at most 15 characters
-	ip -n "$SND" link add "zs$id" type veth peer name "zr$id" \
-		netns "$RCV" || fail "ip link add veth"
-	ip -n "$SND" addr add 10.231.0.1/24 dev "zs$id"
-	ip -n "$RCV" addr add 10.231.0.2/24 dev "zr$id"
-	ip -n "$SND" link set "zs$id" up
-	ip -n "$RCV" link set "zr$id" up
-	ip -n "$SND" link set lo up
-	ip -n "$RCV" link set lo up
 }
 
 @test "two hosts (network namespaces, veth): one sender, 4 receivers" {
@@ -257,7 +176,7 @@ two_hosts() {
 		addrs+=("tcp://10.231.0.2:$port")
 		RECEIVERS+=("$pid")
 	done
-	zccp_under ip netns exec "$SND" -- -e "$ZCCP_ENGINE" "$T/src" \
+	zccp_under ip netns exec "$SND" -- -e "$ZCCP_ENGINE" --raw "$T/src" \
 		"${addrs[@]}" "$T/d1"
 	assert_success
 	wait_receivers
@@ -267,20 +186,20 @@ two_hosts() {
 @test "./tcp://NAME and ./unix:NAME are files" {
 	mkdir "$T/tcp:"
 	cd "$T"
-	zccp src ./tcp://x ./unix:y
+	zccp --raw src ./tcp://x ./unix:y
 	assert_success
 	assert_same src "tcp:/x" "unix:y"
 }
 
 @test "the same address twice is refused, exit 2, nothing written" {
-	zccp "$T/src" tcp://127.0.0.1:9 tcp://127.0.0.1:9 "$T/d1"
+	zccp --raw "$T/src" tcp://127.0.0.1:9 tcp://127.0.0.1:9 "$T/d1"
 	assert_status 2
 	assert_stderr_matches '^zccp: tcp://127.0.0.1:9: destination given twice$'
 	assert_absent "$T/d1"
 }
 
 @test "--timeout takes whole seconds" {
-	zccp --timeout=1.5 "$T/src" "$T/d1"
+	zccp --raw --timeout=1.5 "$T/src" "$T/d1"
 	assert_status 2
 	assert_stderr_matches "^zccp: invalid --timeout '1.5': want whole seconds"
 	assert_absent "$T/d1"

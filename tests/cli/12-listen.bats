@@ -1,0 +1,359 @@
+#!/usr/bin/env bats
+# zccp streams: zccp sending to zccp --listen receivers (header, checksum
+# trailer, reply), relays, and the faults a receiver must refuse.  Runs
+# once; the tests name their engines: only engines that keep chunks in
+# user memory (uring, aio, rw) can checksum a stream, and the test for
+# splice and group checks that they say so.
+
+load helpers
+load net
+
+ENGINES=(uring aio rw)
+
+setup() {
+	make_file "$T/src" $((2 * 1024 * 1024 + 4097))
+	LISTENERS=()
+	NS=
+	export T ZCCP
+}
+
+# listen_receiver VAR HOST ENGINE [OPTION...] -- DEST...: zccp -e ENGINE
+# --listen HOST:PORT DEST... in the background (in network namespace
+# $NS when set), on a free port; VAR gets the address to send to.  Its
+# status and stderr land in $T/rc.PID and $T/err.PID.
+listen_receiver() {
+	local var=$1 host=$2 engine=$3 port pid opts=() in_ns=()
+	shift 3
+	while [[ $1 != -- ]]; do
+		opts+=("$1")
+		shift
+	done
+	shift
+	port=$(free_port)
+	[[ -n $NS ]] && in_ns=(ip netns exec "$NS")
+	start_bg pid "${in_ns[@]}" bash -c \
+		'"$@" 2>"$T/err.$$"; echo $? >"$T/rc.$$"' _ \
+		timeout -k 5 "$ZCCP_TIMEOUT" "$ZCCP" -e "$engine" "${opts[@]}" \
+		--listen "$host:$port" "$@"
+	wait_for 5 eval "${in_ns[*]} ss -Hltn 'sport = :$port' | grep -q ." ||
+		fail "zccp did not listen on $host:$port"
+	printf -v "$var" 'tcp://%s:%s' "$host" "$port"
+	LISTENERS+=("$pid")
+}
+
+# wait_listeners STATUS: every receiver started since the last call
+# exited with STATUS (their stderr goes to the log).
+wait_listeners() {
+	local want=$1 pid rc
+	for pid in "${LISTENERS[@]}"; do
+		wait_for 30 test -s "$T/rc.$pid" ||
+			fail "receiver $pid still running"
+		rc=$(<"$T/rc.$pid")
+		{
+			echo "receiver $pid: status $rc, stderr:"
+			cat "$T/err.$pid"
+		} >&2
+		[[ $rc == "$want" ]] || fail "receiver $pid exited $rc, want $want"
+	done
+	LISTENERS=()
+}
+
+# listener_err PID: the receiver's stderr.
+listener_err() { cat "$T/err.$1"; }
+
+@test "odd sizes, file and pipe sources, every engine that checksums" {
+	local e size a src
+	for e in "${ENGINES[@]}"; do
+		# 65504 + 32: the trailer ends the 64K chunk; 65520: it straddles
+		for size in 0 1 31 4095 4097 65504 65520 65535 65537 200000; do
+			make_file "$T/s" "$size"
+			listen_receiver a 127.0.0.1 "$e" -B 64K -- "$T/r.file"
+			zccp -e "$e" -B 64K "$T/s" "$a"
+			assert_success
+			wait_listeners 0
+			assert_same "$T/s" "$T/r.file"
+			listen_receiver a 127.0.0.1 "$e" -B 64K -- "$T/r.pipe"
+			run_sh 'cat "$1" | "$ZCCP" -e "$2" -B 64K - "$3"' \
+				"$T/s" "$e" "$a"
+			zccp_log "cat s | zccp -e $e -B 64K - $a"
+			assert_success
+			wait_listeners 0
+			assert_same "$T/s" "$T/r.pipe"
+		done
+	done
+}
+
+@test "16 receivers, each writing two files, and a file beside them" {
+	local i a addrs=() files=()
+	for i in $(seq 16); do
+		listen_receiver a 127.0.0.1 "${ENGINES[i % 3]}" -- \
+			"$T/r$i" "$T/q$i"
+		addrs+=("$a")
+		files+=("$T/r$i" "$T/q$i")
+	done
+	zccp_plain "$T/src" "${addrs[@]}" "$T/d1"
+	assert_success
+	wait_listeners 0
+	assert_same "$T/src" "${files[@]}" "$T/d1"
+}
+
+@test "the receiver says what it got (-v); the sender's engine skips splice and group" {
+	local a p
+	listen_receiver a 127.0.0.1 uring -v -- "$T/r1"
+	p=${LISTENERS[0]}
+	zccp_plain -v "$T/src" "$a"
+	assert_success
+	assert_stderr_matches 'group out: a zccp stream.s checksum must see the data'
+	assert_stderr_matches 'splice out: a zccp stream.s checksum must see the data'
+	wait_listeners 0
+	assert_same "$T/src" "$T/r1"
+	grep -q "^zccp: tcp://127.0.0.1:[0-9]*: zccp stream of $(stat -c %s "$T/src") bytes$" \
+		"$T/err.$p" || fail "the receiver did not name the stream's size"
+}
+
+@test "splice and group cannot checksum a stream: refused, exit 2; --raw can" {
+	local e port
+	port=$(free_port)
+	for e in splice group; do
+		zccp_plain -e "$e" "$T/src" "tcp://127.0.0.1:$port" "$T/d1"
+		assert_status 2
+		assert_stderr_matches "^zccp: engine $e: a zccp stream's checksum must see the data \(--raw does not\)$"
+		assert_absent "$T/d1"
+	done
+	listen_receiver a 127.0.0.1 splice --raw -- "$T/r1"
+	zccp_plain -e splice --raw "$T/src" "$a"
+	assert_success
+	wait_listeners 0
+	assert_same "$T/src" "$T/r1"
+}
+
+@test "--raw: nc and socat into zccp --listen --raw, every engine" {
+	local e a
+	for e in "${ENGINES[@]}" splice; do
+		listen_receiver a 127.0.0.1 "$e" --raw -- "$T/r.$e" "$T/q.$e"
+		socat -u "OPEN:$T/src" "TCP:${a#tcp://}"
+		wait_listeners 0
+		assert_same "$T/src" "$T/r.$e" "$T/q.$e"
+	done
+	if command -v nc >/dev/null; then
+		listen_receiver a 127.0.0.1 rw --raw -- "$T/r.nc"
+		nc -N 127.0.0.1 "${a##*:}" <"$T/src"
+		wait_listeners 0
+		assert_same "$T/src" "$T/r.nc"
+	fi
+}
+
+@test "unix: --listen unix:PATH; the socket file goes once the sender is in" {
+	local sock=$T/listen.sock pid
+	start_bg pid bash -c '"$@" 2>"$T/err.$$"; echo $? >"$T/rc.$$"' _ \
+		"$ZCCP" --listen "unix:$sock" "$T/r1"
+	LISTENERS+=("$pid")
+	wait_for 5 test -S "$sock" || fail "zccp did not listen on $sock"
+	zccp_plain "$T/src" "unix:$sock"
+	assert_success
+	wait_listeners 0
+	assert_same "$T/src" "$T/r1"
+	assert_absent "$sock"
+}
+
+@test "--listen binds where it is told and takes one connection" {
+	local port pid
+	# HOST:PORT: that address only
+	listen_receiver a 127.0.0.1 rw -- "$T/r1"
+	port=${a##*:}
+	run ss -Hltn "sport = :$port"
+	echo "$output" >&2
+	[[ ${#lines[@]} -eq 1 && ${lines[0]} == *" 127.0.0.1:$port "* ]] ||
+		fail "not bound to 127.0.0.1:$port alone"
+	# one connection: a sender that is still sending, then another
+	start_bg pid bash -c '{ head -c 1000 "$1"; sleep 2; } |
+		"$ZCCP" - "$2"' _ "$T/src" "$a"
+	wait_for 5 eval "! ss -Hltn 'sport = :$port' | grep -q ." ||
+		fail "still listening after the first connection"
+	zccp_plain "$T/src" "$a"
+	assert_status 1
+	assert_stderr_matches "^zccp: $a: Connection refused$"
+	wait_listeners 0
+	# :PORT: loopback only, never every address
+	port=$(free_port)
+	start_bg pid "$ZCCP" --timeout=5 --listen ":$port" "$T/r2"
+	wait_for 5 listening "$port" || fail "zccp did not listen on :$port"
+	run ss -Hltn "sport = :$port"
+	echo "$output" >&2
+	for line in "${lines[@]}"; do
+		[[ $line == *" 127.0.0.1:$port "* || $line == *" [::1]:$port "* ]] ||
+			fail "':$port' bound beyond loopback: $line"
+	done
+	kill "$pid"
+}
+
+@test "no sender within --timeout: exit 2, one line, nothing written" {
+	local port
+	port=$(free_port)
+	make_old "$T/d1"
+	SECONDS=0
+	zccp_plain --timeout=1 --listen "127.0.0.1:$port" "$T/d1"
+	assert_status 2
+	assert_stderr_matches "^zccp: --listen 127.0.0.1:$port: no sender within 1 s \(--timeout\)$"
+	assert_stderr_line_count 1
+	((SECONDS <= 10)) || fail "took $SECONDS s with --timeout=1"
+	assert_same "$T/d1.orig" "$T/d1"
+}
+
+# capture_stream FILE: what zccp sends for $T/src, as socat received it;
+# a receiver that is not zccp never replies, so the sender says so.
+capture_stream() {
+	local a
+	RECEIVERS=()
+	tcp_receiver a "$1"
+	zccp_plain "$T/src" "$a"
+	assert_status 1
+	assert_stderr_matches "^zccp: $a: receiver closed without confirming \(not zccp\? then --raw\)$"
+	wait_receivers
+	assert_size "$1" $(($(stat -c %s "$T/src") + 64))
+}
+
+# replay_refused FILE ERE [ENGINE]: send FILE's bytes to a zccp --listen
+# that writes $T/out/d1 (old content) and must refuse them, saying ERE:
+# exit 2, the old file intact, no temporary left.
+replay_refused() {
+	local a p
+	mkdir -p "$T/out"
+	make_old "$T/out/d1"
+	listen_receiver a 127.0.0.1 "${3:-uring}" -- "$T/out/d1"
+	p=${LISTENERS[0]}
+	# the receiver may hang up before all is sent
+	socat -u "OPEN:$1" "TCP:${a#tcp://}" 2>/dev/null || true
+	wait_listeners 2
+	grep -Eq "^zccp: tcp://127.0.0.1:[0-9]+: $2$" "$T/err.$p" ||
+		fail "the receiver did not say: $2"
+	[[ $(wc -l <"$T/err.$p") -eq 1 ]] || fail "more than one line"
+	assert_same "$T/out/d1.orig" "$T/out/d1"
+	assert_dir_holds "$T/out" d1 d1.orig
+}
+
+@test "a stream cut short, corrupted or not zccp's: refused, the old file stays" {
+	local n total e
+	capture_stream "$T/cap"
+	total=$(stat -c %s "$T/cap")
+	for e in "${ENGINES[@]}"; do
+		# header and a little, most, all but the trailer (and a byte)
+		for n in 40 100000 $((total - 33)) $((total - 32)) $((total - 1)); do
+			head -c "$n" "$T/cap" >"$T/cut"
+			replay_refused "$T/cut" 'stream cut short: nothing written' "$e"
+		done
+		# one bit flipped in the payload
+		python3 -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[5000] ^= 1
+open(sys.argv[2], "wb").write(d)' "$T/cap" "$T/bad"
+		replay_refused "$T/bad" 'stream corrupted \(checksum mismatch\): nothing written' "$e"
+	done
+	replay_refused "$T/src" 'not a zccp stream \(sent with --raw\?\)'
+}
+
+@test "a sender killed mid-stream: the receiver renames nothing, exit 2" {
+	local a p pid
+	mkdir "$T/out"
+	make_old "$T/out/d1"
+	mkfifo "$T/fifo"
+	start_bg pid bash -c 'cat "$1" >"$2"' _ "$T/fifo" "$T/seen"
+	# the FIFO shows how far the receiver got (what a stream destination
+	# receives cannot be taken back; a file is only renamed when whole)
+	listen_receiver a 127.0.0.1 uring -B 64K -- "$T/out/d1" "$T/fifo"
+	p=${LISTENERS[0]}
+	# a stream source is sent in whole chunks; the receiver holds back
+	# its newest chunk until the next begins (the trailer may be in it)
+	start_bg pid bash -c '{ head -c 2000000 "$1"; sleep 30; } |
+		exec "$2" -B 64K - "$3"' _ "$T/src" "$ZCCP" "$a"
+	wait_for 10 eval "[[ \$(stat -c %s '$T/seen') -ge 1800000 ]]" ||
+		fail "the receiver did not get the first 1.8 MB"
+	pkill -KILL -xf "$ZCCP -B 64K - $a" || fail "the sender was not found"
+	wait_listeners 2
+	grep -Eq "^zccp: tcp://127.0.0.1:[0-9]+: stream cut short: nothing written$" \
+		"$T/err.$p" || fail "the receiver did not say the stream was cut short"
+	assert_same "$T/out/d1.orig" "$T/out/d1"
+	assert_dir_holds "$T/out" d1 d1.orig
+}
+
+@test "a receiver killed mid-stream fails alone; the others complete" {
+	local a b pid
+	make_file "$T/big" 16M
+	# --inplace: its file shows how far it got
+	listen_receiver a 127.0.0.1 uring --inplace -- "$T/k1"
+	listen_receiver b 127.0.0.1 rw -- "$T/r2"
+	start_bg pid bash -c '{ head -c 4M "$1"; while [[ ! -e $3 ]]; do
+		sleep 0.05; done; tail -c +4194305 "$1"; } |
+		"$ZCCP" - "$2" "$4" "$5" 2>"$T/sender.err"
+		echo $? >"$T/sender.rc"' _ "$T/big" "$a" "$T/go" "$b" "$T/d1"
+	# 4 chunks sent; the receiver holds the last back (the trailer)
+	wait_for 10 eval "[[ \$(stat -c %s '$T/k1' 2>/dev/null) -ge 3145728 ]]" ||
+		fail "the first receiver never got 3 MiB"
+	pkill -KILL -f -- "--listen 127.0.0.1:${a##*:}" || fail "receiver not found"
+	touch "$T/go"
+	wait_for 30 test -s "$T/sender.rc" || fail "the sender did not end"
+	cat "$T/sender.err" >&2
+	[[ $(<"$T/sender.rc") == 1 ]] || fail "sender exited $(<"$T/sender.rc"), want 1"
+	grep -Eq "^zccp: $a: (Broken pipe|Connection reset by peer|receiver closed without confirming.*)$" \
+		"$T/sender.err" || fail "the sender did not name the killed receiver"
+	[[ $(wc -l <"$T/sender.err") -eq 1 ]] || fail "more than one line"
+	LISTENERS=("${LISTENERS[1]}")
+	wait_listeners 0
+	assert_same "$T/big" "$T/r2" "$T/d1"
+}
+
+@test "an idle sender: the receiver gives up after --timeout, writes nothing" {
+	local a p pid
+	capture_stream "$T/cap"
+	make_old "$T/d1"
+	listen_receiver a 127.0.0.1 rw --timeout=2 -- "$T/d1"
+	p=${LISTENERS[0]}
+	SECONDS=0
+	start_bg pid bash -c '{ head -c 100000 "$1"; sleep 30; } |
+		socat -u - "TCP:$2"' _ "$T/cap" "${a#tcp://}"
+	wait_listeners 2
+	((SECONDS <= 15)) || fail "took $SECONDS s with --timeout=2"
+	grep -Eq "^zccp: tcp://127.0.0.1:[0-9]+: the sender sent nothing for --timeout seconds$" \
+		"$T/err.$p" || fail "the receiver did not say why"
+	assert_same "$T/d1.orig" "$T/d1"
+}
+
+@test "a relay whose destination fails: the sender hears it, exit 1" {
+	local c b
+	listen_receiver c 127.0.0.1 uring -- "$T/missing/c1"
+	listen_receiver b 127.0.0.1 rw -- "$T/b1" "$c"
+	zccp_plain "$T/src" "$b" "$T/a1"
+	assert_status 1
+	assert_stderr_matches "^zccp: $b: receiver could not write its destinations$"
+	assert_stderr_line_count 1
+	wait_listeners 1
+	assert_same "$T/src" "$T/a1" "$T/b1"
+}
+
+@test "two hosts: a relay chain of three across veth, every engine" {
+	local e b c
+	two_hosts
+	for e in "${ENGINES[@]}"; do
+		# sender (SND) -> relay (RCV) -> last (SND), each with a file
+		NS=$SND listen_receiver c 10.231.0.1 "$e" -- "$T/c.$e"
+		NS=$RCV listen_receiver b 10.231.0.2 "$e" -- "$T/b.$e" "$c"
+		run_sh 'cat "$1" | ip netns exec "$2" "$ZCCP" -e "$3" - "$4" "$5"' \
+			"$T/src" "$SND" "$e" "$b" "$T/a.$e"
+		zccp_log "cat src | zccp -e $e - $b a.$e (in $SND)"
+		assert_success
+		wait_listeners 0
+		assert_same "$T/src" "$T/a.$e" "$T/b.$e" "$T/c.$e"
+	done
+}
+
+@test "--listen: a directory destination needs a name; DEST is required" {
+	mkdir "$T/dir"
+	zccp_plain --listen :1 "$T/dir"
+	assert_status 2
+	assert_stderr_matches "^zccp: $T/dir: Is a directory$"
+	zccp_plain --listen :1
+	assert_status 2
+	assert_stderr_matches "^zccp: missing DEST \(try 'zccp --help'\)$"
+	zccp_plain --listen= "$T/d1"
+	assert_status 2
+	assert_stderr_matches "^zccp: invalid --listen '': want HOST:PORT or unix:PATH$"
+}

@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: MIT
+# Sockets for the network suites (`load net` after `load helpers`):
+# free ports, socat receivers, and two hosts joined by veth.
+
+# free_port: a TCP port nobody uses now, below the ephemeral range that
+# connecting sockets take theirs from (ip_local_port_range).
+free_port() {
+	local port low
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		port=$((10000 + RANDOM % (low - 10000)))
+		if ! ss -Hatn "sport = :$port" | grep -q .; then
+			echo "$port"
+			return 0
+		fi
+	done
+	fail "no free TCP port found"
+}
+
+# listening PORT: some socket listens on PORT.
+listening() { ss -Hltn "sport = :$1" | grep -q .; }
+
+# tcp_receiver_to VAR SOCAT_ADDRESS [HOST]: a socat that accepts one
+# connection on a free port of HOST (default 127.0.0.1) and passes what
+# it receives to SOCAT_ADDRESS; VAR gets the address to give zccp.
+tcp_receiver_to() {
+	local var=$1 to=$2 host=${3:-127.0.0.1} port pid listen
+	port=$(free_port)
+	listen="TCP-LISTEN:$port,bind=$host,reuseaddr"
+	if [[ $host == *:* ]]; then
+		host="[$host]"
+		listen="TCP6-LISTEN:$port,bind=$host,reuseaddr"
+	fi
+	start_bg pid socat -u "$listen" "$to"
+	wait_for 5 listening "$port" || fail "socat did not listen on $port"
+	printf -v "$var" 'tcp://%s:%s' "$host" "$port"
+	RECEIVERS+=("$pid")
+}
+
+# tcp_receiver VAR FILE [HOST]: the same, writing to FILE.
+tcp_receiver() {
+	tcp_receiver_to "$1" "OPEN:$2,creat,trunc" "${3:-127.0.0.1}"
+}
+
+# unix_receiver VAR FILE: the same on a unix stream socket in $T.
+unix_receiver() {
+	local var=$1 file=$2 sock pid
+	sock=$(mktemp -u "$T/sock.XXXXXX")
+	start_bg pid socat -u "UNIX-LISTEN:$sock" "OPEN:$file,creat,trunc"
+	wait_for 5 test -S "$sock" || fail "socat did not listen on $sock"
+	printf -v "$var" 'unix:%s' "$sock"
+	RECEIVERS+=("$pid")
+}
+
+# wait_receivers: every receiver has written its file and exited.
+wait_receivers() {
+	local pid
+	for pid in "${RECEIVERS[@]}"; do
+		wait_for 10 eval "! kill -0 $pid 2>/dev/null" ||
+			fail "receiver $pid still running"
+	done
+	RECEIVERS=()
+}
+
+# two_hosts: network namespaces $SND and $RCV, each with its loopback up,
+# joined by a veth pair: 10.231.0.1 (sender) and 10.231.0.2 (receiver).
+# Removed in teardown.
+two_hosts() {
+	local id=$$$RANDOM
+	requires root
+	SND=zccp-snd-$id RCV=zccp-rcv-$id
+	ip netns add "$SND" || fail "ip netns add"
+	on_teardown ip netns del "$SND"
+	ip netns add "$RCV" || fail "ip netns add"
+	on_teardown ip netns del "$RCV"
+	# interface names: at most 15 characters
+	ip -n "$SND" link add "zs$id" type veth peer name "zr$id" \
+		netns "$RCV" || fail "ip link add veth"
+	ip -n "$SND" addr add 10.231.0.1/24 dev "zs$id"
+	ip -n "$RCV" addr add 10.231.0.2/24 dev "zr$id"
+	ip -n "$SND" link set "zs$id" up
+	ip -n "$RCV" link set "zr$id" up
+	ip -n "$SND" link set lo up
+	ip -n "$RCV" link set lo up
+}
