@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
@@ -323,4 +324,45 @@ int zccp_net_accept(const char *spec, unsigned timeout_ms, char **peer)
 	}
 	free(unix_path);
 	return fd;
+}
+
+static bool same_address(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+		       &((const struct sockaddr_in6 *)b)->sin6_addr,
+		       sizeof(struct in6_addr));
+}
+
+int zccp_net_peer_is_local(int fd)
+{
+	struct sockaddr_storage peer;
+	socklen_t len = sizeof(peer);
+	struct ifaddrs *list, *ifa;
+	int local = 0;
+
+	if (getpeername(fd, (struct sockaddr *)&peer, &len))
+		return -errno;
+	if (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)
+		return 1; /* unix: always here */
+	if (getifaddrs(&list))
+		return -errno;
+	for (ifa = list; ifa && !local; ifa = ifa->ifa_next)
+		local = ifa->ifa_addr &&
+			same_address(ifa->ifa_addr, (struct sockaddr *)&peer);
+	freeifaddrs(list);
+	return local;
+}
+
+bool zccp_net_is_tcp(int fd)
+{
+	int proto = 0;
+	socklen_t len = sizeof(proto);
+
+	return !getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &len) &&
+	       proto == IPPROTO_TCP;
 }

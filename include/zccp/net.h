@@ -32,4 +32,10 @@ int zccp_net_connect(const char *arg, unsigned timeout_ms);
  */
 int zccp_net_accept(const char *spec, unsigned timeout_ms, char **peer);
 
+/* Whether a connected socket's peer is an address of this host (the
+ * kernel then delivers locally): 1, 0, or -errno. */
+int zccp_net_peer_is_local(int fd);
+/* Whether fd is a TCP socket. */
+bool zccp_net_is_tcp(int fd);
+
 #endif

@@ -24,6 +24,8 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -31,6 +33,7 @@
 
 #include "zccp/direct.h"
 #include "zccp/engine.h"
+#include "zccp/net.h"
 #include "uring.h"
 
 /* ---- probe ---------------------------------------------------------- */
@@ -79,6 +82,15 @@ static int check_opcodes(struct io_uring *ring, const char **why)
 	}
 	io_uring_free_probe(probe);
 	return ret;
+}
+
+static bool opcode_supported(struct io_uring *ring, int op)
+{
+	struct io_uring_probe *probe = io_uring_get_probe_ring(ring);
+	bool ok = probe && io_uring_opcode_supported(probe, op);
+
+	io_uring_free_probe(probe);
+	return ok;
 }
 
 /* A filter may allow io_uring_setup but refuse io_uring_enter. */
@@ -264,6 +276,7 @@ int uring_init(struct zccp_engine *e)
 	u->fixed = !ret;
 	if (ret && ret != -ENOMEM)
 		goto out_exit;
+	u->send_zc = opcode_supported(&u->ring, IORING_OP_SEND_ZC);
 	u->cpus = online_cpus();
 	set_workers(u);
 	e->priv = u;
@@ -337,6 +350,38 @@ static const char *buffered_method(const struct uring *u,
 	return why ? zccp_method("%s; buffered: %s", method, why) : method;
 }
 
+/*
+ * SEND_ZC to a TCP destination: the NIC reads the registered buffer and
+ * the chunk stays ours until the kernel's notification.  A peer on this
+ * host gets a copy on delivery anyway (skb_orphan_frags_rx), so there
+ * it only adds the notification: measured in bench/run's net scenario.
+ * ZCCP_SEND_ZC=1 forces it wherever the kernel allows, 0 never.
+ */
+static const char *send_zc_choice(const struct uring *u,
+				  const struct zccp_endpoint *ep, bool *use)
+{
+	const char *force = getenv("ZCCP_SEND_ZC");
+
+	*use = false;
+	if (!ep->net || !zccp_net_is_tcp(ep->fd))
+		return NULL;
+	if (!u->send_zc)
+		return "no SEND_ZC: the kernel lacks it";
+	if (!u->fixed)
+		return "no SEND_ZC: buffers not registered";
+	if (force && !strcmp(force, "0"))
+		return "no SEND_ZC: ZCCP_SEND_ZC=0";
+	*use = true;
+	if (force && !strcmp(force, "1"))
+		return "SEND_ZC from the registered buffer (ZCCP_SEND_ZC=1)";
+	if (zccp_net_peer_is_local(ep->fd) == 0)
+		return "SEND_ZC from the registered buffer (peer on another "
+		       "host: no copy into the socket)";
+	*use = false;
+	return "no SEND_ZC: the peer is on this host, whose kernel copies "
+	       "zero-copy data on delivery";
+}
+
 int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 {
 	struct uring *u = e->priv;
@@ -370,6 +415,18 @@ int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 	}
 	ep->method = direct ? direct_method(u, ep, reading, why)
 			    : buffered_method(u, ep, reading, why);
+	/* The group engine's members post one CQE each: no SEND_ZC. */
+	if (!reading && e->ops == &zccp_engine_uring) {
+		bool zc;
+		const char *zc_why = send_zc_choice(u, ep, &zc);
+
+		if (zc)
+			ep->engine_flags |= URING_SEND_ZC;
+		if (zc)
+			ep->method = zccp_method("%s, poll-driven", zc_why);
+		else if (zc_why)
+			ep->method = zccp_method("%s; %s", ep->method, zc_why);
+	}
 	set_workers(u);
 	return 0;
 }
@@ -441,6 +498,9 @@ void uring_prep_transfer(const struct uring *u,
 					 (int)io->chunk);
 	else if (io->op == ZCCP_IO_READ)
 		io_uring_prep_read(sqe, fd, buf, len, offset);
+	else if (io->ep->engine_flags & URING_SEND_ZC)
+		io_uring_prep_send_zc_fixed(sqe, fd, buf, len, MSG_NOSIGNAL, 0,
+					    io->chunk);
 	else if (u->fixed)
 		io_uring_prep_write_fixed(sqe, fd, buf, len, offset,
 					  (int)io->chunk);
@@ -595,7 +655,16 @@ static unsigned collect(struct uring *u, const struct zccp_layout *layout,
 			continue;
 		if (!io)
 			continue; /* a retry's poll, or cleanup's cancel */
-		if (completion(u, layout, io, cqe->res, data & URING_DIRECT))
+		/*
+		 * SEND_ZC: the result comes first (F_MORE), the chunk is
+		 * free only at the notification, which reports the io.
+		 */
+		if (cqe->flags & IORING_CQE_F_MORE) {
+			io->result = cqe->res;
+			continue;
+		}
+		if (!(cqe->flags & IORING_CQE_F_NOTIF) &&
+		    completion(u, layout, io, cqe->res, data & URING_DIRECT))
 			continue;
 		done[n++] = io;
 		u->inflight--;
@@ -704,9 +773,11 @@ static void cancel_and_drain(struct uring *u)
 		}
 		if (ret < 0)
 			break;
-		/* Transfers only: not retry polls, cancels or leaders. */
+		/* Transfers only: not retry polls, cancels or leaders, nor
+		 * a SEND_ZC's result, whose notification follows. */
 		if (io_uring_cqe_get_data(cqe) &&
-		    !(io_uring_cqe_get_data64(cqe) & URING_LEADER))
+		    !(io_uring_cqe_get_data64(cqe) & URING_LEADER) &&
+		    !(cqe->flags & IORING_CQE_F_MORE))
 			u->inflight--;
 		io_uring_cqe_seen(&u->ring, cqe);
 	}

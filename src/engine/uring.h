@@ -35,6 +35,8 @@
 #define URING_DRAIN_MS 2000
 /* ep->engine_flags: the low byte is the SQE flags of its transfers. */
 #define URING_SQE_FLAGS 0xffu
+/* ... and this bit: write it with SEND_ZC (a TCP destination). */
+#define URING_SEND_ZC 0x100u
 /*
  * user_data: the zccp_io, tagged when the transfer went O_DIRECT; or,
  * tagged URING_LEADER, a group leader's read (group.c encodes it).
@@ -46,6 +48,7 @@ struct uring {
 	struct io_uring ring;
 	unsigned inflight; /* queued and not yet handed back by reap */
 	bool fixed;	   /* chunks registered: READ_FIXED/WRITE_FIXED */
+	bool send_zc;	   /* the kernel has IORING_OP_SEND_ZC */
 	unsigned cpus;
 	unsigned file_writers; /* destinations written with IOSQE_ASYNC */
 	unsigned char_devices; /* endpoints that may block in a worker */
