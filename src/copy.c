@@ -319,6 +319,33 @@ static uint8_t *chunk_data(const struct copy *c, const struct chunk *k)
 	       (size_t)(k->seq % c->nchunks) * c->layout->chunk_size;
 }
 
+typedef void (*see_fn)(void *ctx, const void *data, uint32_t n);
+
+/* Show bytes [off, off + len) of chunk k to see(): from user memory, or
+ * through the engine (zero copy engines keep chunks in the kernel). */
+static int chunk_look(struct copy *c, const struct chunk *k, uint32_t off,
+		      uint32_t len, see_fn see, void *ctx)
+{
+	int ret = 0;
+
+	if (c->layout->chunk_mem)
+		see(ctx, chunk_data(c, k) + off, len);
+	else
+		ret = c->engine->ops->peek(c->engine,
+					   (unsigned)(k->seq % c->nchunks),
+					   off, len, see, ctx);
+	if (ret) {
+		c->result->engine_error = ret;
+		c->stopping = true;
+	}
+	return ret;
+}
+
+static void hash_see(void *ctx, const void *data, uint32_t n)
+{
+	zccp_stream_hash_update(ctx, data, n);
+}
+
 /*
  * Feed the digest every ready chunk in order: parallel reads finish out
  * of order, and a chunk is released only after (release_chunks runs
@@ -336,12 +363,12 @@ static void hash_advance(struct copy *c)
 		if (k->hole && !k->zeros) /* never read: zeros */
 			for (uint32_t off = 0; off < k->filled;
 			     off += ZERO_BLOCK)
-				zccp_stream_hash_update(c->hooks->hash, zeros,
-					k->filled - off < ZERO_BLOCK ?
-					k->filled - off : ZERO_BLOCK);
-		else
-			zccp_stream_hash_update(c->hooks->hash,
-						chunk_data(c, k), k->filled);
+				hash_see(c->hooks->hash, zeros,
+					 k->filled - off < ZERO_BLOCK ?
+					 k->filled - off : ZERO_BLOCK);
+		else if (chunk_look(c, k, 0, k->filled, hash_see,
+				    c->hooks->hash))
+			return;
 		c->hash_seq++;
 	}
 }
@@ -434,6 +461,7 @@ static unsigned reads_advance(struct copy *c)
 /* The first chunk that meets the end decides it (the file may shrink). */
 static void source_eof(struct copy *c, struct chunk *k)
 {
+	zccp_watchdog_disarm(c->hooks->watchdog);
 	if (!c->eof || k->seq < c->eof_seq) {
 		c->eof = true;
 		c->eof_seq = k->seq;
@@ -443,11 +471,26 @@ static void source_eof(struct copy *c, struct chunk *k)
 	k->want = k->filled;
 }
 
+struct trailer {
+	uint8_t bytes[ZCCP_STREAM_TRAILER_LEN];
+	uint32_t used;
+};
+
+static void trailer_see(void *ctx, const void *data, uint32_t n)
+{
+	struct trailer *t = ctx;
+
+	if (n > sizeof(t->bytes) - t->used)
+		n = (uint32_t)sizeof(t->bytes) - t->used;
+	memcpy(t->bytes + t->used, data, n);
+	t->used += n;
+}
+
 /* The end of a zccp stream: split off its trailer, then check it. */
 static void framed_source_end(struct copy *c, struct chunk *k)
 {
 	struct chunk *h = c->held ? chunk_of(c, c->held_seq) : NULL;
-	uint8_t trailer[ZCCP_STREAM_TRAILER_LEN];
+	struct trailer trailer = { .used = 0 };
 	uint32_t t = ZCCP_STREAM_TRAILER_LEN, from_k = k->filled;
 	int ret = -ZCCP_ESHORT;
 
@@ -457,10 +500,13 @@ static void framed_source_end(struct copy *c, struct chunk *k)
 		goto fail;
 	if (from_k < t) {
 		h->filled -= t - from_k;
-		memcpy(trailer, chunk_data(c, h) + h->filled, t - from_k);
+		if (chunk_look(c, h, h->filled, t - from_k, trailer_see,
+			       &trailer))
+			return;
 	}
-	memcpy(trailer + (t - from_k), chunk_data(c, k) + k->filled - from_k,
-	       from_k);
+	if (chunk_look(c, k, k->filled - from_k, from_k, trailer_see,
+		       &trailer))
+		return;
 	k->filled -= from_k;
 	c->end -= t;
 	c->held = false;
@@ -469,7 +515,7 @@ static void framed_source_end(struct copy *c, struct chunk *k)
 	source_eof(c, k);
 	c->eof = false; /* not until the trailer vouches for it */
 	chunk_ready(c, k);
-	ret = zccp_stream_trailer_check(trailer, c->hooks->hash,
+	ret = zccp_stream_trailer_check(trailer.bytes, c->hooks->hash,
 					c->hooks->source_header);
 	if (!ret) {
 		c->eof = true;

@@ -66,13 +66,20 @@ static void raise_nofile(unsigned ndests)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+static int make_plan(struct run *r);
+
+/* --listen: nothing waits for a sender that could not be served. */
 static int accept_source(struct run *r)
 {
-	int ret = zccp_source_accept(&r->source, r->opts.timeout_ms);
+	int ret;
 
+	r->framed_source = !r->opts.raw;
+	r->hashing |= r->framed_source;
+	if (make_plan(r))
+		return -1;
+	ret = zccp_source_accept(&r->source, r->opts.timeout_ms);
 	if (ret || r->opts.raw)
 		return ret;
-	r->framed_source = r->hashing = true;
 	ret = zccp_stream_accept(&r->source, &r->header, r->opts.timeout_ms);
 	if (ret)
 		zccp_report_endpoint(&r->source, ret);

@@ -49,6 +49,27 @@ static int connect_wait(int fd, unsigned timeout_ms)
 	return -err;
 }
 
+/*
+ * A stall fails the destination too: TCP gives up when sent data stays
+ * unacknowledged, or the receiver's window stays shut (it stopped
+ * reading), for longer than timeout_ms; the write then fails with
+ * ETIMEDOUT, and the other destinations go on.  Keepalive probes find a
+ * receiver host that died while we wait for its reply (zccp streams),
+ * within the same time (TCP_USER_TIMEOUT bounds them too).
+ */
+static int tcp_timeouts(int fd, unsigned timeout_ms)
+{
+	int one = 1, idle = timeout_ms >= 3000 ? (int)(timeout_ms / 3000) : 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout_ms,
+		       sizeof(timeout_ms)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle)))
+		return -errno;
+	return 0;
+}
+
 /* One connect(), bounded by timeout_ms; the socket, or -errno. */
 static int connect_one(int family, const struct sockaddr *addr,
 		       socklen_t addrlen, unsigned timeout_ms)
@@ -65,16 +86,8 @@ static int connect_one(int family, const struct sockaddr *addr,
 	 * opened for writing does. */
 	if (!ret && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK))
 		ret = -errno;
-	/*
-	 * A stall fails the destination too: TCP gives up when sent data
-	 * stays unacknowledged, or the receiver's window stays shut (it
-	 * stopped reading), for longer than this; the write then fails
-	 * with ETIMEDOUT, and the other destinations go on.
-	 */
-	if (!ret && family != AF_UNIX && timeout_ms &&
-	    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &timeout_ms,
-		       sizeof(timeout_ms)))
-		ret = -errno;
+	if (!ret && family != AF_UNIX && timeout_ms)
+		ret = tcp_timeouts(fd, timeout_ms);
 	if (ret) {
 		close(fd);
 		return ret;

@@ -23,7 +23,8 @@ static const char *engine_unfit(const struct zccp_engine_ops *ops,
 
 	if (opts->sparse == ZCCP_SPARSE_ALWAYS && !sees_data)
 		return "--sparse=always must see the data to find zeros";
-	if (shape->checksummed && !sees_data)
+	/* A zero copy engine may show the core its chunks (peek). */
+	if (shape->checksummed && !sees_data && !ops->peek)
 		return "a zccp stream's checksum must see the data (--raw "
 		       "does not)";
 	if (ops->rank[shape->source] == RANK_CANNOT)

@@ -22,6 +22,8 @@ static void *watch(void *arg)
 
 		idle_ms = now == seen ? idle_ms + step : 0;
 		seen = now;
+		if (atomic_load(&w->disarmed))
+			break;
 		if (idle_ms >= w->timeout_ms) {
 			atomic_store(&w->fired, true);
 			shutdown(w->fd, SHUT_RDWR);
@@ -39,6 +41,7 @@ int zccp_watchdog_start(struct zccp_watchdog *w, int fd, unsigned timeout_ms)
 	w->timeout_ms = timeout_ms;
 	atomic_init(&w->beats, 0);
 	atomic_init(&w->fired, false);
+	atomic_init(&w->disarmed, false);
 	w->running = false;
 	if (!timeout_ms)
 		return 0;

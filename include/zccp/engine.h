@@ -117,6 +117,15 @@ struct zccp_engine_ops {
 	int (*reap)(struct zccp_engine *e, struct zccp_io **done, unsigned max,
 		    bool wait);
 	void (*cleanup)(struct zccp_engine *e);
+	/*
+	 * Optional, for engines without ZCCP_CAP_USER_BUFFER: hand the
+	 * bytes [off, off + len) of a ready chunk slot to see(), in
+	 * pieces, leaving the slot as it was; 0 or -errno.  The core looks
+	 * at data through it (a zccp stream's digest and trailer).
+	 */
+	int (*peek)(struct zccp_engine *e, unsigned chunk, uint32_t off,
+		    uint32_t len, void (*see)(void *ctx, const void *data,
+					      uint32_t n), void *ctx);
 };
 
 struct zccp_engine {

@@ -17,6 +17,7 @@ struct zccp_watchdog {
 	unsigned timeout_ms;
 	atomic_ulong beats; /* progress the copy made */
 	atomic_bool fired;
+	atomic_bool disarmed; /* the source ended: nothing left to watch */
 	int stop_fd;	    /* eventfd: tells the thread to end */
 	pthread_t thread;
 	bool running;
@@ -32,6 +33,13 @@ static inline void zccp_watchdog_beat(struct zccp_watchdog *w)
 static inline bool zccp_watchdog_fired(struct zccp_watchdog *w)
 {
 	return w && atomic_load(&w->fired);
+}
+/* From the source's end on, slow destinations (an fsync) are no idle
+ * sender: the reply still needs the socket. */
+static inline void zccp_watchdog_disarm(struct zccp_watchdog *w)
+{
+	if (w)
+		atomic_store(&w->disarmed, true);
 }
 void zccp_watchdog_stop(struct zccp_watchdog *w);
 

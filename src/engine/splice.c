@@ -418,6 +418,46 @@ static int slot_read(struct splice_priv *p, const struct zccp_io *io)
 	return ret;
 }
 
+/* ---- the core looks at a slot ------------------------------------------ */
+
+/* A copy through the bounce buffer, for the core's eyes only: tee the
+ * slot into a scratch pipe and read that, so the slot keeps its pages. */
+static int splice_peek(struct zccp_engine *e, unsigned chunk, uint32_t off,
+		       uint32_t len, void (*see)(void *ctx, const void *data,
+						 uint32_t n), void *ctx)
+{
+	struct splice_priv *p = e->priv;
+	const struct zccp_io range = { .chunk = chunk, .chunk_offset = off,
+				       .len = len };
+	struct splice_scratch *s = NULL;
+	int ret;
+
+	if (chunk >= e->layout->nchunks ||
+	    (uint64_t)off + len > p->slots[chunk].bytes)
+		return -EIO;
+	if (!len)
+		return 0;
+	ret = scratch_get(p, &s);
+	if (!ret)
+		ret = scratch_fill(p, s, &p->slots[chunk], &range);
+	while (!ret && s->bytes) {
+		ssize_t n = read(s->pipe.rd, p->bounce,
+				 s->bytes < BOUNCE_SIZE ? s->bytes : BOUNCE_SIZE);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			break;
+		}
+		see(ctx, p->bounce, (uint32_t)n);
+		s->bytes -= (uint32_t)n;
+	}
+	if (s)
+		scratch_put(p, s);
+	return ret;
+}
+
 /* ---- writes to a destination ------------------------------------------ */
 
 static int dest_index(const struct zccp_layout *layout,
@@ -843,4 +883,5 @@ const struct zccp_engine_ops zccp_engine_splice = {
 	.submit = splice_submit,
 	.reap = splice_reap,
 	.cleanup = splice_cleanup,
+	.peek = splice_peek,
 };

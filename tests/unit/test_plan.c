@@ -192,6 +192,73 @@ static void test_sparse_always_needs_user_buffer(void)
 	}
 }
 
+/* A zccp stream's digest needs to see the bytes, in order: in user
+ * memory, or shown by the engine (splice's peek); never group's (its
+ * reads report before the bytes are there). */
+static void test_stream_checksum_needs_user_buffer(void)
+{
+	struct zccp_opts o = opts_for("auto");
+	enum zccp_kind kinds[2] = { ZCCP_KIND_SOCKET, ZCCP_KIND_REGULAR };
+	struct zccp_probes probes = { .run = fake_probe };
+	struct zccp_shape shape = {
+		.source = ZCCP_KIND_REGULAR, .source_bytes = ANY,
+		.dests = kinds, .ndests = 2, .checksummed = true,
+	};
+	struct zccp_plan plan;
+
+	all_available();
+	CHECK(!zccp_plan_make(&o, &shape, &probes, &plan));
+	CHECK(!(plan.engine->caps & ZCCP_CAP_ORDERED_FANOUT));
+	CHECK(strstr(plan.reason, "group out: a zccp stream's checksum"));
+	CHECK(!strstr(plan.reason, "splice out"));
+	for (unsigned i = 0; i < zccp_nengines; i++) {
+		unsigned caps = zccp_engines[i]->caps;
+		int ret;
+
+		o.engine = zccp_engines[i]->name;
+		ret = zccp_plan_make(&o, &shape, &probes, &plan);
+		if (((caps & ZCCP_CAP_USER_BUFFER) &&
+		     !(caps & ZCCP_CAP_ORDERED_FANOUT)) ||
+		    zccp_engines[i]->peek) {
+			CHECK(!ret);
+			continue;
+		}
+		CHECK(ret == -EINVAL);
+		CHECK(strstr(plan.reason, "--raw does not"));
+	}
+	/* Without the checksum (--raw) group may run again. */
+	o.engine = "auto";
+	shape.checksummed = false;
+	CHECK(!zccp_plan_make(&o, &shape, &probes, &plan));
+	CHECK(!strstr(plan.reason, "group out"));
+}
+
+/* A received zccp stream holds its newest full chunk back: the ring
+ * needs a second slot, whatever -Q and --lag say. */
+static void test_framed_source_has_two_slots(void)
+{
+	struct zccp_opts o = opts_for("rw");
+	enum zccp_kind kinds[1] = { ZCCP_KIND_REGULAR };
+	struct zccp_probes probes = { .run = fake_probe };
+	struct zccp_shape shape = {
+		.source = ZCCP_KIND_SOCKET, .source_bytes = 100,
+		.dests = kinds, .ndests = 1, .source_framed = true,
+	};
+	struct zccp_plan plan;
+
+	all_available();
+	o.queue_depth = 1;
+	CHECK(!zccp_plan_make(&o, &shape, &probes, &plan));
+	CHECK(plan.nchunks == 2 && plan.lag_chunks == 2);
+	o.queue_depth = 8;
+	o.lag = 4096;
+	CHECK(!zccp_plan_make(&o, &shape, &probes, &plan));
+	CHECK(plan.nchunks == 2 && plan.lag_chunks == 2);
+	shape.source_framed = false;
+	CHECK(!zccp_plan_make(&o, &shape, &probes, &plan));
+	CHECK(plan.nchunks == 1 && plan.lag_chunks == 1);
+}
+
 static void test_geometry(void)
 {
 	struct zccp_opts o = opts_for("rw");
@@ -267,6 +334,8 @@ int main(void)
 	test_fallback_when_uring_is_blocked();
 	test_named_engine();
 	test_sparse_always_needs_user_buffer();
+	test_stream_checksum_needs_user_buffer();
+	test_framed_source_has_two_slots();
 	test_geometry();
 	test_probes_are_lazy();
 	test_ring_fits_source();
