@@ -20,6 +20,7 @@
 
 #include "zccp/copy.h"
 #include "zccp/extents.h"
+#include "zccp/hasher.h"
 #include "zccp/report.h"
 
 enum chunk_state { CHUNK_FREE, CHUNK_READING, CHUNK_READY };
@@ -75,7 +76,12 @@ struct copy {
 	unsigned nblocked;
 	bool stopping;
 	const struct zccp_copy_hooks *hooks;
-	uint64_t hash_seq; /* next chunk to feed the digest, in order */
+	/* The digest's thread holds each chunk (one more pending) from
+	 * chunk_ready until hashed. */
+	struct zccp_hasher hasher;
+	bool hashing;
+	uint64_t hash_seq;	 /* next chunk to hand the hasher, in order */
+	uint64_t hash_released;	 /* chunks the hasher has let go */
 	bool held;	   /* a zccp stream's chunk_of(held_seq) is full, */
 	uint64_t held_seq; /* but the trailer may yet start in it */
 	struct timespec start;
@@ -223,6 +229,9 @@ static void dest_check_complete(struct copy *c, struct dest *d)
 	if (d->finished || d->ep->failed || d->inflight || !c->eof ||
 	    d->next_seq <= c->eof_seq || c->stopping)
 		return;
+	/* A zccp stream's trailer carries the digest of every chunk. */
+	if (d->ep->framed && c->hashing && c->hash_released <= c->eof_seq)
+		return;
 	d->finished = true;
 	d->ep->seconds = elapsed(c);
 	if (c->hooks->done) /* else the caller commits all at the end */
@@ -322,23 +331,17 @@ static uint8_t *chunk_data(const struct copy *c, const struct chunk *k)
 typedef void (*see_fn)(void *ctx, const void *data, uint32_t n);
 
 /* Show bytes [off, off + len) of chunk k to see(): from user memory, or
- * through the engine (zero copy engines keep chunks in the kernel). */
+ * through the engine (zero copy engines keep chunks in the kernel).
+ * Runs on the hasher's thread too: it touches nothing but the chunk. */
 static int chunk_look(struct copy *c, const struct chunk *k, uint32_t off,
 		      uint32_t len, see_fn see, void *ctx)
 {
-	int ret = 0;
-
-	if (c->layout->chunk_mem)
-		see(ctx, chunk_data(c, k) + off, len);
-	else
-		ret = c->engine->ops->peek(c->engine,
-					   (unsigned)(k->seq % c->nchunks),
-					   off, len, see, ctx);
-	if (ret) {
-		c->result->engine_error = ret;
-		c->stopping = true;
-	}
-	return ret;
+	if (!c->layout->chunk_mem)
+		return c->engine->ops->peek(c->engine,
+					    (unsigned)(k->seq % c->nchunks),
+					    off, len, see, ctx);
+	see(ctx, chunk_data(c, k) + off, len);
+	return 0;
 }
 
 static void hash_see(void *ctx, const void *data, uint32_t n)
@@ -346,41 +349,65 @@ static void hash_see(void *ctx, const void *data, uint32_t n)
 	zccp_stream_hash_update(ctx, data, n);
 }
 
-/*
- * Feed the digest every ready chunk in order: parallel reads finish out
- * of order, and a chunk is released only after (release_chunks runs
- * behind this in chunk_ready).
- */
-static void hash_advance(struct copy *c)
+/* On the hasher's thread: chunk seq into the digest. */
+static int hash_chunk(void *ctx, uint64_t seq)
 {
 	static const uint8_t zeros[ZERO_BLOCK];
+	struct copy *c = ctx;
+	const struct chunk *k = chunk_of(c, seq);
 
-	while (c->hash_seq < c->read_seq) {
-		struct chunk *k = chunk_of(c, c->hash_seq);
-
-		if (k->state != CHUNK_READY)
-			break;
-		if (k->hole && !k->zeros) /* never read: zeros */
-			for (uint32_t off = 0; off < k->filled;
-			     off += ZERO_BLOCK)
-				hash_see(c->hooks->hash, zeros,
-					 k->filled - off < ZERO_BLOCK ?
-					 k->filled - off : ZERO_BLOCK);
-		else if (chunk_look(c, k, 0, k->filled, hash_see,
-				    c->hooks->hash))
-			return;
-		c->hash_seq++;
+	if (k->hole && !k->zeros) { /* never read: zeros */
+		for (uint32_t off = 0; off < k->filled; off += ZERO_BLOCK)
+			hash_see(c->hooks->hash, zeros,
+				 k->filled - off < ZERO_BLOCK ?
+				 k->filled - off : ZERO_BLOCK);
+		return 0;
 	}
+	return chunk_look(c, k, 0, k->filled, hash_see, c->hooks->hash);
+}
+
+/* Hand the hasher every ready chunk in order: parallel reads finish
+ * out of order. */
+static void hash_enqueue(struct copy *c)
+{
+	uint64_t from = c->hash_seq;
+
+	while (c->hash_seq < c->read_seq &&
+	       chunk_of(c, c->hash_seq)->state == CHUNK_READY)
+		c->hash_seq++;
+	if (c->hash_seq != from)
+		zccp_hasher_ready(&c->hasher, c->hash_seq);
+}
+
+static void dest_check_complete(struct copy *c, struct dest *d);
+
+/* Let go of what the hasher has done; framed destinations may now be
+ * complete. */
+static void hash_collect(struct copy *c)
+{
+	int err = 0;
+	uint64_t hashed = zccp_hasher_hashed(&c->hasher, &err);
+
+	if (err && !c->result->engine_error) {
+		c->result->engine_error = err;
+		c->stopping = true;
+	}
+	if (hashed == c->hash_released)
+		return;
+	while (c->hash_released < hashed)
+		chunk_finished_by(c, chunk_of(c, c->hash_released++));
+	for (unsigned i = 0; i < c->ndests; i++)
+		dest_check_complete(c, &c->dests[i]);
 }
 
 static void chunk_ready(struct copy *c, struct chunk *k)
 {
 	k->state = CHUNK_READY;
-	k->pending = c->live;
+	k->pending = c->live + c->hashing; /* the hasher holds it too */
 	if (k->zero_map && !k->hole)
 		zero_map_build(k, chunk_data(c, k));
-	if (c->hooks->hash)
-		hash_advance(c);
+	if (c->hashing)
+		hash_enqueue(c);
 	if (!k->pending)
 		release_chunks(c);
 }
@@ -492,21 +519,27 @@ static void framed_source_end(struct copy *c, struct chunk *k)
 	struct chunk *h = c->held ? chunk_of(c, c->held_seq) : NULL;
 	struct trailer trailer = { .used = 0 };
 	uint32_t t = ZCCP_STREAM_TRAILER_LEN, from_k = k->filled;
-	int ret = -ZCCP_ESHORT;
+	int ret = -ZCCP_ESHORT, err = 0;
 
 	if (from_k > t)
 		from_k = t;
 	if (from_k < t && (!h || h->filled < t - from_k))
 		goto fail;
+	/* The hasher idle: one thread at a time looks at chunks. */
+	zccp_hasher_wait(&c->hasher, c->hash_seq);
 	if (from_k < t) {
 		h->filled -= t - from_k;
-		if (chunk_look(c, h, h->filled, t - from_k, trailer_see,
-			       &trailer))
-			return;
+		err = chunk_look(c, h, h->filled, t - from_k, trailer_see,
+				 &trailer);
 	}
-	if (chunk_look(c, k, k->filled - from_k, from_k, trailer_see,
-		       &trailer))
+	if (!err)
+		err = chunk_look(c, k, k->filled - from_k, from_k,
+				 trailer_see, &trailer);
+	if (err) {
+		c->result->engine_error = err;
+		c->stopping = true;
 		return;
+	}
 	k->filled -= from_k;
 	c->end -= t;
 	c->held = false;
@@ -515,6 +548,9 @@ static void framed_source_end(struct copy *c, struct chunk *k)
 	source_eof(c, k);
 	c->eof = false; /* not until the trailer vouches for it */
 	chunk_ready(c, k);
+	/* The digest must hold the last chunk before it can be checked. */
+	zccp_hasher_wait(&c->hasher, k->seq + 1);
+	hash_collect(c);
 	ret = zccp_stream_trailer_check(trailer.bytes, c->hooks->hash,
 					c->hooks->source_header);
 	if (!ret) {
@@ -664,6 +700,11 @@ static int wait_for_progress(struct copy *c)
 	}
 	if (c->nblocked)
 		return poll_blocked(c);
+	/* Only the hasher holds chunks back: wait for its next one. */
+	if (c->hashing && c->hash_released < c->hash_seq) {
+		zccp_hasher_wait(&c->hasher, c->hash_released + 1);
+		return 0;
+	}
 	return -EDEADLK; /* nothing in flight yet nothing can start: a bug */
 }
 
@@ -693,6 +734,8 @@ static int copy_loop(struct copy *c)
 	while (!copy_complete(c)) {
 		if (c->stopping)
 			c->nblocked = 0; /* nobody will wait for them */
+		if (c->hashing)
+			hash_collect(c);
 		moved = reads_advance(c);
 		moved += dests_advance(c);
 		if (c->ndone) {
@@ -761,6 +804,13 @@ static int copy_setup(struct copy *c, const struct zccp_plan *plan)
 		if (!d->ep->failed && !d->finished)
 			c->live++;
 	}
+	if (c->hooks->hash) {
+		int ret = zccp_hasher_start(&c->hasher, hash_chunk, c);
+
+		if (ret)
+			return ret;
+		c->hashing = true;
+	}
 	c->src = l->source;
 	c->src_positional = !c->src->stream;
 	c->size_hint = c->src->size_known ? c->src->size : 0;
@@ -804,6 +854,8 @@ int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,
 	c.stopping = true;
 	while (c.inflight && !wait_for_progress(&c))
 		handle_done(&c);
+	if (c.hashing)
+		zccp_hasher_stop(&c.hasher);
 	result->bytes = c.end;
 	copy_free(&c);
 	return ret;

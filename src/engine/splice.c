@@ -73,6 +73,9 @@ struct splice_priv {
 	int scratch_error;		     /* why no more can be made */
 	unsigned steal_next;
 	char *bounce;
+	/* peek()'s own, for it may run on the core's hasher thread. */
+	struct splice_scratch peek;
+	char *peek_bounce;
 };
 
 static int endpoint_fd(const struct zccp_endpoint *ep)
@@ -420,28 +423,38 @@ static int slot_read(struct splice_priv *p, const struct zccp_io *io)
 
 /* ---- the core looks at a slot ------------------------------------------ */
 
-/* A copy through the bounce buffer, for the core's eyes only: tee the
- * slot into a scratch pipe and read that, so the slot keeps its pages. */
+/*
+ * A copy for the core's eyes only: tee the slot into peek's own pipe
+ * and read that, so the slot keeps its pages.  Called on the hasher's
+ * thread while the core's goes on, it touches only its own pipe and
+ * buffer, and the slot, which the core does not change while it is
+ * being looked at.
+ */
 static int splice_peek(struct zccp_engine *e, unsigned chunk, uint32_t off,
 		       uint32_t len, void (*see)(void *ctx, const void *data,
 						 uint32_t n), void *ctx)
 {
 	struct splice_priv *p = e->priv;
+	struct splice_scratch *s = &p->peek;
 	const struct zccp_io range = { .chunk = chunk, .chunk_offset = off,
 				       .len = len };
-	struct splice_scratch *s = NULL;
-	int ret;
+	int ret = 0;
 
 	if (chunk >= e->layout->nchunks ||
 	    (uint64_t)off + len > p->slots[chunk].bytes)
 		return -EIO;
 	if (!len)
 		return 0;
-	ret = scratch_get(p, &s);
+	if (!p->peek_bounce)
+		p->peek_bounce = malloc(BOUNCE_SIZE);
+	if (!p->peek_bounce)
+		return -ENOMEM;
+	if (s->pipe.rd < 0)
+		ret = pipe_open(p, &s->pipe);
 	if (!ret)
 		ret = scratch_fill(p, s, &p->slots[chunk], &range);
 	while (!ret && s->bytes) {
-		ssize_t n = read(s->pipe.rd, p->bounce,
+		ssize_t n = read(s->pipe.rd, p->peek_bounce,
 				 s->bytes < BOUNCE_SIZE ? s->bytes : BOUNCE_SIZE);
 
 		if (n < 0 && errno == EINTR)
@@ -450,11 +463,13 @@ static int splice_peek(struct zccp_engine *e, unsigned chunk, uint32_t off,
 			ret = n < 0 ? -errno : -EIO;
 			break;
 		}
-		see(ctx, p->bounce, (uint32_t)n);
+		see(ctx, p->peek_bounce, (uint32_t)n);
 		s->bytes -= (uint32_t)n;
 	}
-	if (s)
-		scratch_put(p, s);
+	if (ret && s->bytes &&
+	    pipe_discard(p, s->pipe.rd, s->bytes) != (ssize_t)s->bytes)
+		pipe_close(&s->pipe); /* stuck: never used again */
+	s->bytes = 0;
 	return ret;
 }
 
@@ -751,9 +766,11 @@ static void splice_free(struct splice_priv *p)
 				scratch_free(p->parked[i]);
 	if (p->devnull >= 0)
 		close(p->devnull);
+	pipe_close(&p->peek.pipe);
 	free(p->slots);
 	free(p->parked);
 	free(p->bounce);
+	free(p->peek_bounce);
 	free(p);
 }
 
@@ -784,6 +801,7 @@ static int splice_init(struct zccp_engine *e)
 		return -ENOMEM;
 	p->layout = e->layout;
 	p->devnull = -1;
+	p->peek.pipe.rd = p->peek.pipe.wr = -1;
 	p->page_size = (size_t)sysconf(_SC_PAGESIZE);
 	/* A slot pipe must hold a whole chunk: EPERM here usually means
 	 * chunk_size > fs.pipe-max-size or the user's pipe pages ran out. */
