@@ -62,7 +62,8 @@ static const struct cli_option cli_options[] = {
 	  "continue (default): other destinations go on; abort: stop" },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
 	  "fail a network destination that takes longer to connect or\n"
-	  "(tcp) stalls longer (default 30; 0: as the kernel does)" },
+	  "stalls longer; --listen: wait as long for the sender\n"
+	  "(default 30; 0: as the kernel does)" },
 	{ "listen", required_argument, OPT_LISTEN, "ADDRESS",
 	  "receive SOURCE from one sender on ADDRESS: HOST:PORT,\n"
 	  "[IPV6]:PORT, :PORT (loopback), *:PORT (all) or unix:PATH" },

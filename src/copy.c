@@ -21,6 +21,7 @@
 #include "zccp/copy.h"
 #include "zccp/extents.h"
 #include "zccp/hasher.h"
+#include "zccp/watchdog.h"
 #include "zccp/report.h"
 
 enum chunk_state { CHUNK_FREE, CHUNK_READING, CHUNK_READY };
@@ -271,6 +272,7 @@ static unsigned dest_advance(struct copy *c, struct dest *d, unsigned limit)
 			.offset = d->ep->stream ? -1 : (int64_t)(k->offset + off),
 		};
 		d->inflight++;
+		zccp_watch_busy(d->ep->watch, true);
 		if (io_queue(c, io))
 			break;
 	}
@@ -285,6 +287,8 @@ static void write_done(struct copy *c, struct zccp_io *io)
 
 	if (io->result == 0 && io->len)
 		io->result = -EIO; /* no progress would loop forever */
+	if (io->result < 0 && zccp_watch_fired(d->ep->watch))
+		io->result = -ZCCP_ESTALL;
 	if (io->result > 0 && !d->ep->failed) {
 		d->ep->bytes += (uint64_t)io->result;
 		off = io->chunk_offset + (uint32_t)io->result;
@@ -300,6 +304,7 @@ static void write_done(struct copy *c, struct zccp_io *io)
 		dest_fail(c, d, io->result);
 	}
 	d->inflight--;
+	zccp_watch_busy(d->ep->watch, d->inflight);
 	chunk_finished_by(c, k);
 	io_put(c, io);
 	dest_check_complete(c, d);
@@ -435,6 +440,7 @@ static void read_queue(struct copy *c, struct chunk *k)
 		.offset = positional ? (int64_t)(k->offset + k->filled) : -1,
 	};
 	c->reads_inflight++;
+	zccp_watch_busy(c->src->watch, true);
 	io_queue(c, io);
 }
 
@@ -488,7 +494,7 @@ static unsigned reads_advance(struct copy *c)
 /* The first chunk that meets the end decides it (the file may shrink). */
 static void source_eof(struct copy *c, struct chunk *k)
 {
-	zccp_watchdog_disarm(c->hooks->watchdog);
+	zccp_watch_busy(c->src->watch, false); /* no more reads due */
 	if (!c->eof || k->seq < c->eof_seq) {
 		c->eof = true;
 		c->eof_seq = k->seq;
@@ -591,8 +597,9 @@ static void read_done(struct copy *c, struct zccp_io *io)
 	int result = io->result;
 
 	c->reads_inflight--;
+	zccp_watch_busy(c->src->watch, c->reads_inflight);
 	/* The watchdog shut the socket: that end is no end of file. */
-	if (result <= 0 && zccp_watchdog_fired(c->hooks->watchdog))
+	if (result <= 0 && zccp_watch_fired(c->src->watch))
 		result = -ZCCP_EIDLE;
 	if (result < 0) {
 		zccp_report_endpoint(io->ep, result);
@@ -621,7 +628,7 @@ static void read_done(struct copy *c, struct zccp_io *io)
 
 static void handle(struct copy *c, struct zccp_io *io)
 {
-	zccp_watchdog_beat(c->hooks->watchdog);
+	zccp_watch_beat(io->ep->watch);
 	if (io->result == -EAGAIN) {
 		c->blocked[c->nblocked++] = io;
 		return;

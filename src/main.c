@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "zccp/copy.h"
+#include "zccp/net.h"
 #include "zccp/reflink.h"
 #include "zccp/report.h"
 #include "zccp/stream.h"
+#include "zccp/watchdog.h"
 
 struct run {
 	struct zccp_opts opts;
@@ -31,6 +33,7 @@ struct run {
 	struct zccp_stream_header header;
 	struct zccp_stream_hash hash;
 	struct zccp_watchdog watchdog;
+	struct zccp_watch *watches;
 	uint64_t received; /* payload bytes, for the reply */
 };
 
@@ -279,6 +282,7 @@ static void run_free(struct run *r)
 		zccp_endpoint_free(r->dests[i]);
 	zccp_endpoint_free(&r->source);
 	zccp_endpoint_free(&r->zero);
+	free(r->watches);
 	if (r->hash.state)
 		zccp_stream_hash_free(&r->hash);
 	free(r->dests);
@@ -413,15 +417,48 @@ static void await_replies(struct run *r)
 	}
 }
 
+/* What only the kernel cannot time out: a --listen source that goes
+ * idle, a unix: destination that stops reading (TCP_USER_TIMEOUT does
+ * for tcp). */
+static bool needs_watch(const struct zccp_endpoint *ep)
+{
+	return ep->net && !ep->failed && ep->fd >= 0 &&
+	       !zccp_net_is_tcp(ep->fd);
+}
+
+static int start_watchdog(struct run *r)
+{
+	unsigned n = 0;
+
+	if (!r->opts.timeout_ms)
+		return 0;
+	r->watches = calloc(r->opts.ndests + 1, sizeof(*r->watches));
+	if (!r->watches)
+		return -ENOMEM;
+	if (r->opts.listen) {
+		r->source.watch = &r->watches[n++];
+		zccp_watch_init(r->source.watch, r->source.fd, false);
+	}
+	for (unsigned i = 0; i < r->opts.ndests; i++) {
+		struct zccp_endpoint *d = r->dests[i];
+
+		if (!needs_watch(d))
+			continue;
+		d->watch = &r->watches[n++];
+		zccp_watch_init(d->watch, d->fd, false);
+	}
+	return zccp_watchdog_start(&r->watchdog, r->watches, n,
+				   r->opts.timeout_ms);
+}
+
 static int start_stream_work(struct run *r)
 {
 	int ret = 0;
 
 	if (r->hashing)
 		ret = zccp_stream_hash_init(&r->hash);
-	if (!ret && r->opts.listen)
-		ret = zccp_watchdog_start(&r->watchdog, r->source.fd,
-					  r->opts.timeout_ms);
+	if (!ret)
+		ret = start_watchdog(r);
 	if (ret)
 		zccp_error("%s", strerror(-ret));
 	return ret;
@@ -459,8 +496,6 @@ static int copy(struct run *r)
 	}
 	hooks.hash = r->hashing ? &r->hash : NULL;
 	hooks.source_header = r->framed_source ? &r->header : NULL;
-	hooks.watchdog = r->opts.listen && r->opts.timeout_ms ? &r->watchdog :
-								NULL;
 	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, &hooks, &res);
 	zccp_watchdog_stop(&r->watchdog);
 	r->received = res.bytes;

@@ -86,6 +86,8 @@ const char *zccp_strerror(int err)
 		return "receiver closed without confirming (not zccp? then --raw)";
 	if (err == ZCCP_EIDLE)
 		return "the sender sent nothing for --timeout seconds";
+	if (err == ZCCP_ESTALL)
+		return "the receiver read nothing for --timeout seconds";
 	if (err == ZCCP_EREMOTE)
 		return "receiver could not write its destinations";
 	return strerror(err);

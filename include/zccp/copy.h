@@ -12,7 +12,6 @@
 #include "zccp/opts.h"
 #include "zccp/plan.h"
 #include "zccp/stream.h"
-#include "zccp/watchdog.h"
 
 struct zccp_copy_result {
 	uint64_t bytes;	 /* source bytes copied */
@@ -46,9 +45,13 @@ struct zccp_copy_hooks {
 	 * for the payload, so nothing is committed before.
 	 */
 	const struct zccp_stream_header *source_header;
-	/* Told of every completion; its firing fails the source. */
-	struct zccp_watchdog *watchdog;
 };
+
+/*
+ * Endpoints with a watch (ep->watch) are told when a transfer is due
+ * and when one completes; one that ends after the watchdog fired fails
+ * with ZCCP_EIDLE (the source) or ZCCP_ESTALL (a destination).
+ */
 
 /*
  * Run the copy with an initialised engine.  Destinations whose

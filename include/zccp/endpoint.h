@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct zccp_watch;
+
 enum zccp_kind {
 	ZCCP_KIND_REGULAR,
 	ZCCP_KIND_BLOCK,
@@ -40,6 +42,7 @@ struct zccp_endpoint {
 	bool net;         /* tcp://HOST:PORT or unix:PATH: connected at open */
 	bool framed;      /* a zccp stream (header, trailer), not --raw */
 	bool awaiting_reply; /* framed, sent: complete once the reply says */
+	struct zccp_watch *watch; /* stall timeout (watchdog.h), or NULL */
 	bool existed;     /* destination existed before we started */
 	bool failed;
 	bool committed;   /* complete and in place */

@@ -22,6 +22,7 @@ enum {
 	ZCCP_ENOREPLY,	 /* the receiver closed without a reply */
 	ZCCP_EREMOTE,	 /* the receiver's destinations failed */
 	ZCCP_EIDLE,	 /* --listen: the sender sent nothing for --timeout */
+	ZCCP_ESTALL,	 /* a unix: receiver read nothing for --timeout */
 };
 
 /* strerror() that also knows zccp's own numbers; err is positive. */

@@ -183,6 +183,29 @@ time.sleep(60)' "$port"
 	assert_same "$T/src" "${files[@]}" "$T/d1"
 }
 
+@test "--timeout: a unix receiver that stops reading fails alone; a slow one does not" {
+	local a b c pid
+	RECEIVERS=()
+	unix_receiver_to a "SYSTEM:sleep 60"
+	# 1 MiB/s: 5 s for the whole source, each second's bytes well
+	# within --timeout=2
+	mkfifo "$T/slow.fifo"
+	start_bg pid "$SLOW_READER" "$T/slow.fifo" "$T/slow" 1M
+	unix_receiver_to b "OPEN:$T/slow.fifo"
+	tcp_receiver c "$T/r1"
+	make_file "$T/s5" 5M
+	SECONDS=0
+	zccp --raw --timeout=2 "$T/s5" "$a" "$b" "$c" "$T/d1"
+	assert_status 1
+	assert_stderr_matches "^zccp: $a: the receiver read nothing for --timeout seconds$"
+	assert_stderr_line_count 1
+	((SECONDS <= 30)) || fail "took $SECONDS s with --timeout=2"
+	# sleep 60 holds the stalled receiver: only wait for the others
+	RECEIVERS=("${RECEIVERS[@]:1}" "$pid")
+	wait_receivers
+	assert_same "$T/s5" "$T/slow" "$T/r1" "$T/d1"
+}
+
 @test "./tcp://NAME and ./unix:NAME are files" {
 	mkdir "$T/tcp:"
 	cd "$T"

@@ -42,14 +42,20 @@ tcp_receiver() {
 	tcp_receiver_to "$1" "OPEN:$2,creat,trunc" "${3:-127.0.0.1}"
 }
 
-# unix_receiver VAR FILE: the same on a unix stream socket in $T.
-unix_receiver() {
-	local var=$1 file=$2 sock pid
+# unix_receiver_to VAR SOCAT_ADDRESS: a socat on a unix stream socket
+# in $T that passes what it receives to SOCAT_ADDRESS.
+unix_receiver_to() {
+	local var=$1 to=$2 sock pid
 	sock=$(mktemp -u "$T/sock.XXXXXX")
-	start_bg pid socat -u "UNIX-LISTEN:$sock" "OPEN:$file,creat,trunc"
+	start_bg pid socat -u "UNIX-LISTEN:$sock" "$to"
 	wait_for 5 test -S "$sock" || fail "socat did not listen on $sock"
 	printf -v "$var" 'unix:%s' "$sock"
 	RECEIVERS+=("$pid")
+}
+
+# unix_receiver VAR FILE: the same, writing to FILE.
+unix_receiver() {
+	unix_receiver_to "$1" "OPEN:$2,creat,trunc"
 }
 
 # wait_receivers: every receiver has written its file and exited.
