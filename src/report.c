@@ -63,33 +63,39 @@ static const char *endpoint_name(const struct zccp_endpoint *ep)
 	return ep->path ? ep->path : ep->arg;
 }
 
+/* zccp's own error numbers, in the order of report.h's enum. */
+static const char *const own_errors[] = {
+	[ZCCP_EDANGLING - ZCCP_EDANGLING] =
+		"not writing through dangling symlink",
+	[ZCCP_EOWNER - ZCCP_EDANGLING] =
+		"cannot keep the owner on a replacement (try --inplace)",
+	[ZCCP_EADDRESS - ZCCP_EDANGLING] =
+		"not an address: want tcp://HOST:PORT, tcp://[IPV6]:PORT or "
+		"unix:PATH (a file: ./NAME)",
+	[ZCCP_ENONAME - ZCCP_EDANGLING] = "host name does not resolve",
+	[ZCCP_ENOTSTREAM - ZCCP_EDANGLING] =
+		"not a zccp stream (sent with --raw?)",
+	[ZCCP_EVERSION - ZCCP_EDANGLING] = "zccp stream from a newer zccp",
+	[ZCCP_ESHORT - ZCCP_EDANGLING] = "stream cut short: nothing written",
+	[ZCCP_ECORRUPT - ZCCP_EDANGLING] =
+		"stream corrupted (checksum mismatch): nothing written",
+	[ZCCP_ENOREPLY - ZCCP_EDANGLING] =
+		"receiver closed without confirming (not zccp? then --raw)",
+	[ZCCP_EREMOTE - ZCCP_EDANGLING] =
+		"receiver could not write its destinations",
+	[ZCCP_EIDLE - ZCCP_EDANGLING] =
+		"the sender sent nothing for --timeout seconds",
+	[ZCCP_ESTALL - ZCCP_EDANGLING] =
+		"the receiver read nothing for --timeout seconds",
+};
+
 const char *zccp_strerror(int err)
 {
-	if (err == ZCCP_EDANGLING)
-		return "not writing through dangling symlink";
-	if (err == ZCCP_EOWNER)
-		return "cannot keep the owner on a replacement (try --inplace)";
-	if (err == ZCCP_EADDRESS)
-		return "not an address: want tcp://HOST:PORT, "
-		       "tcp://[IPV6]:PORT or unix:PATH (a file: ./NAME)";
-	if (err == ZCCP_ENONAME)
-		return "host name does not resolve";
-	if (err == ZCCP_ENOTSTREAM)
-		return "not a zccp stream (sent with --raw?)";
-	if (err == ZCCP_EVERSION)
-		return "zccp stream from a newer zccp";
-	if (err == ZCCP_ESHORT)
-		return "stream cut short: nothing written";
-	if (err == ZCCP_ECORRUPT)
-		return "stream corrupted (checksum mismatch): nothing written";
-	if (err == ZCCP_ENOREPLY)
-		return "receiver closed without confirming (not zccp? then --raw)";
-	if (err == ZCCP_EIDLE)
-		return "the sender sent nothing for --timeout seconds";
-	if (err == ZCCP_ESTALL)
-		return "the receiver read nothing for --timeout seconds";
-	if (err == ZCCP_EREMOTE)
-		return "receiver could not write its destinations";
+	unsigned i = (unsigned)(err - ZCCP_EDANGLING);
+
+	if (err >= ZCCP_EDANGLING &&
+	    i < sizeof(own_errors) / sizeof(*own_errors) && own_errors[i])
+		return own_errors[i];
 	return strerror(err);
 }
 
