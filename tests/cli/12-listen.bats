@@ -195,6 +195,27 @@ listener_err() { cat "$T/err.$1"; }
 			fail "':$port' bound beyond loopback: $line"
 	done
 	kill "$pid"
+	# *:PORT: every address, IPv4 and IPv6 alike
+	port=$(free_port)
+	start_bg pid "$ZCCP" --timeout=5 --listen "*:$port" "$T/r3"
+	wait_for 5 listening "$port" || fail "zccp did not listen on *:$port"
+	run ss -Hltn "sport = :$port"
+	echo "$output" >&2
+	[[ $output == *" 0.0.0.0:$port "* ]] || fail "'*:$port' did not bind 0.0.0.0"
+	kill "$pid"
+}
+
+@test "--listen [::1]:PORT: IPv6, sent to tcp://[::1]:PORT" {
+	local a
+	if ! ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
+		skip "no IPv6 loopback (::1) on this machine"
+	fi
+	listen_receiver a "[::1]" rw -- "$T/r1"
+	[[ $a == "tcp://[::1]:"* ]] || fail "unexpected address $a"
+	zccp_plain "$T/src" "$a"
+	assert_success
+	wait_listeners 0
+	assert_same "$T/src" "$T/r1"
 }
 
 @test "no sender within --timeout: exit 2, one line, nothing written" {
