@@ -58,9 +58,6 @@ wait_listeners() {
 	LISTENERS=()
 }
 
-# listener_err PID: the receiver's stderr.
-listener_err() { cat "$T/err.$1"; }
-
 @test "odd sizes, file and pipe sources, every engine that checksums" {
 	local v e zc size a
 	# uring+zc: the uring engine sending with SEND_ZC, forced on loopback
@@ -241,7 +238,14 @@ capture_stream() {
 	assert_status 1
 	assert_stderr_matches "^zccp: $a: receiver closed without confirming \(not zccp\? then --raw\)$"
 	wait_receivers
-	assert_size "$1" $(($(stat -c %s "$T/src") + 64))
+	# the wire: a 32-byte header, the bytes, a 32-byte trailer
+	local size
+	size=$(stat -c %s "$T/src")
+	assert_size "$1" $((size + 64))
+	[[ $(head -c 4 "$1") == ZCCP ]] || fail "no ZCCP magic"
+	[[ $(tail -c 32 "$1" | head -c 4) == ZEND ]] || fail "no ZEND trailer"
+	tail -c +33 "$1" | head -c "$size" | cmp - "$T/src" ||
+		fail "the payload is not the source"
 }
 
 # replay_refused FILE ERE [ENGINE]: send FILE's bytes to a zccp --listen
