@@ -295,9 +295,8 @@ static unsigned commit_all_or_nothing(struct run *r, uint64_t size)
 {
 	for (unsigned i = 0; i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
-		int ret = d->framed ?
-			zccp_stream_end(d, &r->hash, r->opts.timeout_ms) :
-			zccp_dest_seal(d, size, &r->opts);
+		int ret = d->framed ? zccp_stream_end(d, &r->hash) :
+				      zccp_dest_seal(d, size, &r->opts);
 
 		if (ret) {
 			d->failed = true;
@@ -396,7 +395,7 @@ static int dest_done(void *ctx, struct zccp_endpoint *d, uint64_t size)
 	struct run *r = ctx;
 
 	if (d->framed)
-		return zccp_stream_end(d, &r->hash, r->opts.timeout_ms);
+		return zccp_stream_end(d, &r->hash);
 	return zccp_dest_commit(d, size, &r->opts);
 }
 
@@ -409,7 +408,7 @@ static void await_replies(struct run *r)
 
 		if (!d->awaiting_reply)
 			continue;
-		ret = zccp_stream_await_reply(d);
+		ret = zccp_stream_await_reply(d, &r->hash, r->opts.timeout_ms);
 		if (ret) {
 			zccp_report_endpoint(d, ret);
 			dest_fail(d, ret);

@@ -200,27 +200,61 @@ int zccp_stream_begin(struct zccp_endpoint *dst,
 	return zccp_stream_send(dst->fd, header, sizeof(header), timeout_ms);
 }
 
-int zccp_stream_end(struct zccp_endpoint *dst,
-		    const struct zccp_stream_hash *h, unsigned timeout_ms)
+/* The trailer from byte dst->trailer_sent on (without wait, only what
+ * the socket takes now), then no more data. */
+static int send_trailer(struct zccp_endpoint *dst,
+			const struct zccp_stream_hash *h, bool wait,
+			unsigned timeout_ms)
 {
 	uint8_t trailer[ZCCP_STREAM_TRAILER_LEN];
-	int ret;
 
 	zccp_stream_trailer_encode(trailer, h);
-	ret = zccp_stream_send(dst->fd, trailer, sizeof(trailer), timeout_ms);
-	if (!ret && shutdown(dst->fd, SHUT_WR))
-		ret = -errno;
+	while (dst->trailer_sent < sizeof(trailer)) {
+		ssize_t n = send(dst->fd, trailer + dst->trailer_sent,
+				 sizeof(trailer) - dst->trailer_sent,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		int ret;
+
+		if (n > 0) {
+			dst->trailer_sent += (unsigned)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN)
+			return -errno;
+		if (!wait)
+			return 0;
+		ret = wait_for(dst->fd, POLLOUT, timeout_ms);
+		if (ret)
+			return ret;
+	}
+	return shutdown(dst->fd, SHUT_WR) ? -errno : 0;
+}
+
+int zccp_stream_end(struct zccp_endpoint *dst,
+		    const struct zccp_stream_hash *h)
+{
+	int ret = send_trailer(dst, h, false, 0);
+
 	dst->awaiting_reply = !ret;
 	return ret;
 }
 
-int zccp_stream_await_reply(struct zccp_endpoint *dst)
+int zccp_stream_await_reply(struct zccp_endpoint *dst,
+			    const struct zccp_stream_hash *h,
+			    unsigned timeout_ms)
 {
 	uint8_t buf[ZCCP_STREAM_REPLY_LEN];
 	struct zccp_stream_reply reply;
 	int ret;
 
 	dst->awaiting_reply = false;
+	if (dst->trailer_sent < ZCCP_STREAM_TRAILER_LEN) {
+		ret = send_trailer(dst, h, true, timeout_ms);
+		if (ret)
+			return ret;
+	}
 	/* No deadline: the receiver may be syncing a large file; a host
 	 * that died is found by TCP keepalive (see net.c). */
 	ret = zccp_stream_recv(dst->fd, buf, sizeof(buf), 0);

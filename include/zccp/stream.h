@@ -79,12 +79,18 @@ int zccp_stream_recv(int fd, void *buf, uint32_t len, unsigned timeout_ms);
 /* Sender: the header, right after connecting to dst. */
 int zccp_stream_begin(struct zccp_endpoint *dst,
 		      const struct zccp_endpoint *src, unsigned timeout_ms);
-/* Sender: the trailer, then no more data; dst then awaits its reply. */
+/*
+ * Sender: the trailer, then no more data; dst then awaits its reply.
+ * Never waits: what a full socket does not take now goes out in
+ * zccp_stream_await_reply(), so a slow receiver holds up nobody else.
+ */
 int zccp_stream_end(struct zccp_endpoint *dst,
-		    const struct zccp_stream_hash *h, unsigned timeout_ms);
-/* Sender: the receiver's reply; 0 (dst is then committed) or
- * -ZCCP_EREMOTE, -ZCCP_ENOREPLY, -errno. */
-int zccp_stream_await_reply(struct zccp_endpoint *dst);
+		    const struct zccp_stream_hash *h);
+/* Sender: the rest of the trailer, then the receiver's reply; 0 (dst is
+ * then committed) or -ZCCP_EREMOTE, -ZCCP_ENOREPLY, -errno. */
+int zccp_stream_await_reply(struct zccp_endpoint *dst,
+			    const struct zccp_stream_hash *h,
+			    unsigned timeout_ms);
 /* Receiver: the header; sets the source's size when the sender knew it. */
 int zccp_stream_accept(struct zccp_endpoint *src,
 		       struct zccp_stream_header *header, unsigned timeout_ms);

@@ -338,6 +338,21 @@ open(sys.argv[2], "wb").write(d)' "$T/cap" "$T/bad"
 	assert_same "$T/big" "$T/r2" "$T/d1"
 }
 
+@test "a slow receiver: its trailer waits for room, the others go on" {
+	local a b pid
+	mkfifo "$T/slow.fifo"
+	start_bg pid "$SLOW_READER" "$T/slow.fifo" "$T/slow" 2M
+	# its socket is full when its last write completes: the trailer
+	# goes out after the copy, while the fast one completes
+	listen_receiver a 127.0.0.1 uring -- "$T/slow.fifo"
+	listen_receiver b 127.0.0.1 rw -- "$T/fast"
+	zccp_plain "$T/src" "$a" "$b" "$T/d1"
+	assert_success
+	wait_listeners 0
+	wait_for 10 eval "! kill -0 $pid 2>/dev/null" || fail "slow reader still running"
+	assert_same "$T/src" "$T/slow" "$T/fast" "$T/d1"
+}
+
 @test "an idle sender: the receiver gives up after --timeout, writes nothing" {
 	local a p pid
 	capture_stream "$T/cap"
