@@ -51,6 +51,13 @@ _zccp()
 		mapfile -t COMPREPLY < <(compgen -W '0 5 10 30 60 300' -- "$cur")
 		return
 		;;
+	--checksum)
+		# an optional value: only as --checksum=ALGO
+		if $split; then
+			mapfile -t COMPREPLY < <(compgen -W 'sha256 xxh128' -- "$cur")
+			return
+		fi
+		;;
 	--listen)
 		# ADDRESS: HOST:PORT, :PORT, *:PORT or unix:PATH; nothing to offer
 		return
@@ -64,7 +71,7 @@ _zccp()
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --reflink= --direct=
-			--inplace --fsync --timeout= --listen= --raw
+			--inplace --fsync --timeout= --listen= --raw --checksum
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

@@ -19,6 +19,7 @@ complete -c zccp -l fsync -d 'Fsync each destination before it replaces the old 
 complete -c zccp -l timeout -x -a '0 5 10 30 60 300' -d 'Seconds a network destination may take to connect or stall'
 complete -c zccp -l listen -x -d 'Receive the source from one sender on ADDRESS'
 complete -c zccp -l raw -d 'Sockets carry bare data, for nc and socat'
+complete -c zccp -l checksum -f -a 'sha256 xxh128' -d "Print the source's digest on stdout"
 complete -c zccp -l on-error -x -d 'What to do when a destination fails' -a "
 continue\t'The other destinations go on'
 abort\t'Stop everything, remove temporaries'"

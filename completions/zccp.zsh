@@ -15,6 +15,7 @@ _arguments -s -S \
   '--timeout=[seconds a network destination may take to connect or stall]:seconds:(0 5 10 30 60 300)' \
   '--listen=[receive the source from one sender on this address]:address (HOST\:PORT, \:PORT, *\:PORT or unix\:PATH): ' \
   '--raw[sockets carry bare data, for nc and socat]' \
+  '--checksum=-[print the source'"'"'s digest on stdout]::algorithm:(sha256 xxh128)' \
   '--on-error=[what to do when a destination fails]:policy:((continue\:"the other destinations go on" abort\:"stop everything, remove temporaries"))' \
   '--stats[per destination: bytes, seconds, throughput, engine]' \
   '(-v --verbose -q --quiet)'{-v,--verbose}'[say which engine runs and why]' \

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zccp/digest.h"
 #include "zccp/engine.h"
 #include "zccp/opts.h"
 #include "zccp/report.h"
@@ -27,6 +28,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_LISTEN,
 	OPT_RAW,
+	OPT_CHECKSUM,
 };
 
 struct cli_option {
@@ -70,6 +72,9 @@ static const struct cli_option cli_options[] = {
 	{ "raw", no_argument, OPT_RAW, NULL,
 	  "sockets carry bare data (nc, socat): no header, checksum\n"
 	  "or reply" },
+	{ "checksum", optional_argument, OPT_CHECKSUM, "ALGO",
+	  "print the source's digest on stdout, as sha256sum does;\n"
+	  "ALGO: sha256 (default) or xxh128" },
 	{ "stats", no_argument, OPT_STATS, NULL,
 	  "per destination: bytes, seconds, throughput, engine" },
 	{ "verbose", no_argument, 'v', NULL,
@@ -98,10 +103,13 @@ static void print_help(void)
 		char left[48];
 		const char *help = o->help;
 
-		snprintf(left, sizeof(left), "%c%c%c --%s%s%s",
+		snprintf(left, sizeof(left), "%c%c%c --%s%s%s%s",
 			 o->key < 256 ? '-' : ' ',
 			 o->key < 256 ? o->key : ' ', o->key < 256 ? ',' : ' ',
-			 o->name, o->arg ? "=" : "", o->arg ? o->arg : "");
+			 o->name,
+			 o->has_arg == optional_argument ? "[=" :
+			 o->arg ? "=" : "", o->arg ? o->arg : "",
+			 o->has_arg == optional_argument ? "]" : "");
 		while (help) {
 			const char *nl = strchr(help, '\n');
 			int n = nl ? (int)(nl - help) : (int)strlen(help);
@@ -188,6 +196,7 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 {
 	static const char *const when[] = { "auto", "always", "never" };
 	static const char *const on_error[] = { "continue", "abort" };
+	enum zccp_digest_algo algo = ZCCP_DIGEST_SHA256;
 	uint64_t n;
 	int i;
 
@@ -255,6 +264,13 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 		opts->listen = arg;
 		return 0;
 	case OPT_RAW: opts->raw = true; return 0;
+	case OPT_CHECKSUM:
+		if (arg && zccp_digest_parse(arg, &algo))
+			return bad_value("checksum", arg,
+					 "want " ZCCP_DIGEST_NAMES);
+		opts->checksum = true;
+		opts->checksum_algo = algo;
+		return 0;
 	case OPT_INPLACE: opts->inplace = true; return 0;
 	case OPT_FSYNC: opts->fsync = true; return 0;
 	case OPT_STATS: opts->stats = true; return 0;

@@ -349,9 +349,15 @@ static int chunk_look(struct copy *c, const struct chunk *k, uint32_t off,
 	return 0;
 }
 
+/* Every digest the copy keeps sees the same bytes. */
 static void hash_see(void *ctx, const void *data, uint32_t n)
 {
-	zccp_stream_hash_update(ctx, data, n);
+	const struct zccp_copy_hooks *hooks = ctx;
+
+	if (hooks->hash)
+		zccp_stream_hash_update(hooks->hash, data, n);
+	if (hooks->checksum)
+		zccp_digest_update(hooks->checksum, data, n);
 }
 
 /* On the hasher's thread: chunk seq into the digest. */
@@ -363,12 +369,12 @@ static int hash_chunk(void *ctx, uint64_t seq)
 
 	if (k->hole && !k->zeros) { /* never read: zeros */
 		for (uint32_t off = 0; off < k->filled; off += ZERO_BLOCK)
-			hash_see(c->hooks->hash, zeros,
+			hash_see((void *)c->hooks, zeros,
 				 k->filled - off < ZERO_BLOCK ?
 				 k->filled - off : ZERO_BLOCK);
 		return 0;
 	}
-	return chunk_look(c, k, 0, k->filled, hash_see, c->hooks->hash);
+	return chunk_look(c, k, 0, k->filled, hash_see, (void *)c->hooks);
 }
 
 /* Hand the hasher every ready chunk in order: parallel reads finish
@@ -444,10 +450,16 @@ static void read_queue(struct copy *c, struct chunk *k)
 	io_queue(c, io);
 }
 
+/* Read on, for --checksum, when no destination needs the data. */
+static bool needs_source(const struct copy *c)
+{
+	return c->live || c->hooks->checksum;
+}
+
 /* May the reader start another chunk now? */
 static bool may_start_read(const struct copy *c)
 {
-	if (c->eof || c->stopping || !c->live)
+	if (c->eof || c->stopping || !needs_source(c))
 		return false;
 	if (c->read_seq >= c->release_seq + c->lag)
 		return false; /* the lag window (and the ring) is full */
@@ -686,7 +698,7 @@ static bool copy_complete(const struct copy *c)
 {
 	if (c->inflight || c->ndone || c->nblocked)
 		return false;
-	if (c->stopping || !c->live)
+	if (c->stopping || !needs_source(c))
 		return true;
 	return c->eof && c->release_seq > c->eof_seq;
 }
@@ -811,7 +823,7 @@ static int copy_setup(struct copy *c, const struct zccp_plan *plan)
 		if (!d->ep->failed && !d->finished)
 			c->live++;
 	}
-	if (c->hooks->hash) {
+	if (c->hooks->hash || c->hooks->checksum) {
 		int ret = zccp_hasher_start(&c->hasher, hash_chunk, c);
 
 		if (ret)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -35,6 +36,7 @@ struct run {
 	struct zccp_watchdog watchdog;
 	struct zccp_watch *watches;
 	uint64_t received; /* payload bytes, for the reply */
+	struct zccp_digest checksum; /* --checksum */
 };
 
 /* Remove named temporaries, then die of the signal as the shell expects. */
@@ -115,6 +117,13 @@ static int open_endpoints(struct run *r)
 	}
 	if (zccp_check_distinct(&r->source, r->dests, o->ndests))
 		return -1;
+	for (unsigned i = 0; o->checksum && i < o->ndests; i++) {
+		if (!r->dests[i]->std)
+			continue;
+		zccp_error("-: --checksum prints to standard output, which "
+			   "is a destination");
+		return -1;
+	}
 	/* Destinations are checked: now wait for the sender. */
 	return o->listen ? accept_source(r) : 0;
 }
@@ -127,7 +136,7 @@ static int make_plan(struct run *r)
 		.source_bytes = r->source.size_known ? r->source.size :
 						       ZCCP_SIZE_UNKNOWN,
 		.ndests = r->opts.ndests,
-		.checksummed = r->hashing,
+		.checksummed = r->hashing || r->opts.checksum,
 		.source_framed = r->framed_source,
 	};
 	int ret;
@@ -285,6 +294,8 @@ static void run_free(struct run *r)
 	free(r->watches);
 	if (r->hash.state)
 		zccp_stream_hash_free(&r->hash);
+	if (r->checksum.state)
+		zccp_digest_free(&r->checksum);
 	free(r->dests);
 	free(r->dest_mem);
 }
@@ -456,11 +467,24 @@ static int start_stream_work(struct run *r)
 
 	if (r->hashing)
 		ret = zccp_stream_hash_init(&r->hash);
+	if (!ret && r->opts.checksum)
+		ret = zccp_digest_init(&r->checksum, r->opts.checksum_algo);
 	if (!ret)
 		ret = start_watchdog(r);
 	if (ret)
 		zccp_error("%s", strerror(-ret));
 	return ret;
+}
+
+/* --checksum: "DIGEST  NAME", as sha256sum and xxh128sum print it. */
+static void print_checksum(struct run *r)
+{
+	char hex[ZCCP_DIGEST_HEX_MAX];
+
+	zccp_digest_hex(&r->checksum, hex);
+	printf("%s  %s\n", hex, r->opts.listen ? r->source.path :
+		r->opts.source);
+	fflush(stdout);
 }
 
 static int copy(struct run *r)
@@ -494,6 +518,7 @@ static int copy(struct run *r)
 		return ZCCP_EXIT_USAGE;
 	}
 	hooks.hash = r->hashing ? &r->hash : NULL;
+	hooks.checksum = r->opts.checksum ? &r->checksum : NULL;
 	hooks.source_header = r->framed_source ? &r->header : NULL;
 	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, &hooks, &res);
 	zccp_watchdog_stop(&r->watchdog);
@@ -513,6 +538,8 @@ static int copy(struct run *r)
 				  r->dests[0]->seconds);
 	if (ret || res.source_error || res.engine_error)
 		return ZCCP_EXIT_USAGE;
+	if (r->opts.checksum)
+		print_checksum(r);
 	return failed ? ZCCP_EXIT_PARTIAL : ZCCP_EXIT_OK;
 }
 

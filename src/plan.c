@@ -25,7 +25,8 @@ static const char *engine_unfit(const struct zccp_engine_ops *ops,
 		return "--sparse=always must see the data to find zeros";
 	/* A zero copy engine may show the core its chunks (peek). */
 	if (shape->checksummed && !sees_data && !ops->peek)
-		return "a zccp stream's checksum must see the data (--raw "
+		return opts->checksum ? "--checksum must see the data" :
+		       "a zccp stream's checksum must see the data (--raw "
 		       "does not)";
 	if (ops->rank[shape->source] == RANK_CANNOT)
 		return "cannot read this kind of source";

@@ -8,6 +8,7 @@
 #ifndef ZCCP_COPY_H
 #define ZCCP_COPY_H
 
+#include "zccp/digest.h"
 #include "zccp/engine.h"
 #include "zccp/opts.h"
 #include "zccp/plan.h"
@@ -38,6 +39,9 @@ struct zccp_copy_hooks {
 	 * sent or received.
 	 */
 	struct zccp_stream_hash *hash;
+	/* --checksum: the source's digest, fed the same way; the source
+	 * is then read to its end even when no destination needs it. */
+	struct zccp_digest *checksum;
 	/*
 	 * The source is a zccp stream after its header: its last
 	 * ZCCP_STREAM_TRAILER_LEN bytes are the trailer, never written;

@@ -24,7 +24,8 @@ struct zccp_shape {
 	uint64_t source_bytes; /* ZCCP_SIZE_UNKNOWN for streams */
 	const enum zccp_kind *dests;
 	unsigned ndests;
-	/* A zccp stream is sent or received: its digest must see the data. */
+	/* A digest is kept (a zccp stream, --checksum): it must see the
+	 * data. */
 	bool checksummed;
 	/* The source is a zccp stream: its newest full chunk waits for
 	 * the next, in case the trailer starts in it. */

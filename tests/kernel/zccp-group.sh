@@ -63,6 +63,13 @@ run_cases() {
 			# measured faster than uring: auto takes it for files
 			check "auto picks group for files" verbose_says \
 				'^zccp: engine group: auto' "$T/v.src" "$T/v.d"
+			# ... unless a digest must see the data
+			check "--checksum: auto passes group over" verbose_says \
+				'group out: --checksum must see the data' \
+				--checksum "$T/v.src" "$T/v.d"
+			check "--checksum: the digest, as sha256sum prints it" \
+				sh -c "[ \"\$($ZCCP --checksum $T/v.src $T/v.d)\" = \
+				\"\$(sha256sum $T/v.src)\" ]"
 		fi
 	fi
 
