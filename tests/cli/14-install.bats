@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# cmake --install puts what zccp ships where Debian expects it, and the
+# bash completion completes.
+
+load helpers
+
+@test "cmake --install into a DESTDIR: binary, man page, completions" {
+	local build=$T/build root=$T/root
+	cmake -S "$ZCCP_SOURCE_DIR" -B "$build" -DZCCP_SANITIZED_TWIN=OFF \
+		-DZCCP_KERNEL_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr >"$T/log" 2>&1 ||
+		{ cat "$T/log" >&2; fail "cmake configure"; }
+	cmake --build "$build" --target zccp -j2 >>"$T/log" 2>&1 ||
+		{ cat "$T/log" >&2; fail "cmake build"; }
+	DESTDIR=$root cmake --install "$build" >>"$T/log" 2>&1 ||
+		{ cat "$T/log" >&2; fail "cmake --install"; }
+	[[ -x $root/usr/bin/zccp ]] || fail "no usr/bin/zccp"
+	cmp "$ZCCP_SOURCE_DIR/zccp.1" "$root/usr/share/man/man1/zccp.1"
+	cmp "$ZCCP_SOURCE_DIR/completions/zccp.bash" \
+		"$root/usr/share/bash-completion/completions/zccp"
+	cmp "$ZCCP_SOURCE_DIR/completions/zccp.zsh" \
+		"$root/usr/share/zsh/vendor-completions/_zccp"
+	cmp "$ZCCP_SOURCE_DIR/completions/zccp.fish" \
+		"$root/usr/share/fish/vendor_completions.d/zccp.fish"
+	run "$root/usr/bin/zccp" --version
+	assert_success
+	[[ ${lines[0]} == "zccp "* ]] || fail "unexpected --version: $output"
+}
+
+# complete_words LINE: what the bash completion offers for LINE (the
+# cursor at its end), one per line.
+complete_words() {
+	bash -c '
+		source "$1"
+		complete -p zccp >/dev/null || exit 3
+		read -ra COMP_WORDS <<<"$2"
+		[[ $2 == *" " ]] && COMP_WORDS+=("")
+		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+		COMP_LINE=$2 COMP_POINT=${#2}
+		# compopt complains outside a real completion: its words stay
+		_zccp zccp "${COMP_WORDS[COMP_CWORD]}" \
+			"${COMP_WORDS[COMP_CWORD - 1]}" 2>/dev/null
+		printf "%s\n" "${COMPREPLY[@]}"
+	' _ "$ZCCP_SOURCE_DIR/completions/zccp.bash" "$1"
+}
+
+@test "bash completion: registered, completes options, values and files" {
+	run complete_words "zccp --eng"
+	assert_success
+	[[ $output == "--engine=" ]] || fail "--eng: '$output'"
+	run complete_words "zccp -e "
+	assert_success
+	for e in auto uring group splice aio rw; do
+		grep -qx "$e" <<<"$output" || fail "-e: no $e in '$output'"
+	done
+	run complete_words "zccp --on-error "
+	[[ $output == $'continue\nabort' ]] || fail "--on-error: '$output'"
+	touch "$T/some-file"
+	run complete_words "zccp $T/some-f"
+	[[ $output == "$T/some-file" ]] || fail "files: '$output'"
+}
