@@ -140,55 +140,55 @@ static int wait_for(int fd, short events, unsigned timeout_ms)
 	return ret ? 0 : -ETIMEDOUT;
 }
 
-int zccp_stream_send(int fd, const void *buf, uint32_t len,
-		     unsigned timeout_ms)
+/*
+ * Move buf[*done, len) through a socket (out: send, else recv) without
+ * blocking in the call.  Where it takes nothing now: wait, each wait
+ * bounded by timeout_ms (0: none), or without wait return 0 with *done
+ * short.  recv: -ZCCP_ESHORT at end of file.
+ */
+static int transfer(int fd, bool out, uint8_t *buf, uint32_t len,
+		    uint32_t *done, bool wait, unsigned timeout_ms)
 {
-	const uint8_t *p = buf;
-
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (*done < len) {
+		ssize_t n = out ? send(fd, buf + *done, len - *done,
+				       MSG_DONTWAIT | MSG_NOSIGNAL) :
+				  recv(fd, buf + *done, len - *done,
+				       MSG_DONTWAIT);
 		int ret;
 
+		if (n > 0) {
+			*done += (uint32_t)n;
+			continue;
+		}
+		if (n == 0 && !out)
+			return -ZCCP_ESHORT;
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno != EAGAIN)
 			return -errno;
-		if (n > 0) {
-			p += n;
-			len -= (uint32_t)n;
-			continue;
-		}
-		ret = wait_for(fd, POLLOUT, timeout_ms);
+		if (!wait)
+			return 0;
+		ret = wait_for(fd, out ? POLLOUT : POLLIN, timeout_ms);
 		if (ret)
 			return ret;
 	}
 	return 0;
 }
 
+int zccp_stream_send(int fd, const void *buf, uint32_t len,
+		     unsigned timeout_ms)
+{
+	uint32_t done = 0;
+
+	return transfer(fd, true, (uint8_t *)buf, len, &done, true,
+			timeout_ms);
+}
+
 int zccp_stream_recv(int fd, void *buf, uint32_t len, unsigned timeout_ms)
 {
-	uint8_t *p = buf;
+	uint32_t done = 0;
 
-	while (len) {
-		ssize_t n = recv(fd, p, len, MSG_DONTWAIT);
-		int ret;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN)
-			return -errno;
-		if (n == 0)
-			return -ZCCP_ESHORT;
-		if (n > 0) {
-			p += n;
-			len -= (uint32_t)n;
-			continue;
-		}
-		ret = wait_for(fd, POLLIN, timeout_ms);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	return transfer(fd, false, buf, len, &done, true, timeout_ms);
 }
 
 int zccp_stream_begin(struct zccp_endpoint *dst,
@@ -207,28 +207,13 @@ static int send_trailer(struct zccp_endpoint *dst,
 			unsigned timeout_ms)
 {
 	uint8_t trailer[ZCCP_STREAM_TRAILER_LEN];
+	int ret;
 
 	zccp_stream_trailer_encode(trailer, h);
-	while (dst->trailer_sent < sizeof(trailer)) {
-		ssize_t n = send(dst->fd, trailer + dst->trailer_sent,
-				 sizeof(trailer) - dst->trailer_sent,
-				 MSG_DONTWAIT | MSG_NOSIGNAL);
-		int ret;
-
-		if (n > 0) {
-			dst->trailer_sent += (unsigned)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN)
-			return -errno;
-		if (!wait)
-			return 0;
-		ret = wait_for(dst->fd, POLLOUT, timeout_ms);
-		if (ret)
-			return ret;
-	}
+	ret = transfer(dst->fd, true, trailer, sizeof(trailer),
+		       &dst->trailer_sent, wait, timeout_ms);
+	if (ret || dst->trailer_sent < sizeof(trailer))
+		return ret;
 	return shutdown(dst->fd, SHUT_WR) ? -errno : 0;
 }
 

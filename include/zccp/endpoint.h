@@ -42,7 +42,7 @@ struct zccp_endpoint {
 	bool net;         /* tcp://HOST:PORT or unix:PATH: connected at open */
 	bool framed;      /* a zccp stream (header, trailer), not --raw */
 	bool awaiting_reply; /* framed, sent: complete once the reply says */
-	unsigned trailer_sent; /* ... of its trailer, while the socket was full */
+	uint32_t trailer_sent; /* ... of its trailer, while the socket was full */
 	struct zccp_watch *watch; /* stall timeout (watchdog.h), or NULL */
 	bool existed;     /* destination existed before we started */
 	bool failed;

@@ -17,12 +17,23 @@ setup() {
 	export T ZCCP
 }
 
+# run_listener ZCCP_ARG...: "$ZCCP" ZCCP_ARG... in the background (in
+# network namespace $NS when set); its status and stderr land in
+# $T/rc.PID and $T/err.PID, for wait_listeners.
+run_listener() {
+	local pid in_ns=()
+	[[ -n $NS ]] && in_ns=(ip netns exec "$NS")
+	start_bg pid "${in_ns[@]}" bash -c \
+		'"$@" 2>"$T/err.$$"; echo $? >"$T/rc.$$"' _ \
+		timeout -k 5 "$ZCCP_TIMEOUT" "$ZCCP" "$@"
+	LISTENERS+=("$pid")
+}
+
 # listen_receiver VAR HOST ENGINE [OPTION...] -- DEST...: zccp -e ENGINE
-# --listen HOST:PORT DEST... in the background (in network namespace
-# $NS when set), on a free port; VAR gets the address to send to.  Its
-# status and stderr land in $T/rc.PID and $T/err.PID.
+# --listen HOST:PORT DEST... (run_listener) on a free port; VAR gets the
+# address to send to.
 listen_receiver() {
-	local var=$1 host=$2 engine=$3 port pid opts=() in_ns=()
+	local var=$1 host=$2 engine=$3 port opts=() in_ns=()
 	shift 3
 	while [[ $1 != -- ]]; do
 		opts+=("$1")
@@ -31,14 +42,10 @@ listen_receiver() {
 	shift
 	port=$(free_port)
 	[[ -n $NS ]] && in_ns=(ip netns exec "$NS")
-	start_bg pid "${in_ns[@]}" bash -c \
-		'"$@" 2>"$T/err.$$"; echo $? >"$T/rc.$$"' _ \
-		timeout -k 5 "$ZCCP_TIMEOUT" "$ZCCP" -e "$engine" "${opts[@]}" \
-		--listen "$host:$port" "$@"
+	run_listener -e "$engine" "${opts[@]}" --listen "$host:$port" "$@"
 	wait_for 5 eval "${in_ns[*]} ss -Hltn 'sport = :$port' | grep -q ." ||
 		fail "zccp did not listen on $host:$port"
 	printf -v "$var" 'tcp://%s:%s' "$host" "$port"
-	LISTENERS+=("$pid")
 }
 
 # wait_listeners STATUS: every receiver started since the last call
@@ -151,10 +158,8 @@ wait_listeners() {
 }
 
 @test "unix: --listen unix:PATH; the socket file goes once the sender is in" {
-	local sock=$T/listen.sock pid
-	start_bg pid bash -c '"$@" 2>"$T/err.$$"; echo $? >"$T/rc.$$"' _ \
-		"$ZCCP" --listen "unix:$sock" "$T/r1"
-	LISTENERS+=("$pid")
+	local sock=$T/listen.sock
+	run_listener --listen "unix:$sock" "$T/r1"
 	wait_for 5 test -S "$sock" || fail "zccp did not listen on $sock"
 	zccp_plain "$T/src" "unix:$sock"
 	assert_success
