@@ -20,6 +20,7 @@ complete -c zccp -l timeout -x -a '0 5 10 30 60 300' -d 'Seconds a network desti
 complete -c zccp -l listen -x -d 'Receive the source from one sender on ADDRESS'
 complete -c zccp -l raw -d 'Sockets carry bare data, for nc and socat'
 complete -c zccp -l checksum -f -a 'sha256 xxh128' -d "Print the source's digest on stdout"
+complete -c zccp -l verify -d 'Read destinations back and compare digests before replacing'
 complete -c zccp -l on-error -x -d 'What to do when a destination fails' -a "
 continue\t'The other destinations go on'
 abort\t'Stop everything, remove temporaries'"

@@ -16,6 +16,7 @@ _arguments -s -S \
   '--listen=[receive the source from one sender on this address]:address (HOST\:PORT, \:PORT, *\:PORT or unix\:PATH): ' \
   '--raw[sockets carry bare data, for nc and socat]' \
   '--checksum=-[print the source'"'"'s digest on stdout]::algorithm:(sha256 xxh128)' \
+  '--verify[read every file and device back and compare digests before replacing]' \
   '--on-error=[what to do when a destination fails]:policy:((continue\:"the other destinations go on" abort\:"stop everything, remove temporaries"))' \
   '--stats[per destination: bytes, seconds, throughput, engine]' \
   '(-v --verbose -q --quiet)'{-v,--verbose}'[say which engine runs and why]' \

@@ -29,6 +29,7 @@ enum {
 	OPT_LISTEN,
 	OPT_RAW,
 	OPT_CHECKSUM,
+	OPT_VERIFY,
 };
 
 struct cli_option {
@@ -75,6 +76,9 @@ static const struct cli_option cli_options[] = {
 	{ "checksum", optional_argument, OPT_CHECKSUM, "ALGO",
 	  "print the source's digest on stdout, as sha256sum does;\n"
 	  "ALGO: sha256 (default) or xxh128" },
+	{ "verify", no_argument, OPT_VERIFY, NULL,
+	  "read every file and block device back (O_DIRECT) and\n"
+	  "compare its digest with the source's; then replace" },
 	{ "stats", no_argument, OPT_STATS, NULL,
 	  "per destination: bytes, seconds, throughput, engine" },
 	{ "verbose", no_argument, 'v', NULL,
@@ -271,6 +275,7 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 		opts->checksum = true;
 		opts->checksum_algo = algo;
 		return 0;
+	case OPT_VERIFY: opts->verify = true; return 0;
 	case OPT_INPLACE: opts->inplace = true; return 0;
 	case OPT_FSYNC: opts->fsync = true; return 0;
 	case OPT_STATS: opts->stats = true; return 0;
@@ -305,6 +310,8 @@ static void set_defaults(struct zccp_opts *opts)
 		.block_size = ZCCP_DEFAULT_BLOCK_SIZE,
 		.queue_depth = ZCCP_DEFAULT_QUEUE_DEPTH,
 		.timeout_ms = ZCCP_DEFAULT_TIMEOUT_MS,
+		/* --verify alone: corruption, not an adversary: fast. */
+		.checksum_algo = ZCCP_DIGEST_XXH128,
 	};
 }
 

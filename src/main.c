@@ -17,6 +17,7 @@
 #include "zccp/reflink.h"
 #include "zccp/report.h"
 #include "zccp/stream.h"
+#include "zccp/verify.h"
 #include "zccp/watchdog.h"
 
 struct run {
@@ -36,8 +37,22 @@ struct run {
 	struct zccp_watchdog watchdog;
 	struct zccp_watch *watches;
 	uint64_t received; /* payload bytes, for the reply */
-	struct zccp_digest checksum; /* --checksum */
+	/* The source's digest, for --checksum and --verify. */
+	struct zccp_digest checksum;
+	char source_hex[ZCCP_DIGEST_HEX_MAX];
 };
+
+static bool source_digest(const struct run *r)
+{
+	return r->opts.checksum || r->opts.verify;
+}
+
+/* --on-error=abort and --verify put destinations in place only after
+ * the copy. */
+static bool commit_deferred(const struct run *r)
+{
+	return r->opts.on_error == ZCCP_ON_ERROR_ABORT || r->opts.verify;
+}
 
 /* Remove named temporaries, then die of the signal as the shell expects. */
 static void on_fatal_signal(int sig)
@@ -136,7 +151,7 @@ static int make_plan(struct run *r)
 		.source_bytes = r->source.size_known ? r->source.size :
 						       ZCCP_SIZE_UNKNOWN,
 		.ndests = r->opts.ndests,
-		.checksummed = r->hashing || r->opts.checksum,
+		.checksummed = r->hashing || source_digest(r),
 		.source_framed = r->framed_source,
 	};
 	int ret;
@@ -300,31 +315,47 @@ static void run_free(struct run *r)
 	free(r->dest_mem);
 }
 
-/* --on-error=abort: all or nothing, so nothing is renamed before
- * every destination is sealed (size, data, name beside it). */
-static unsigned commit_all_or_nothing(struct run *r, uint64_t size)
+/*
+ * After the copy (commit_deferred): seal every destination (size, data,
+ * a name beside it), read back what --verify can, then rename.  With
+ * --on-error=abort it is all or nothing: one failure and none is
+ * renamed.
+ */
+static void commit_after_run(struct run *r, uint64_t size)
 {
+	bool all = r->opts.on_error == ZCCP_ON_ERROR_ABORT;
+
 	for (unsigned i = 0; i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
-		int ret = d->framed ? zccp_stream_end(d, &r->hash) :
-				      zccp_dest_seal(d, size, &r->opts);
+		int ret;
 
+		if (d->failed)
+			continue;
+		ret = d->framed ? zccp_stream_end(d, &r->hash) :
+				  zccp_dest_seal(d, size, &r->opts);
 		if (ret) {
 			d->failed = true;
 			zccp_report_endpoint(d, ret);
-			return 1;
+			if (all)
+				return;
 		}
 	}
+	if (r->opts.verify &&
+	    zccp_verify_dests(r->dests, r->opts.ndests, size,
+			      r->checksum.algo, r->source_hex) && all)
+		return;
 	for (unsigned i = 0; i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
-		int ret = d->framed ? 0 : zccp_dest_publish(d, &r->opts);
+		int ret;
 
+		if (d->failed || d->framed)
+			continue;
+		ret = zccp_dest_publish(d, &r->opts);
 		if (ret) {
 			d->failed = true;
 			zccp_report_endpoint(d, ret);
 		}
 	}
-	return 0;
 }
 
 static double now(void)
@@ -358,7 +389,7 @@ static void clone_dest(struct run *r, struct zccp_endpoint *d)
 		}
 		return; /* auto: the ring copies it */
 	}
-	if (r->opts.on_error != ZCCP_ON_ERROR_ABORT)
+	if (!commit_deferred(r))
 		ret = zccp_dest_commit(d, d->bytes, &r->opts);
 	d->seconds = now() - start;
 	if (ret) {
@@ -467,7 +498,7 @@ static int start_stream_work(struct run *r)
 
 	if (r->hashing)
 		ret = zccp_stream_hash_init(&r->hash);
-	if (!ret && r->opts.checksum)
+	if (!ret && source_digest(r))
 		ret = zccp_digest_init(&r->checksum, r->opts.checksum_algo);
 	if (!ret)
 		ret = start_watchdog(r);
@@ -479,10 +510,7 @@ static int start_stream_work(struct run *r)
 /* --checksum: "DIGEST  NAME", as sha256sum and xxh128sum print it. */
 static void print_checksum(struct run *r)
 {
-	char hex[ZCCP_DIGEST_HEX_MAX];
-
-	zccp_digest_hex(&r->checksum, hex);
-	printf("%s  %s\n", hex, r->opts.listen ? r->source.path :
+	printf("%s  %s\n", r->source_hex, r->opts.listen ? r->source.path :
 		r->opts.source);
 	fflush(stdout);
 }
@@ -492,7 +520,7 @@ static int copy(struct run *r)
 	bool abort_mode = r->opts.on_error == ZCCP_ON_ERROR_ABORT;
 	struct zccp_copy_result res;
 	struct zccp_copy_hooks hooks = {
-		.done = abort_mode ? NULL : dest_done,
+		.done = commit_deferred(r) ? NULL : dest_done,
 		.ctx = r,
 	};
 	unsigned failed;
@@ -518,7 +546,7 @@ static int copy(struct run *r)
 		return ZCCP_EXIT_USAGE;
 	}
 	hooks.hash = r->hashing ? &r->hash : NULL;
-	hooks.checksum = r->opts.checksum ? &r->checksum : NULL;
+	hooks.checksum = source_digest(r) ? &r->checksum : NULL;
 	hooks.source_header = r->framed_source ? &r->header : NULL;
 	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, &hooks, &res);
 	zccp_watchdog_stop(&r->watchdog);
@@ -528,9 +556,11 @@ static int copy(struct run *r)
 	else if (res.engine_error)
 		zccp_error("engine %s: %s", r->plan.engine->name,
 			   strerror(-res.engine_error));
-	if (!ret && !res.source_error && !res.engine_error && abort_mode &&
-	    !any_failed(r))
-		commit_all_or_nothing(r, res.bytes);
+	if (source_digest(r))
+		zccp_digest_hex(&r->checksum, r->source_hex);
+	if (!ret && !res.source_error && !res.engine_error &&
+	    commit_deferred(r) && !(abort_mode && any_failed(r)))
+		commit_after_run(r, res.bytes);
 	await_replies(r);
 	failed = finish(r);
 	if (r->opts.stats)

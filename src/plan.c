@@ -26,6 +26,7 @@ static const char *engine_unfit(const struct zccp_engine_ops *ops,
 	/* A zero copy engine may show the core its chunks (peek). */
 	if (shape->checksummed && !sees_data && !ops->peek)
 		return opts->checksum ? "--checksum must see the data" :
+		       opts->verify ? "--verify must see the source's data" :
 		       "a zccp stream's checksum must see the data (--raw "
 		       "does not)";
 	if (ops->rank[shape->source] == RANK_CANNOT)

@@ -87,6 +87,8 @@ static const char *const own_errors[] = {
 		"the sender sent nothing for --timeout seconds",
 	[ZCCP_ESTALL - ZCCP_EDANGLING] =
 		"the receiver read nothing for --timeout seconds",
+	[ZCCP_EVERIFY - ZCCP_EDANGLING] =
+		"read back differs from the source (--verify)",
 };
 
 const char *zccp_strerror(int err)

@@ -41,7 +41,8 @@ struct zccp_opts {
 	unsigned timeout_ms; /* network destinations: connect, tcp stall; 0: none */
 	bool raw;	     /* sockets carry bare data, no zccp stream */
 	bool checksum;	     /* print the source's digest */
-	int checksum_algo;   /* enum zccp_digest_algo */
+	bool verify;	     /* read destinations back, compare digests */
+	int checksum_algo;   /* enum zccp_digest_algo: --checksum, --verify */
 	const char *listen;  /* receive the source on this address */
 	bool stats;
 	int verbose;

@@ -23,6 +23,7 @@ enum {
 	ZCCP_EREMOTE,	 /* the receiver's destinations failed */
 	ZCCP_EIDLE,	 /* --listen: the sender sent nothing for --timeout */
 	ZCCP_ESTALL,	 /* a unix: receiver read nothing for --timeout */
+	ZCCP_EVERIFY,	 /* --verify read back other bytes */
 };
 
 /* strerror() that also knows zccp's own numbers; err is positive. */

@@ -7,18 +7,6 @@ load helpers
 
 MiB=$((1 << 20))
 
-# new_loop SIZE [losetup options]: an image of random bytes, a copy of
-# it ($T/image.orig) and a loop device over it ($LOOPDEV).
-new_loop() {
-	local size=$1
-	shift
-	make_file "$T/image" "$size"
-	cp "$T/image" "$T/image.orig"
-	LOOPDEV=$(losetup -f --show "$@" "$T/image") || fail "losetup $*"
-	on_teardown losetup -d "$LOOPDEV"
-	[[ -b $LOOPDEV ]] || fail "$LOOPDEV is not a block device"
-}
-
 # assert_device DEV LEN EXPECTED: DEV starts with EXPECTED's LEN bytes
 # and the rest equals the image's old content; DEV is still a block
 # device of the old size.

@@ -101,6 +101,18 @@ assert_unread() {
 	assert_dir_holds "$T" xfs xfs.img e1 e1.orig
 }
 
+@test "--verify reads clones back too before they replace anything" {
+	make_file "$X/src" $((4 * MiB + 1))
+	make_old "$X/d1"
+	zccp --verify -v "$X/src" "$X/d1" "$T/e1"
+	assert_success
+	assert_same "$X/src" "$X/d1" "$T/e1"
+	assert_shared "$X/d1"
+	assert_stderr_matches "^zccp: $X/d1: verified: read back with O_DIRECT$"
+	assert_stderr_matches "^zccp: $T/e1: verified: read back with O_DIRECT$"
+	assert_dir_holds "$X" src d1 d1.orig
+}
+
 @test "--reflink=always on a file system that cannot clone (tmpfs) fails each" {
 	mount_tmpfs "$T/tmpfs" 64M
 	make_file "$T/tmpfs/src" $((MiB + 7))

@@ -349,6 +349,18 @@ kill_bg() {
 	wait "$1" 2>/dev/null || true
 }
 
+# new_loop SIZE [losetup options]: an image of random bytes, a copy of
+# it ($T/image.orig) and a loop device over it ($LOOPDEV).
+new_loop() {
+	local size=$1
+	shift
+	make_file "$T/image" "$size"
+	cp "$T/image" "$T/image.orig"
+	LOOPDEV=$(losetup -f --show "$@" "$T/image") || fail "losetup $*"
+	on_teardown losetup -d "$LOOPDEV"
+	[[ -b $LOOPDEV ]] || fail "$LOOPDEV is not a block device"
+}
+
 # mount_tmpfs DIR SIZE: a small file system, unmounted in teardown.
 mount_tmpfs() {
 	mkdir -p "$1"

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/* --verify: read every destination back and compare digests. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "zccp/report.h"
+#include "zccp/verify.h"
+
+#define READBACK_CHUNK (1u << 20) /* a multiple of any block size */
+#define READBACK_ALIGN 4096u
+
+struct readback {
+	struct zccp_endpoint *dest;
+	uint64_t size;
+	enum zccp_digest_algo algo;
+	const char *want;
+	bool direct; /* read with O_DIRECT */
+	int error;   /* -errno, -ZCCP_EVERIFY, or 0 */
+	pthread_t thread;
+	bool started;
+};
+
+bool zccp_verify_can(const struct zccp_endpoint *dest)
+{
+	return dest->kind == ZCCP_KIND_REGULAR || dest->kind == ZCCP_KIND_BLOCK;
+}
+
+/*
+ * A second, read-only descriptor for what we wrote (a temporary may have
+ * no name): O_DIRECT first, so the data comes from the device; file
+ * systems without it (tmpfs) keep the data in the page cache anyway.
+ */
+static int reopen(struct readback *rb)
+{
+	char proc[40];
+	int fd;
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", rb->dest->fd);
+	fd = open(proc, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	rb->direct = fd >= 0;
+	if (fd < 0 && errno == EINVAL)
+		fd = open(proc, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int hash_back(struct readback *rb, int fd, uint8_t *buf,
+		     struct zccp_digest *digest)
+{
+	uint64_t off = 0;
+
+	while (off < rb->size) {
+		ssize_t n = pread(fd, buf, READBACK_CHUNK, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0) /* shorter than the source */
+			return -ZCCP_EVERIFY;
+		if ((uint64_t)n > rb->size - off)
+			n = (ssize_t)(rb->size - off); /* a device goes on */
+		zccp_digest_update(digest, buf, (uint64_t)n);
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int read_back(struct readback *rb)
+{
+	char got[ZCCP_DIGEST_HEX_MAX];
+	struct zccp_digest digest;
+	void *buf = NULL;
+	int fd, ret;
+
+	ret = zccp_digest_init(&digest, rb->algo);
+	if (ret)
+		return ret;
+	fd = reopen(rb);
+	if (fd < 0) {
+		zccp_digest_free(&digest);
+		return fd;
+	}
+	ret = posix_memalign(&buf, READBACK_ALIGN, READBACK_CHUNK) ? -ENOMEM :
+	      hash_back(rb, fd, buf, &digest);
+	if (!ret) {
+		zccp_digest_hex(&digest, got);
+		ret = strcmp(got, rb->want) ? -ZCCP_EVERIFY : 0;
+	}
+	free(buf);
+	close(fd);
+	zccp_digest_free(&digest);
+	return ret;
+}
+
+static void *read_back_thread(void *arg)
+{
+	struct readback *rb = arg;
+
+	rb->error = read_back(rb);
+	return NULL;
+}
+
+/* Tests corrupt a destination from outside at this point: we open the
+ * FIFO to say we are here, then wait until it is closed. */
+static void pause_for_tests(void)
+{
+	const char *fifo = getenv("ZCCP_TEST_VERIFY_PAUSE");
+	char c;
+	int fd;
+
+	if (!fifo)
+		return;
+	fd = open(fifo, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	fd = open(fifo, O_RDONLY | O_CLOEXEC);
+	while (fd >= 0 && read(fd, &c, 1) > 0)
+		;
+	if (fd >= 0)
+		close(fd);
+}
+
+unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
+			   uint64_t size, enum zccp_digest_algo algo,
+			   const char *want)
+{
+	struct readback *rbs = calloc(ndests, sizeof(*rbs));
+	unsigned failed = 0;
+
+	if (!rbs) {
+		zccp_error("--verify: %s", strerror(ENOMEM));
+		return ndests;
+	}
+	pause_for_tests();
+	for (unsigned i = 0; i < ndests; i++) {
+		struct readback *rb = &rbs[i];
+
+		rb->dest = dests[i];
+		if (rb->dest->failed || !zccp_verify_can(rb->dest))
+			continue;
+		*rb = (struct readback){ .dest = dests[i], .size = size,
+					 .algo = algo, .want = want };
+		rb->error = -pthread_create(&rb->thread, NULL,
+					    read_back_thread, rb);
+		rb->started = !rb->error;
+	}
+	for (unsigned i = 0; i < ndests; i++) {
+		struct readback *rb = &rbs[i];
+
+		if (rb->started)
+			pthread_join(rb->thread, NULL);
+		if (rb->error) {
+			rb->dest->failed = true;
+			rb->dest->error = rb->error;
+			zccp_report_endpoint(rb->dest, rb->error);
+			failed++;
+		} else if (rb->started) {
+			zccp_info("%s: verified: read back %s", rb->dest->arg,
+				  rb->direct ? "with O_DIRECT" :
+				  "through the page cache (no O_DIRECT here)");
+		} else if (!rb->dest->failed) {
+			zccp_info("%s: not verified: a %s cannot be read back",
+				  rb->dest->arg, zccp_kind_name(rb->dest->kind));
+		}
+	}
+	free(rbs);
+	return failed;
+}
