@@ -71,7 +71,7 @@ _zccp()
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --reflink= --direct=
-			--inplace --fsync --timeout= --listen= --raw --checksum --verify
+			--inplace --fsync --timeout= --listen= --raw --checksum --verify --json
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

@@ -30,6 +30,7 @@ enum {
 	OPT_RAW,
 	OPT_CHECKSUM,
 	OPT_VERIFY,
+	OPT_JSON,
 };
 
 struct cli_option {
@@ -81,6 +82,8 @@ static const struct cli_option cli_options[] = {
 	  "compare its digest with the source's; then replace" },
 	{ "stats", no_argument, OPT_STATS, NULL,
 	  "per destination: bytes, seconds, throughput, engine" },
+	{ "json", no_argument, OPT_JSON, NULL,
+	  "a summary object on stdout at the end (see zccp(1))" },
 	{ "verbose", no_argument, 'v', NULL,
 	  "say which engine runs and why, per destination" },
 	{ "quiet", no_argument, 'q', NULL, "print only errors" },
@@ -276,6 +279,7 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 		opts->checksum_algo = algo;
 		return 0;
 	case OPT_VERIFY: opts->verify = true; return 0;
+	case OPT_JSON: opts->json = true; return 0;
 	case OPT_INPLACE: opts->inplace = true; return 0;
 	case OPT_FSYNC: opts->fsync = true; return 0;
 	case OPT_STATS: opts->stats = true; return 0;

@@ -20,6 +20,11 @@ int zccp_digest_parse(const char *name, enum zccp_digest_algo *algo)
 	return 0;
 }
 
+const char *zccp_digest_name(enum zccp_digest_algo algo)
+{
+	return algo == ZCCP_DIGEST_XXH128 ? "xxh128" : "sha256";
+}
+
 int zccp_digest_init(struct zccp_digest *d, enum zccp_digest_algo algo)
 {
 	d->algo = algo;

@@ -59,7 +59,7 @@ static void take_stat(struct zccp_endpoint *ep, const struct stat *st)
 	ep->stream = ep->std || zccp_kind_is_stream(ep->kind);
 }
 
-static int endpoint_fail(struct zccp_endpoint *ep, int err)
+int zccp_endpoint_fail(struct zccp_endpoint *ep, int err)
 {
 	ep->failed = true;
 	ep->error = err;
@@ -78,17 +78,17 @@ int zccp_source_open(struct zccp_endpoint *src, const char *arg)
 		src->path = strdup(arg);
 	src->fd = src->std ? STDIN_FILENO : open(arg, O_RDONLY | O_CLOEXEC);
 	if (src->fd < 0 || fstat(src->fd, &st))
-		return endpoint_fail(src, -errno);
+		return zccp_endpoint_fail(src, -errno);
 	ret = classify(&st, &src->kind);
 	if (ret)
-		return endpoint_fail(src, ret);
+		return zccp_endpoint_fail(src, ret);
 	take_stat(src, &st);
 	if (src->kind == ZCCP_KIND_REGULAR) {
 		src->size = (uint64_t)st.st_size;
 		src->size_known = !src->std || lseek(src->fd, 0, SEEK_CUR) == 0;
 	} else if (src->kind == ZCCP_KIND_BLOCK) {
 		if (ioctl(src->fd, BLKGETSIZE64, &src->size))
-			return endpoint_fail(src, -errno);
+			return zccp_endpoint_fail(src, -errno);
 		src->size_known = true;
 	}
 	/* A redirected stdin may sit mid-file: read it as a stream then. */
@@ -104,7 +104,7 @@ int zccp_source_listen(struct zccp_endpoint *src, const char *spec)
 				       .stream = true, .net = true };
 	/* unix:PATH as a destination too would be the source. */
 	src->canonical = strdup(spec);
-	return src->canonical ? 0 : endpoint_fail(src, -ENOMEM);
+	return src->canonical ? 0 : zccp_endpoint_fail(src, -ENOMEM);
 }
 
 int zccp_source_accept(struct zccp_endpoint *src, unsigned timeout_ms)
@@ -249,28 +249,28 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		dst->path = strdup(arg);
 		dst->canonical = strdup(arg);
 		return dst->path && dst->canonical ? 0 :
-			endpoint_fail(dst, -ENOMEM);
+			zccp_endpoint_fail(dst, -ENOMEM);
 	}
 	if (dst->std) {
 		if (fstat(STDOUT_FILENO, &st))
-			return endpoint_fail(dst, -errno);
+			return zccp_endpoint_fail(dst, -errno);
 		exists = true;
 	} else {
 		ret = resolve_dest_path(dst, arg, src, &st, &exists);
 		if (ret)
-			return endpoint_fail(dst, ret);
+			return zccp_endpoint_fail(dst, ret);
 	}
 	dst->existed = exists;
 	if (!exists) {
 		dst->kind = ZCCP_KIND_REGULAR;
 		dst->canonical = canonical_new_path(dst->path);
 		if (!dst->canonical)
-			return endpoint_fail(dst, -errno);
+			return zccp_endpoint_fail(dst, -errno);
 		return 0;
 	}
 	ret = classify(&st, &dst->kind);
 	if (ret)
-		return endpoint_fail(dst, ret);
+		return zccp_endpoint_fail(dst, ret);
 	take_stat(dst, &st);
 	return 0;
 }
@@ -463,12 +463,12 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 	}
 	if (dst->net) {
 		dst->fd = zccp_net_connect(dst->arg, opts->timeout_ms);
-		return dst->fd < 0 ? endpoint_fail(dst, dst->fd) : 0;
+		return dst->fd < 0 ? zccp_endpoint_fail(dst, dst->fd) : 0;
 	}
 	if (dst->kind != ZCCP_KIND_REGULAR) {
 		/* Devices and FIFOs: written in place, never truncated. */
 		dst->fd = open(dst->path, O_WRONLY | O_CLOEXEC);
-		return dst->fd < 0 ? endpoint_fail(dst, -errno) : 0;
+		return dst->fd < 0 ? zccp_endpoint_fail(dst, -errno) : 0;
 	}
 	if (opts->inplace) {
 		mode_t mode = src->kind == ZCCP_KIND_REGULAR && !src->std ?
@@ -477,22 +477,22 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		/* Truncated by zccp_dest_begin, once nothing can stop us. */
 		dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_CLOEXEC, mode);
 		if (dst->fd < 0)
-			return endpoint_fail(dst, -errno);
+			return zccp_endpoint_fail(dst, -errno);
 		dst->inplace_created = !dst->existed;
 		return 0;
 	}
 	ret = check_replaceable(dst);
 	if (ret)
-		return endpoint_fail(dst, ret);
+		return zccp_endpoint_fail(dst, ret);
 	dst->dir = dir_of(dst->path);
 	if (!dst->dir)
-		return endpoint_fail(dst, -ENOMEM);
+		return zccp_endpoint_fail(dst, -ENOMEM);
 	ret = open_temporary(dst);
 	if (!ret)
 		ret = set_temporary_attributes(dst, src);
 	if (ret) {
 		zccp_dest_discard(dst);
-		return endpoint_fail(dst, ret);
+		return zccp_endpoint_fail(dst, ret);
 	}
 	return 0;
 }
@@ -604,7 +604,7 @@ int zccp_dest_begin(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 	    dst->std)
 		return 0;
 	if (ftruncate(dst->fd, 0))
-		return endpoint_fail(dst, -errno);
+		return zccp_endpoint_fail(dst, -errno);
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "zccp/reflink.h"
 #include "zccp/report.h"
 #include "zccp/stream.h"
+#include "zccp/summary.h"
 #include "zccp/verify.h"
 #include "zccp/watchdog.h"
 
@@ -40,6 +41,10 @@ struct run {
 	/* The source's digest, for --checksum and --verify. */
 	struct zccp_digest checksum;
 	char source_hex[ZCCP_DIGEST_HEX_MAX];
+	/* For --json. */
+	double started;
+	int source_error;
+	bool source_opened;
 };
 
 static bool source_digest(const struct run *r)
@@ -118,6 +123,7 @@ static int open_endpoints(struct run *r)
 	if (o->listen ? zccp_source_listen(&r->source, o->listen) :
 			zccp_source_open(&r->source, o->source))
 		return -1;
+	r->source_opened = true;
 	r->dest_mem = calloc(o->ndests, sizeof(*r->dest_mem));
 	r->dests = calloc(o->ndests, sizeof(*r->dests));
 	if (!r->dest_mem || !r->dests) {
@@ -132,11 +138,11 @@ static int open_endpoints(struct run *r)
 	}
 	if (zccp_check_distinct(&r->source, r->dests, o->ndests))
 		return -1;
-	for (unsigned i = 0; o->checksum && i < o->ndests; i++) {
+	for (unsigned i = 0; (o->checksum || o->json) && i < o->ndests; i++) {
 		if (!r->dests[i]->std)
 			continue;
-		zccp_error("-: --checksum prints to standard output, which "
-			   "is a destination");
+		zccp_error("-: --%s prints to standard output, which is a "
+			   "destination", o->json ? "json" : "checksum");
 		return -1;
 	}
 	/* Destinations are checked: now wait for the sender. */
@@ -259,9 +265,7 @@ static int setup_endpoints(struct run *r)
 			continue;
 		ret = ops->setup_endpoint(&r->engine, d);
 		if (ret) {
-			d->failed = true;
-			d->error = ret;
-			zccp_report_endpoint(d, ret);
+			zccp_endpoint_fail(d, ret);
 			zccp_dest_discard(d);
 		}
 	}
@@ -334,8 +338,7 @@ static void commit_after_run(struct run *r, uint64_t size)
 		ret = d->framed ? zccp_stream_end(d, &r->hash) :
 				  zccp_dest_seal(d, size, &r->opts);
 		if (ret) {
-			d->failed = true;
-			zccp_report_endpoint(d, ret);
+			zccp_endpoint_fail(d, ret);
 			if (all)
 				return;
 		}
@@ -351,10 +354,8 @@ static void commit_after_run(struct run *r, uint64_t size)
 		if (d->failed || d->framed)
 			continue;
 		ret = zccp_dest_publish(d, &r->opts);
-		if (ret) {
-			d->failed = true;
-			zccp_report_endpoint(d, ret);
-		}
+		if (ret)
+			zccp_endpoint_fail(d, ret);
 	}
 }
 
@@ -526,6 +527,7 @@ static int copy(struct run *r)
 	unsigned failed;
 	int ret;
 
+	r->started = now();
 	if (prepare(r)) {
 		finish(r);
 		return ZCCP_EXIT_USAGE;
@@ -551,6 +553,7 @@ static int copy(struct run *r)
 	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, &hooks, &res);
 	zccp_watchdog_stop(&r->watchdog);
 	r->received = res.bytes;
+	r->source_error = res.source_error;
 	if (ret)
 		zccp_error("copy stopped: %s", strerror(-ret));
 	else if (res.engine_error)
@@ -568,9 +571,36 @@ static int copy(struct run *r)
 				  r->dests[0]->seconds);
 	if (ret || res.source_error || res.engine_error)
 		return ZCCP_EXIT_USAGE;
-	if (r->opts.checksum)
+	if (r->opts.checksum && !r->opts.json)
 		print_checksum(r);
 	return failed ? ZCCP_EXIT_PARTIAL : ZCCP_EXIT_OK;
+}
+
+/* --json: what happened, whatever happened. */
+static void print_summary(struct run *r, int status)
+{
+	struct zccp_summary s = {
+		.status = status,
+		.source = &r->source,
+		.source_opened = r->source_opened,
+		.dests = r->dests,
+		.dest_args = r->opts.dests,
+		.ndests = r->opts.ndests,
+		.engine = r->engine.ops ? r->plan.engine->name : NULL,
+		.bytes = r->received,
+		.source_error = r->source_error ? r->source_error :
+						  r->source.error,
+		.seconds = now() - r->started,
+	};
+
+	for (unsigned i = 0; i < r->opts.ndests; i++)
+		if (!strcmp(r->opts.dests[i], "-"))
+			return; /* refused: stdout is a destination */
+	if (source_digest(r) && status != ZCCP_EXIT_USAGE) {
+		s.digest_algo = zccp_digest_name(r->checksum.algo);
+		s.digest_hex = r->source_hex;
+	}
+	zccp_summary_print(stdout, &s);
 }
 
 /* Closed standard descriptors would be reused for destinations, and
@@ -601,6 +631,8 @@ int main(int argc, char **argv)
 	install_signals();
 	raise_nofile(r.opts.ndests);
 	status = copy(&r);
+	if (r.opts.json)
+		print_summary(&r, status);
 	/* The sender learns how its stream went, even when it went wrong. */
 	if (r.framed_source)
 		zccp_stream_reply(&r.source,

@@ -155,11 +155,10 @@ unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 		if (rb->started)
 			pthread_join(rb->thread, NULL);
 		if (rb->error) {
-			rb->dest->failed = true;
-			rb->dest->error = rb->error;
-			zccp_report_endpoint(rb->dest, rb->error);
+			zccp_endpoint_fail(rb->dest, rb->error);
 			failed++;
 		} else if (rb->started) {
+			rb->dest->verified = true;
 			zccp_info("%s: verified: read back %s", rb->dest->arg,
 				  rb->direct ? "with O_DIRECT" :
 				  "through the page cache (no O_DIRECT here)");

@@ -21,6 +21,7 @@ struct zccp_digest {
 
 /* "sha256" or "xxh128"; 0 or -EINVAL. */
 int zccp_digest_parse(const char *name, enum zccp_digest_algo *algo);
+const char *zccp_digest_name(enum zccp_digest_algo algo);
 int zccp_digest_init(struct zccp_digest *d, enum zccp_digest_algo algo);
 void zccp_digest_update(struct zccp_digest *d, const void *data,
 			uint64_t len);

@@ -47,6 +47,7 @@ struct zccp_endpoint {
 	bool existed;     /* destination existed before we started */
 	bool failed;
 	bool committed;   /* complete and in place */
+	bool verified;    /* --verify read it back intact */
 	bool inplace_created; /* --inplace made this file: remove on failure */
 	int error;        /* -errno that failed it */
 	dev_t dev;
@@ -109,6 +110,8 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts);
 void zccp_dest_discard(struct zccp_endpoint *dst);
 /* Async-signal-safe: unlink any named temporaries. */
 void zccp_dests_discard_from_signal(void);
+/* Mark it failed with err (-errno) and say so; returns err. */
+int zccp_endpoint_fail(struct zccp_endpoint *ep, int err);
 void zccp_endpoint_close(struct zccp_endpoint *ep);
 void zccp_endpoint_free(struct zccp_endpoint *ep);
 

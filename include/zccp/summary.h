@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * --json: one summary object on stdout at the end, for scripts.  The
+ * schema is documented in zccp.1 (JSON SUMMARY); "schema" changes only
+ * when a field changes meaning or goes away, never for a new field.
+ */
+#ifndef ZCCP_SUMMARY_H
+#define ZCCP_SUMMARY_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "zccp/endpoint.h"
+
+#define ZCCP_SUMMARY_SCHEMA 1
+
+struct zccp_summary {
+	int status;			 /* the exit status */
+	const struct zccp_endpoint *source;
+	bool source_opened;		 /* its kind is known */
+	struct zccp_endpoint **dests;	 /* NULL if never opened */
+	const char *const *dest_args;	 /* as the user named them */
+	unsigned ndests;
+	const char *engine;		 /* NULL if none ran */
+	const char *digest_algo;	 /* NULL without a source digest */
+	const char *digest_hex;
+	uint64_t bytes;			 /* read from the source */
+	int source_error;		 /* -errno, 0 */
+	double seconds;
+};
+
+void zccp_summary_print(FILE *out, const struct zccp_summary *s);
+
+#endif

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: MIT
+/* --json's summary object (see zccp/summary.h and zccp.1). */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "zccp/report.h"
+#include "zccp/summary.h"
+
+/* A JSON string: quotes, backslashes and control characters escaped;
+ * other bytes as they are (paths are bytes, JSON wants UTF-8). */
+static void put_string(FILE *out, const char *text)
+{
+	if (!text) {
+		fputs("null", out);
+		return;
+	}
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static void put_error(FILE *out, int err)
+{
+	put_string(out, err ? zccp_strerror(-err) : NULL);
+}
+
+/* ok: complete and in place; failed: its own error; aborted: complete
+ * or not, dropped because another failed (--on-error=abort) or the
+ * source did. */
+static const char *dest_status(const struct zccp_endpoint *d)
+{
+	return d->committed ? "ok" : d->failed ? "failed" : "aborted";
+}
+
+static void put_dest(FILE *out, const struct zccp_endpoint *d,
+		     const char *engine)
+{
+	fputs("{\"path\":", out);
+	put_string(out, d->arg);
+	fputs(",\"file\":", out);
+	put_string(out, d->path);
+	fputs(",\"kind\":", out);
+	put_string(out, d->kind < ZCCP_KIND_COUNT ? zccp_kind_name(d->kind) :
+						    NULL);
+	fprintf(out, ",\"status\":\"%s\",\"bytes\":%" PRIu64
+		",\"seconds\":%.6f,\"engine\":", dest_status(d), d->bytes,
+		d->seconds);
+	put_string(out, d->cloned ? "reflink" : engine);
+	fprintf(out, ",\"verified\":%s,\"error\":",
+		d->verified ? "true" : "false");
+	put_error(out, d->failed ? d->error : 0);
+	fputc('}', out);
+}
+
+void zccp_summary_print(FILE *out, const struct zccp_summary *s)
+{
+	unsigned ok = 0, failed = 0;
+	uint64_t written = 0;
+
+	fprintf(out, "{\"schema\":%d,\"zccp\":\"%s\",\"status\":%d,"
+		"\"source\":{\"path\":", ZCCP_SUMMARY_SCHEMA, ZCCP_VERSION,
+		s->status);
+	put_string(out, s->source->arg);
+	fputs(",\"kind\":", out);
+	put_string(out, s->source_opened ? zccp_kind_name(s->source->kind) :
+					   NULL);
+	fprintf(out, ",\"bytes\":%" PRIu64 ",\"error\":", s->bytes);
+	put_error(out, s->source_error);
+	fputs("},\"engine\":", out);
+	put_string(out, s->engine);
+	fputs(",\"checksum\":", out);
+	if (s->digest_hex) {
+		fputs("{\"algorithm\":", out);
+		put_string(out, s->digest_algo);
+		fputs(",\"digest\":", out);
+		put_string(out, s->digest_hex);
+		fputc('}', out);
+	} else {
+		fputs("null", out);
+	}
+	fprintf(out, ",\"seconds\":%.6f,\"destinations\":[", s->seconds);
+	for (unsigned i = 0; i < s->ndests; i++) {
+		/* Never opened: what the user named, nothing known. */
+		const struct zccp_endpoint blank = { .arg = s->dest_args[i],
+						     .kind = ZCCP_KIND_COUNT };
+		const struct zccp_endpoint *d = s->dests ? s->dests[i] : &blank;
+
+		ok += d->committed;
+		failed += d->failed && !d->committed;
+		written += d->bytes;
+		if (i)
+			fputc(',', out);
+		put_dest(out, d, s->engine);
+	}
+	fprintf(out, "],\"totals\":{\"destinations\":%u,\"ok\":%u,"
+		"\"failed\":%u,\"aborted\":%u,\"bytes_written\":%" PRIu64
+		"}}\n", s->ndests, ok, failed, s->ndests - ok - failed,
+		written);
+	fflush(out);
+}
