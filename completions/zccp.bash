@@ -72,6 +72,7 @@ _zccp()
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --reflink= --direct=
 			--inplace --fsync --timeout= --listen= --raw --checksum --verify --json
+			-n --no-clobber -f --force --dry-run
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

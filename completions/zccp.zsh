@@ -10,6 +10,9 @@ _arguments -s -S \
   '--sparse=[how to treat holes, as cp]:when:(auto always never)' \
   '--reflink=[clone extents instead of copying, as cp]:when:(auto always never)' \
   '--direct=[O_DIRECT reads and writes]:when:(auto always never)' \
+  '(-n --no-clobber)'{-n,--no-clobber}'[leave an existing destination alone]' \
+  '(-f --force)'{-f,--force}'[replace a destination we may not write]' \
+  '--dry-run[print the plan per destination, write nothing]' \
   '--inplace[write regular destinations in place]' \
   '--fsync[fsync each destination before it replaces the old one]' \
   '--timeout=[seconds a network destination may take to connect or stall]:seconds:(0 5 10 30 60 300)' \

@@ -31,6 +31,7 @@ enum {
 	OPT_CHECKSUM,
 	OPT_VERIFY,
 	OPT_JSON,
+	OPT_DRY_RUN,
 };
 
 struct cli_option {
@@ -58,6 +59,12 @@ static const struct cli_option cli_options[] = {
 	  "auto (default), always or never: clone, as cp" },
 	{ "direct", required_argument, OPT_DIRECT, "WHEN",
 	  "auto (default), always or never: O_DIRECT I/O" },
+	{ "no-clobber", no_argument, 'n', NULL,
+	  "leave an existing destination alone (as cp -n)" },
+	{ "force", no_argument, 'f', NULL,
+	  "replace a destination we may not write (as cp -f)" },
+	{ "dry-run", no_argument, OPT_DRY_RUN, NULL,
+	  "print the plan per destination; write nothing" },
 	{ "inplace", no_argument, OPT_INPLACE, NULL,
 	  "write regular destinations in place, not via a temporary" },
 	{ "fsync", no_argument, OPT_FSYNC, NULL,
@@ -280,6 +287,9 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 		return 0;
 	case OPT_VERIFY: opts->verify = true; return 0;
 	case OPT_JSON: opts->json = true; return 0;
+	case 'n': opts->no_clobber = true; return 0;
+	case OPT_DRY_RUN: opts->dry_run = true; return 0;
+	case 'f': opts->force = true; return 0;
 	case OPT_INPLACE: opts->inplace = true; return 0;
 	case OPT_FSYNC: opts->fsync = true; return 0;
 	case OPT_STATS: opts->stats = true; return 0;
@@ -360,6 +370,12 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 		zccp_error("invalid --lag: larger than block size x queue "
 			   "depth (%" PRIu64 " bytes)",
 			   (uint64_t)opts->block_size * opts->queue_depth);
+		return ZCCP_CLI_ERROR;
+	}
+	if (opts->dry_run && (opts->listen || opts->json)) {
+		zccp_error("--dry-run cannot be used with --%s",
+			   opts->listen ? "listen (nothing to plan before a "
+			   "sender comes)" : "json");
 		return ZCCP_CLI_ERROR;
 	}
 	if (!opts->listen)

@@ -818,8 +818,9 @@ static int copy_setup(struct copy *c, const struct zccp_plan *plan)
 
 		d->ep = l->dests[i];
 		d->needs_zeros = needs_zeros(d->ep, c->opts);
-		/* A clone is complete already: it holds no chunk back. */
-		d->finished = d->ep->cloned;
+		/* A clone is complete already, -n leaves one alone: neither
+		 * holds a chunk back. */
+		d->finished = d->ep->cloned || d->ep->skipped;
 		if (!d->ep->failed && !d->finished)
 			c->live++;
 	}

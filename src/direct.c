@@ -121,10 +121,6 @@ static int set_direct(int fd, bool on)
 
 /* ---- policy --------------------------------------------------------- */
 
-/* auto, 1 GiB to 4 (medians of 5): loop devices 0.89 s direct against
- * 8.4 s buffered, ext4 files 2.6 against 6.0; but 64 MiB to 4 files 0.19
- * against 0.10, and --fsync moved no crossover: 1 GiB written. */
-#define AUTO_DIRECT_BYTES (1ull << 30)
 
 static bool auto_rule(const struct zccp_layout *layout,
 		      const struct zccp_endpoint *ep, bool real,
@@ -141,7 +137,7 @@ static bool auto_rule(const struct zccp_layout *layout,
 		*why = "auto: block device";
 		return true;
 	}
-	if (bytes >= AUTO_DIRECT_BYTES) {
+	if (bytes >= ZCCP_AUTO_DIRECT_BYTES) {
 		*why = "auto: the copy writes 1 GiB or more";
 		return true;
 	}

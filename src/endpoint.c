@@ -417,11 +417,13 @@ static int open_temporary(struct zccp_endpoint *dst)
 
 /*
  * Replacing needs what writing in place (cp) needs: permission to
- * write the file, and the replacement must keep its owner.
+ * write the file, and the replacement must keep its owner.  -f, as
+ * cp -f removes and recreates such a file: replaced all the same,
+ * and the replacement is ours.
  */
-static int check_replaceable(const struct zccp_endpoint *dst)
+static int check_replaceable(const struct zccp_endpoint *dst, bool force)
 {
-	if (!dst->existed)
+	if (!dst->existed || force)
 		return 0;
 	if (faccessat(AT_FDCWD, dst->path, W_OK, AT_EACCESS))
 		return -errno;
@@ -433,18 +435,20 @@ static int check_replaceable(const struct zccp_endpoint *dst)
 /* The replacement gets the old file's mode and owner, as an overwrite
  * by cp would keep them; a new file gets the source's mode less umask. */
 static int set_temporary_attributes(struct zccp_endpoint *dst,
-				    const struct zccp_endpoint *src)
+				    const struct zccp_endpoint *src, bool force)
 {
 	mode_t mask = umask(0);
 	mode_t mode;
+	/* The group may be one we are not in: keep ours then. */
+	bool kept = dst->existed &&
+		    (!fchown(dst->fd, dst->uid, dst->gid) ||
+		     !fchown(dst->fd, dst->uid, (gid_t)-1));
 
 	umask(mask);
-	if (dst->existed) {
+	if (dst->existed && !kept && !force)
+		return -ZCCP_EOWNER;
+	if (kept) {
 		mode = dst->mode & 07777;
-		/* The group may be one we are not in: keep ours then. */
-		if (fchown(dst->fd, dst->uid, dst->gid) &&
-		    fchown(dst->fd, dst->uid, (gid_t)-1))
-			return -ZCCP_EOWNER;
 	} else {
 		mode = (src->kind == ZCCP_KIND_REGULAR && !src->std ?
 				src->mode & 0777 : 0666) & ~mask;
@@ -476,12 +480,18 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 
 		/* Truncated by zccp_dest_begin, once nothing can stop us. */
 		dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_CLOEXEC, mode);
+		dst->inplace_created = !dst->existed;
+		if (dst->fd < 0 && errno == EACCES && opts->force &&
+		    !unlink(dst->path)) { /* cp -f */
+			dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_EXCL |
+					       O_CLOEXEC, mode);
+			dst->inplace_created = true;
+		}
 		if (dst->fd < 0)
 			return zccp_endpoint_fail(dst, -errno);
-		dst->inplace_created = !dst->existed;
 		return 0;
 	}
-	ret = check_replaceable(dst);
+	ret = check_replaceable(dst, opts->force);
 	if (ret)
 		return zccp_endpoint_fail(dst, ret);
 	dst->dir = dir_of(dst->path);
@@ -489,12 +499,46 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		return zccp_endpoint_fail(dst, -ENOMEM);
 	ret = open_temporary(dst);
 	if (!ret)
-		ret = set_temporary_attributes(dst, src);
+		ret = set_temporary_attributes(dst, src, opts->force);
 	if (ret) {
 		zccp_dest_discard(dst);
 		return zccp_endpoint_fail(dst, ret);
 	}
 	return 0;
+}
+
+int zccp_dest_check(struct zccp_endpoint *dst, const struct zccp_opts *opts,
+		    const char **how)
+{
+	bool replace = dst->kind == ZCCP_KIND_REGULAR && !opts->inplace;
+	int ret;
+
+	*how = "";
+	if (dst->std || dst->net) {
+		*how = dst->net ? "connected when the copy starts" :
+				  "standard output";
+		return 0;
+	}
+	if (dst->kind != ZCCP_KIND_REGULAR) {
+		*how = "written in place, never truncated";
+		return access(dst->path, W_OK) ? -errno : 0;
+	}
+	dst->dir = dir_of(dst->path);
+	if (!dst->dir)
+		return -ENOMEM;
+	*how = !replace ? "written in place" :
+	       dst->existed ? "written to a temporary beside it, renamed "
+			      "over it when complete" :
+			      "written to a temporary beside it, renamed "
+			      "when complete";
+	if (replace) {
+		ret = check_replaceable(dst, opts->force);
+		if (ret)
+			return ret;
+	} else if (dst->existed && !opts->force) {
+		return access(dst->path, W_OK) ? -errno : 0;
+	}
+	return access(dst->dir, W_OK | X_OK) ? -errno : 0;
 }
 
 /* Give an O_TMPFILE a hidden name so that rename can put it in place. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "zccp/copy.h"
+#include "zccp/dryrun.h"
 #include "zccp/net.h"
 #include "zccp/reflink.h"
 #include "zccp/report.h"
@@ -116,6 +117,15 @@ static int accept_source(struct run *r)
 	return ret;
 }
 
+/* -n, as cp: an existing destination is left alone, and that is no
+ * failure (coreutils 9.1, Debian 12). */
+static void skip_existing(struct zccp_endpoint *d, const struct zccp_opts *o)
+{
+	if (!o->no_clobber || !d->existed || d->failed || d->std || d->net)
+		return;
+	d->skipped = true;
+}
+
 static int open_endpoints(struct run *r)
 {
 	struct zccp_opts *o = &r->opts;
@@ -135,6 +145,7 @@ static int open_endpoints(struct run *r)
 		zccp_dest_prepare(r->dests[i], o->dests[i], &r->source, o);
 		r->dests[i]->index = (int)i + 1;
 		r->hashing |= r->dests[i]->framed;
+		skip_existing(r->dests[i], o);
 	}
 	if (zccp_check_distinct(&r->source, r->dests, o->ndests))
 		return -1;
@@ -261,7 +272,7 @@ static int setup_endpoints(struct run *r)
 	for (unsigned i = 0; i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
 
-		if (d->failed)
+		if (!zccp_endpoint_active(d))
 			continue;
 		ret = ops->setup_endpoint(&r->engine, d);
 		if (ret) {
@@ -283,7 +294,7 @@ static unsigned finish(struct run *r)
 	for (unsigned i = 0; r->dests && i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
 
-		if (!d->committed) {
+		if (!d->committed && !d->skipped) {
 			failed++;
 			zccp_dest_discard(d);
 		}
@@ -333,7 +344,7 @@ static void commit_after_run(struct run *r, uint64_t size)
 		struct zccp_endpoint *d = r->dests[i];
 		int ret;
 
-		if (d->failed)
+		if (!zccp_endpoint_active(d))
 			continue;
 		ret = d->framed ? zccp_stream_end(d, &r->hash) :
 				  zccp_dest_seal(d, size, &r->opts);
@@ -351,7 +362,7 @@ static void commit_after_run(struct run *r, uint64_t size)
 		struct zccp_endpoint *d = r->dests[i];
 		int ret;
 
-		if (d->failed || d->framed)
+		if (!zccp_endpoint_active(d) || d->framed)
 			continue;
 		ret = zccp_dest_publish(d, &r->opts);
 		if (ret)
@@ -405,6 +416,8 @@ static void begin_dests(struct run *r)
 	for (unsigned i = 0; i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
 
+		if (d->skipped)
+			continue;
 		zccp_dest_begin(d, &r->opts);
 		if (!d->failed)
 			clone_dest(r, d);
@@ -420,7 +433,8 @@ static int prepare(struct run *r)
 		struct zccp_endpoint *d = r->dests[i];
 		int ret;
 
-		if (d->failed || zccp_dest_open(d, &r->source, &r->opts) ||
+		if (!zccp_endpoint_active(d) ||
+		    zccp_dest_open(d, &r->source, &r->opts) ||
 		    !d->framed)
 			continue;
 		ret = zccp_stream_begin(d, &r->source, r->opts.timeout_ms);
@@ -430,6 +444,16 @@ static int prepare(struct run *r)
 		}
 	}
 	return setup_endpoints(r);
+}
+
+/* --dry-run: as far as a copy goes before it writes, then the plan. */
+static int dry_run(struct run *r)
+{
+	if (open_endpoints(r) || make_plan(r))
+		return ZCCP_EXIT_USAGE;
+	return zccp_dry_run(stdout, &r->plan, &r->source, r->dests,
+			    r->opts.ndests, &r->opts) ?
+		       ZCCP_EXIT_PARTIAL : ZCCP_EXIT_OK;
 }
 
 /* A destination holds every byte: put it in place, or end its stream. */
@@ -630,7 +654,7 @@ int main(int argc, char **argv)
 	zccp_report_init(r.opts.verbose, r.opts.quiet);
 	install_signals();
 	raise_nofile(r.opts.ndests);
-	status = copy(&r);
+	status = r.opts.dry_run ? dry_run(&r) : copy(&r);
 	if (r.opts.json)
 		print_summary(&r, status);
 	/* The sender learns how its stream went, even when it went wrong. */

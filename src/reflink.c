@@ -26,7 +26,7 @@
 
 /* Names for -v; magic numbers from linux/magic.h (not all headers
  * have every one). */
-static const char *fs_name(int fd)
+static const char *fs_type_name(long type)
 {
 	static const struct {
 		uint32_t magic;
@@ -40,14 +40,18 @@ static const char *fs_name(int fd)
 		{ 0xf2f52010, "f2fs" },	 { 0x2fc12fc1, "zfs" },
 		{ 0x65735546, "fuse" },
 	};
-	struct statfs sfs;
 
-	if (fstatfs(fd, &sfs))
-		return "unknown";
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if ((uint32_t)sfs.f_type == names[i].magic)
+		if ((uint32_t)type == names[i].magic)
 			return names[i].name;
 	return "unknown";
+}
+
+static const char *fs_name(int fd)
+{
+	struct statfs sfs;
+
+	return fstatfs(fd, &sfs) ? "unknown" : fs_type_name(sfs.f_type);
 }
 
 __attribute__((format(printf, 2, 3))) static void
@@ -143,6 +147,39 @@ static int clone_into(struct zccp_endpoint *dst,
 	err = -errno;
 	give_back_size(dst->fd, presized);
 	return err;
+}
+
+bool zccp_reflink_predict(struct zccp_endpoint *dst,
+			  const struct zccp_endpoint *src,
+			  const struct zccp_opts *opts, const char *dir)
+{
+	const char *reason = unclonable(dst, src, opts);
+	struct statfs sfs;
+	struct stat st;
+	const char *fs;
+
+	if (reason) {
+		why(dst, "%s", reason);
+		return false;
+	}
+	if (stat(dst->existed ? dst->path : dir, &st) ||
+	    statfs(dst->existed ? dst->path : dir, &sfs)) {
+		why(dst, "%s", strerror(errno));
+		return false;
+	}
+	fs = fs_type_name(sfs.f_type);
+	if (st.st_dev != src->dev) {
+		why(dst, "different filesystems (source on %s, destination "
+			 "on %s)", fs_name(src->fd), fs);
+		return false;
+	}
+	/* The two that certainly cannot; others answer at FICLONE. */
+	if (!strcmp(fs, "ext4") || !strcmp(fs, "tmpfs")) {
+		why(dst, "%s cannot clone", fs);
+		return false;
+	}
+	why(dst, "same %s filesystem: FICLONE will be tried", fs);
+	return true;
 }
 
 int zccp_reflink_clone(struct zccp_endpoint *dst,

@@ -112,6 +112,11 @@ static void report_dest(const struct zccp_endpoint *d)
 	const char *via = d->tmp_unnamed || d->tmp_name ? ", via temporary" :
 							   "";
 
+	if (d->skipped) {
+		zccp_info("dest %s (%s): exists, not overwritten (-n)",
+			  endpoint_name(d), zccp_kind_name(d->kind));
+		return;
+	}
 	if (d->cloned) {
 		zccp_info("dest %s (%s%s): reflink (FICLONE): %s",
 			  endpoint_name(d), zccp_kind_name(d->kind), via,
@@ -157,6 +162,6 @@ void zccp_report_stats(const struct zccp_plan *plan,
 			endpoint_name(d), (unsigned long long)d->bytes, s,
 			s > 0 ? d->bytes / s / 1e6 : 0.0,
 			d->cloned ? "reflink" : plan->engine->name,
-			d->failed ? "failed" : "ok");
+			d->failed ? "failed" : d->skipped ? "skipped" : "ok");
 	}
 }

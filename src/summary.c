@@ -36,7 +36,8 @@ static void put_error(FILE *out, int err)
  * source did. */
 static const char *dest_status(const struct zccp_endpoint *d)
 {
-	return d->committed ? "ok" : d->failed ? "failed" : "aborted";
+	return d->committed ? "ok" : d->skipped ? "skipped" :
+	       d->failed ? "failed" : "aborted";
 }
 
 static void put_dest(FILE *out, const struct zccp_endpoint *d,
@@ -61,7 +62,7 @@ static void put_dest(FILE *out, const struct zccp_endpoint *d,
 
 void zccp_summary_print(FILE *out, const struct zccp_summary *s)
 {
-	unsigned ok = 0, failed = 0;
+	unsigned ok = 0, failed = 0, skipped = 0;
 	uint64_t written = 0;
 
 	fprintf(out, "{\"schema\":%d,\"zccp\":\"%s\",\"status\":%d,"
@@ -94,14 +95,15 @@ void zccp_summary_print(FILE *out, const struct zccp_summary *s)
 
 		ok += d->committed;
 		failed += d->failed && !d->committed;
+		skipped += d->skipped;
 		written += d->bytes;
 		if (i)
 			fputc(',', out);
 		put_dest(out, d, s->engine);
 	}
 	fprintf(out, "],\"totals\":{\"destinations\":%u,\"ok\":%u,"
-		"\"failed\":%u,\"aborted\":%u,\"bytes_written\":%" PRIu64
-		"}}\n", s->ndests, ok, failed, s->ndests - ok - failed,
-		written);
+		"\"failed\":%u,\"skipped\":%u,\"aborted\":%u,"
+		"\"bytes_written\":%" PRIu64 "}}\n", s->ndests, ok, failed,
+		skipped, s->ndests - ok - failed - skipped, written);
 	fflush(out);
 }

@@ -141,7 +141,8 @@ unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 		struct readback *rb = &rbs[i];
 
 		rb->dest = dests[i];
-		if (rb->dest->failed || !zccp_verify_can(rb->dest))
+		if (!zccp_endpoint_active(rb->dest) ||
+		    !zccp_verify_can(rb->dest))
 			continue;
 		*rb = (struct readback){ .dest = dests[i], .size = size,
 					 .algo = algo, .want = want };
@@ -162,7 +163,7 @@ unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 			zccp_info("%s: verified: read back %s", rb->dest->arg,
 				  rb->direct ? "with O_DIRECT" :
 				  "through the page cache (no O_DIRECT here)");
-		} else if (!rb->dest->failed) {
+		} else if (zccp_endpoint_active(rb->dest)) {
 			zccp_info("%s: not verified: a %s cannot be read back",
 				  rb->dest->arg, zccp_kind_name(rb->dest->kind));
 		}

@@ -48,6 +48,7 @@ struct zccp_endpoint {
 	bool failed;
 	bool committed;   /* complete and in place */
 	bool verified;    /* --verify read it back intact */
+	bool skipped;     /* -n: it exists and is left alone */
 	bool inplace_created; /* --inplace made this file: remove on failure */
 	int error;        /* -errno that failed it */
 	dev_t dev;
@@ -82,6 +83,12 @@ struct zccp_endpoint {
 	double seconds;
 };
 
+/* Still to be written: not failed, not left alone by -n. */
+static inline bool zccp_endpoint_active(const struct zccp_endpoint *ep)
+{
+	return !ep->failed && !ep->skipped;
+}
+
 struct zccp_opts;
 
 /* Classify and open; return 0 or -errno (message already printed). */
@@ -95,6 +102,13 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		      const struct zccp_opts *opts);
 int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		   const struct zccp_opts *opts);
+/*
+ * --dry-run: what zccp_dest_open would meet, found without creating,
+ * opening or connecting anything: 0 or the -errno it would fail with;
+ * *how says how the destination would be written.
+ */
+int zccp_dest_check(struct zccp_endpoint *dst, const struct zccp_opts *opts,
+		    const char **how);
 /* Last step before data flows: truncate --inplace files. */
 int zccp_dest_begin(struct zccp_endpoint *dst, const struct zccp_opts *opts);
 /* Make a complete destination visible: seal, then publish. */

@@ -37,6 +37,9 @@ struct zccp_opts {
 	enum zccp_when direct;	/* O_DIRECT reads and writes */
 	enum zccp_on_error on_error;
 	bool inplace;
+	bool no_clobber;     /* -n: existing destinations are left alone */
+	bool force;	     /* -f: replace even what we may not write */
+	bool dry_run;	     /* print the plan, write nothing */
 	bool fsync;
 	unsigned timeout_ms; /* network destinations: connect, tcp stall; 0: none */
 	bool raw;	     /* sockets carry bare data, no zccp stream */

@@ -21,4 +21,12 @@ int zccp_reflink_clone(struct zccp_endpoint *dst,
 		       const struct zccp_endpoint *src,
 		       const struct zccp_opts *opts);
 
+/*
+ * --dry-run: would a clone be tried?  Touches nothing: dst->reflink_why
+ * says why or why not.  dir: the directory a new destination goes in.
+ */
+bool zccp_reflink_predict(struct zccp_endpoint *dst,
+			  const struct zccp_endpoint *src,
+			  const struct zccp_opts *opts, const char *dir);
+
 #endif

@@ -113,6 +113,18 @@ assert_unread() {
 	assert_dir_holds "$X" src d1 d1.orig
 }
 
+@test "--dry-run predicts the clone on the xfs and the copy off it, makes neither" {
+	make_file "$X/src" $((MiB + 1))
+	zccp --dry-run "$X/src" "$X/d1" "$T/e1"
+	assert_success
+	[[ $output == *"dest $X/d1 (regular file, new): written to a temporary beside it, renamed when complete; reflink: yes (same xfs filesystem: FICLONE will be tried)"* ]] ||
+		fail "d1: $output"
+	[[ $output == *"dest $T/e1 (regular file, new): written to a temporary beside it, renamed when complete; reflink: no (different filesystems (source on xfs, destination on "* ]] ||
+		fail "e1: $output"
+	assert_dir_holds "$X" src
+	assert_absent "$T/e1"
+}
+
 @test "--reflink=always on a file system that cannot clone (tmpfs) fails each" {
 	mount_tmpfs "$T/tmpfs" 64M
 	make_file "$T/tmpfs/src" $((MiB + 7))

@@ -118,6 +118,15 @@ assert_stderr_count() {
 	[[ $n -eq $want ]] || fail "expected $want stderr line(s) matching /$re/, got $n"
 }
 
+# assert_output_line LINE: stdout has exactly this line.
+assert_output_line() {
+	local line
+	for line in "${lines[@]}"; do
+		[[ $line == "$1" ]] && return 0
+	done
+	fail "no stdout line '$1' in: $output"
+}
+
 assert_stderr_line_count() {
 	[[ ${#stderr_lines[@]} -eq $1 ]] ||
 		fail "expected $1 line(s) on stderr, got ${#stderr_lines[@]}"

@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# --dry-run: the plan on stdout (engine, ring, per destination how it
+# would be written, reflink, O_DIRECT, what would fail); nothing is
+# created, written, opened for writing or connected.
+
+load helpers
+
+setup() {
+	make_file "$T/src" $((1024 * 1024 + 1))
+}
+
+@test "--dry-run: the plan, and nothing written" {
+	make_old "$T/d1"
+	mkdir "$T/dir"
+	zccp --dry-run "$T/src" "$T/d1" "$T/d2" "$T/dir/" /dev/null
+	assert_success
+	[[ ${lines[0]} == "dry run: nothing is written" ]] || fail "first line: ${lines[0]}"
+	[[ ${lines[1]} == "source $T/src (regular file, $((1024 * 1024 + 1)) bytes)" ]] ||
+		fail "source line: ${lines[1]}"
+	[[ ${lines[2]} =~ ^engine\ (uring|splice|aio|rw|group):\ . ]] || fail "engine line: ${lines[2]}"
+	[[ ${lines[3]} =~ ^ring:\ [0-9]+\ chunks\ of\ [0-9]+\ bytes ]] || fail "ring line: ${lines[3]}"
+	[[ ${lines[4]} =~ ^dest\ $T/d1\ \(regular\ file\):\ written\ to\ a\ temporary\ beside\ it,\ renamed\ over\ it\ when\ complete\;\ reflink:\ no\ \(.+\)\;\ (buffered|O_DIRECT) ]] ||
+		fail "d1 line: ${lines[4]}"
+	[[ ${lines[5]} =~ ^dest\ $T/d2\ \(regular\ file,\ new\):\ written\ to\ a\ temporary ]] ||
+		fail "d2 line: ${lines[5]}"
+	[[ ${lines[6]} =~ ^dest\ $T/dir/src\ \(regular\ file,\ new\): ]] || fail "dir line: ${lines[6]}"
+	[[ ${lines[7]} == "dest /dev/null (character device): written in place, never truncated" ]] ||
+		fail "null line: ${lines[7]}"
+	[[ ${#lines[@]} -eq 8 ]] || fail "${#lines[@]} lines"
+	assert_same "$T/d1.orig" "$T/d1"
+	assert_dir_holds "$T" src d1 d1.orig dir
+	assert_dir_holds "$T/dir"
+}
+
+@test "--dry-run: a destination that would fail says why, exit 1" {
+	zccp --dry-run "$T/src" "$T/missing/d1" "$T/d2"
+	assert_status 1
+	assert_output_line "dest $T/missing/d1: would fail: No such file or directory"
+	assert_stderr_matches "^zccp: $T/missing/d1: No such file or directory$"
+	assert_dir_holds "$T" src
+}
+
+@test "--dry-run as another user: a directory we may not write would fail" {
+	requires root nobody
+	make_world_dir
+	cp "$T/src" "$WORLD_DIR/src"
+	chmod 0644 "$WORLD_DIR/src"
+	mkdir -m 0755 "$WORLD_DIR/ro"
+	as_nobody --dry-run "$WORLD_DIR/src" "$WORLD_DIR/ro/d1"
+	assert_status 1
+	assert_output_line "dest $WORLD_DIR/ro/d1: would fail: Permission denied"
+}
+
+@test "--dry-run connects to nothing and opens no FIFO" {
+	mkfifo "$T/fifo"
+	# Nothing listens on port 1: a connect would be refused.
+	zccp --dry-run "$T/src" tcp://127.0.0.1:1 "$T/fifo"
+	assert_success
+	assert_output_line "dest tcp://127.0.0.1:1 (socket): connected when the copy starts"
+	assert_output_line "dest $T/fifo (pipe): written in place, never truncated"
+}
+
+@test "--dry-run -n --inplace: what is left alone, what is written in place" {
+	make_old "$T/d1"
+	zccp --dry-run -n --inplace -e rw "$T/src" "$T/d1" "$T/d2"
+	assert_success
+	assert_output_line "dest $T/d1 (regular file): exists, not overwritten (-n)"
+	assert_output_line "engine rw: chosen by --engine"
+	[[ $output == *"dest $T/d2 (regular file, new): written in place; reflink: no ("* ]] ||
+		fail "d2: $output"
+	assert_dir_holds "$T" src d1 d1.orig
+}
+
+@test "--dry-run refuses --json and --listen" {
+	zccp --dry-run --json "$T/src" "$T/d1"
+	assert_status 2
+	assert_stderr_matches "^zccp: --dry-run cannot be used with --json$"
+	zccp --dry-run --listen=:9 "$T/d1"
+	assert_status 2
+	assert_stderr_matches "^zccp: --dry-run cannot be used with --listen"
+	assert_dir_holds "$T" src
+}
