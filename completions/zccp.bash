@@ -58,6 +58,12 @@ _zccp()
 			return
 		fi
 		;;
+	--progress)
+		if $split; then
+			mapfile -t COMPREPLY < <(compgen -W 'auto bar plain json' -- "$cur")
+			return
+		fi
+		;;
 	--listen)
 		# ADDRESS: HOST:PORT, :PORT, *:PORT or unix:PATH; nothing to offer
 		return
@@ -72,7 +78,7 @@ _zccp()
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --reflink= --direct=
 			--inplace --fsync --timeout= --listen= --raw --checksum --verify --json
-			-n --no-clobber -f --force --dry-run
+			-n --no-clobber -f --force --dry-run -g --progress
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

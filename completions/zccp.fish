@@ -28,6 +28,7 @@ complete -c zccp -l on-error -x -d 'What to do when a destination fails' -a "
 continue\t'The other destinations go on'
 abort\t'Stop everything, remove temporaries'"
 complete -c zccp -l json -d 'Print a summary object on stdout at the end'
+complete -c zccp -s g -l progress -f -a 'auto bar plain json' -d 'Show progress on stderr'
 complete -c zccp -l stats -d 'Per destination: bytes, seconds, throughput, engine'
 complete -c zccp -s v -l verbose -d 'Say which engine runs and why'
 complete -c zccp -s q -l quiet -d 'Print only errors'

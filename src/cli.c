@@ -14,6 +14,7 @@
 #include "zccp/digest.h"
 #include "zccp/engine.h"
 #include "zccp/opts.h"
+#include "zccp/progress.h"
 #include "zccp/report.h"
 
 enum {
@@ -32,6 +33,7 @@ enum {
 	OPT_VERIFY,
 	OPT_JSON,
 	OPT_DRY_RUN,
+	OPT_PROGRESS,
 };
 
 struct cli_option {
@@ -87,6 +89,9 @@ static const struct cli_option cli_options[] = {
 	{ "verify", no_argument, OPT_VERIFY, NULL,
 	  "read every file and block device back (O_DIRECT) and\n"
 	  "compare its digest with the source's; then replace" },
+	{ "progress", optional_argument, 'g', "MODE",
+	  "show progress on stderr: auto (a bar on a terminal),\n"
+	  "bar, plain (lines for logs) or json (lines for programs)" },
 	{ "stats", no_argument, OPT_STATS, NULL,
 	  "per destination: bytes, seconds, throughput, engine" },
 	{ "json", no_argument, OPT_JSON, NULL,
@@ -211,6 +216,7 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	static const char *const when[] = { "auto", "always", "never" };
 	static const char *const on_error[] = { "continue", "abort" };
 	enum zccp_digest_algo algo = ZCCP_DIGEST_SHA256;
+	enum zccp_progress_mode progress = ZCCP_PROGRESS_AUTO;
 	uint64_t n;
 	int i;
 
@@ -289,6 +295,12 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case OPT_JSON: opts->json = true; return 0;
 	case 'n': opts->no_clobber = true; return 0;
 	case OPT_DRY_RUN: opts->dry_run = true; return 0;
+	case 'g':
+		if (arg && zccp_progress_parse(arg, &progress))
+			return bad_value("progress", arg,
+					 "want " ZCCP_PROGRESS_NAMES);
+		opts->progress = progress;
+		return 0;
 	case 'f': opts->force = true; return 0;
 	case OPT_INPLACE: opts->inplace = true; return 0;
 	case OPT_FSYNC: opts->fsync = true; return 0;
@@ -311,6 +323,8 @@ static void build_getopt_tables(struct option *longs, char *shorts)
 			*s++ = (char)o->key;
 			if (o->has_arg)
 				*s++ = ':';
+			if (o->has_arg == optional_argument)
+				*s++ = ':'; /* -gplain, as getopt wants */
 		}
 	}
 	longs[NOPTIONS] = (struct option){ 0 };
@@ -333,7 +347,7 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 				    struct zccp_opts *opts)
 {
 	struct option longs[NOPTIONS + 1];
-	char shorts[2 * NOPTIONS + 2] = ":"; /* ':' reports a missing value */
+	char shorts[3 * NOPTIONS + 2] = ":"; /* ':' reports a missing value */
 	int key;
 
 	set_defaults(opts);

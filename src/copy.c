@@ -198,7 +198,8 @@ static void dest_fail(struct copy *c, struct dest *d, int err)
 {
 	if (d->ep->failed)
 		return;
-	d->ep->failed = true;
+	/* Atomic: the progress thread reads it (progress.h). */
+	__atomic_store_n(&d->ep->failed, true, __ATOMIC_RELAXED);
 	d->ep->error = err;
 	d->ep->seconds = elapsed(c);
 	zccp_report_endpoint(d->ep, err);
@@ -290,7 +291,9 @@ static void write_done(struct copy *c, struct zccp_io *io)
 	if (io->result < 0 && zccp_watch_fired(d->ep->watch))
 		io->result = -ZCCP_ESTALL;
 	if (io->result > 0 && !d->ep->failed) {
-		d->ep->bytes += (uint64_t)io->result;
+		__atomic_store_n(&d->ep->bytes,
+				 d->ep->bytes + (uint64_t)io->result,
+				 __ATOMIC_RELAXED);
 		off = io->chunk_offset + (uint32_t)io->result;
 		io->len = next_range(d, k, &off);
 		if (io->len && !c->stopping) {

@@ -15,6 +15,7 @@
 #include "zccp/copy.h"
 #include "zccp/dryrun.h"
 #include "zccp/net.h"
+#include "zccp/progress.h"
 #include "zccp/reflink.h"
 #include "zccp/report.h"
 #include "zccp/stream.h"
@@ -38,6 +39,7 @@ struct run {
 	struct zccp_stream_hash hash;
 	struct zccp_watchdog watchdog;
 	struct zccp_watch *watches;
+	struct zccp_progress progress;
 	uint64_t received; /* payload bytes, for the reply */
 	/* The source's digest, for --checksum and --verify. */
 	struct zccp_digest checksum;
@@ -532,6 +534,19 @@ static int start_stream_work(struct run *r)
 	return ret;
 }
 
+static void start_progress(struct run *r)
+{
+	uint64_t total = r->source.size_known ? r->source.size :
+			 r->header.size_known ? r->header.size :
+						ZCCP_SIZE_UNKNOWN;
+	int ret = zccp_progress_start(&r->progress, r->opts.progress,
+				      r->dests, r->opts.ndests, total,
+				      r->opts.fsync);
+
+	if (ret) /* the copy matters more than its progress */
+		zccp_warn("--progress: %s", strerror(-ret));
+}
+
 /* --checksum: "DIGEST  NAME", as sha256sum and xxh128sum print it. */
 static void print_checksum(struct run *r)
 {
@@ -574,7 +589,9 @@ static int copy(struct run *r)
 	hooks.hash = r->hashing ? &r->hash : NULL;
 	hooks.checksum = source_digest(r) ? &r->checksum : NULL;
 	hooks.source_header = r->framed_source ? &r->header : NULL;
+	start_progress(r);
 	ret = zccp_copy_run(&r->engine, &r->plan, &r->opts, &hooks, &res);
+	zccp_progress_stop(&r->progress);
 	zccp_watchdog_stop(&r->watchdog);
 	r->received = res.bytes;
 	r->source_error = res.source_error;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Every user-facing message goes through here, one line each. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,6 +10,10 @@
 
 static int report_verbose;
 static bool report_quiet;
+/* The progress thread prints too: one line at a time, and a message
+ * first wipes the progress bar (redrawn at its next tick). */
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+static bool status_drawn;
 
 void zccp_report_init(int verbose, bool quiet)
 {
@@ -21,8 +26,28 @@ static void vsay(const char *fmt, va_list ap)
 	char line[1024];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
+	pthread_mutex_lock(&out_lock);
+	if (status_drawn)
+		fputs("\r\033[K", stderr);
+	status_drawn = false;
 	/* One write: lines from parallel tools do not interleave. */
 	fprintf(stderr, "zccp: %s\n", line);
+	pthread_mutex_unlock(&out_lock);
+}
+
+void zccp_report_status(const char *line)
+{
+	pthread_mutex_lock(&out_lock);
+	fprintf(stderr, "\r%s\033[K", line ? line : "");
+	status_drawn = line != NULL;
+	pthread_mutex_unlock(&out_lock);
+}
+
+void zccp_report_line(const char *line)
+{
+	pthread_mutex_lock(&out_lock);
+	fprintf(stderr, "%s\n", line);
+	pthread_mutex_unlock(&out_lock);
 }
 
 void zccp_error(const char *fmt, ...)

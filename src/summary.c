@@ -6,9 +6,9 @@
 #include "zccp/report.h"
 #include "zccp/summary.h"
 
-/* A JSON string: quotes, backslashes and control characters escaped;
- * other bytes as they are (paths are bytes, JSON wants UTF-8). */
-static void put_string(FILE *out, const char *text)
+#define put_string zccp_json_string
+
+void zccp_json_string(FILE *out, const char *text)
 {
 	if (!text) {
 		fputs("null", out);

@@ -48,6 +48,7 @@ struct zccp_opts {
 	int checksum_algo;   /* enum zccp_digest_algo: --checksum, --verify */
 	const char *listen;  /* receive the source on this address */
 	bool stats;
+	int progress;	     /* enum zccp_progress_mode */
 	bool json;	     /* a summary object on stdout (summary.h) */
 	int verbose;
 	bool quiet;

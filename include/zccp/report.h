@@ -33,6 +33,11 @@ void zccp_report_init(int verbose, bool quiet);
 __attribute__((format(printf, 1, 2))) void zccp_error(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void zccp_warn(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void zccp_info(const char *fmt, ...);
+/* The progress bar's line, redrawn in place on stderr; NULL wipes it. */
+void zccp_report_status(const char *line);
+/* A line of progress (plain, json): printed even with -q, which only
+ * silences what was not asked for. */
+void zccp_report_line(const char *line);
 /* "zccp: DEST: reason" for a failed endpoint (err is -errno). */
 void zccp_report_endpoint(const struct zccp_endpoint *ep, int err);
 /* "zccp: DEST: cannot clone: why" (--reflink=always). */

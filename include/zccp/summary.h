@@ -31,4 +31,8 @@ struct zccp_summary {
 
 void zccp_summary_print(FILE *out, const struct zccp_summary *s);
 
+/* A JSON string, or null for NULL: quotes, backslashes and control
+ * characters escaped, other bytes as they are (paths are bytes). */
+void zccp_json_string(FILE *out, const char *text);
+
 #endif

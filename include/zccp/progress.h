@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * -g/--progress: a thread that samples how many bytes each destination
+ * holds and shows it on stderr: one redrawn line on a terminal (bar),
+ * periodic lines (plain) or one JSON object per line (json).  Bytes
+ * count when written; with --fsync, when written back (it calls
+ * sync_file_range on its own descriptors), so the bar cannot run ahead
+ * of a slow disk and then stall at the end.
+ *
+ * It reads ep->bytes and ep->failed with atomic loads: the copy core
+ * stores them atomically while the thread runs.
+ */
+#ifndef ZCCP_PROGRESS_H
+#define ZCCP_PROGRESS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "zccp/endpoint.h"
+
+enum zccp_progress_mode {
+	ZCCP_PROGRESS_NONE,
+	ZCCP_PROGRESS_AUTO,  /* -g: bar when stderr is a terminal, else none */
+	ZCCP_PROGRESS_BAR,
+	ZCCP_PROGRESS_PLAIN,
+	ZCCP_PROGRESS_JSON,
+};
+
+#define ZCCP_PROGRESS_NAMES "auto, bar, plain or json"
+
+#define ZCCP_PROGRESS_WINDOW 8 /* samples the rate is measured over */
+
+struct zccp_progress {
+	enum zccp_progress_mode mode;
+	struct zccp_endpoint **dests;
+	unsigned ndests;
+	uint64_t total;	   /* ZCCP_SIZE_UNKNOWN (plan.h) if not known */
+	int *sync_fds;	   /* --fsync: our own descriptors, or -1 */
+	uint64_t *durable; /* --fsync: bytes written back */
+	double started;
+	double when[ZCCP_PROGRESS_WINDOW];
+	uint64_t done[ZCCP_PROGRESS_WINDOW];
+	unsigned samples;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop, running;
+};
+
+/* "auto", "bar", "plain", "json"; 0 or -EINVAL. */
+int zccp_progress_parse(const char *name, enum zccp_progress_mode *mode);
+/* Start showing (nothing for NONE, or AUTO off a terminal). */
+int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
+			struct zccp_endpoint **dests, unsigned ndests,
+			uint64_t total, bool fsync);
+/* The last word (bar: cleared), and the thread ends. */
+void zccp_progress_stop(struct zccp_progress *p);
+
+#endif

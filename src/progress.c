@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: MIT
+/* -g/--progress (see zccp/progress.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "zccp/plan.h"
+#include "zccp/progress.h"
+#include "zccp/report.h"
+#include "zccp/summary.h"
+
+/* A bar redrawn 4 times a second looks live; lines for logs and
+ * programs come less often. */
+static const unsigned tick_ms[] = {
+	[ZCCP_PROGRESS_BAR] = 250,
+	[ZCCP_PROGRESS_PLAIN] = 2000,
+	[ZCCP_PROGRESS_JSON] = 1000,
+};
+
+struct view {
+	double elapsed, rate, eta; /* eta < 0: unknown */
+	uint64_t done;		   /* bytes the slowest destination holds */
+	const struct zccp_endpoint *slowest;
+};
+
+int zccp_progress_parse(const char *name, enum zccp_progress_mode *mode)
+{
+	static const char *const names[] = { "auto", "bar", "plain", "json" };
+
+	for (unsigned i = 0; i < 4; i++) {
+		if (!strcmp(name, names[i])) {
+			*mode = (enum zccp_progress_mode)(ZCCP_PROGRESS_AUTO + i);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool counts(const struct zccp_endpoint *d)
+{
+	return !d->skipped && !__atomic_load_n(&d->failed, __ATOMIC_RELAXED);
+}
+
+/* --fsync: what was written before a writeback we waited for is on
+ * the device. */
+static void write_back(struct zccp_progress *p)
+{
+	for (unsigned i = 0; p->sync_fds && i < p->ndests; i++) {
+		uint64_t written = __atomic_load_n(&p->dests[i]->bytes,
+						   __ATOMIC_RELAXED);
+
+		if (p->sync_fds[i] < 0) {
+			p->durable[i] = written;
+			continue;
+		}
+		if (written > p->durable[i] &&
+		    !sync_file_range(p->sync_fds[i], 0, 0,
+				     SYNC_FILE_RANGE_WAIT_BEFORE |
+				     SYNC_FILE_RANGE_WRITE |
+				     SYNC_FILE_RANGE_WAIT_AFTER))
+			p->durable[i] = written;
+	}
+}
+
+static uint64_t dest_bytes(const struct zccp_progress *p, unsigned i)
+{
+	return p->durable ? p->durable[i] :
+			    __atomic_load_n(&p->dests[i]->bytes,
+					    __ATOMIC_RELAXED);
+}
+
+/* last: the whole run's average, and no ETA. */
+static void sample(struct zccp_progress *p, struct view *v, bool last)
+{
+	unsigned oldest, n;
+
+	write_back(p);
+	*v = (struct view){ .elapsed = now() - p->started, .eta = -1 };
+	for (unsigned i = 0; i < p->ndests; i++) {
+		uint64_t b = dest_bytes(p, i);
+
+		if (counts(p->dests[i]) && (!v->slowest || b < v->done)) {
+			v->done = b;
+			v->slowest = p->dests[i];
+		}
+	}
+	/* The rate over the last few samples: recent, yet not jumpy. */
+	n = p->samples < ZCCP_PROGRESS_WINDOW ? p->samples :
+						ZCCP_PROGRESS_WINDOW - 1;
+	oldest = (p->samples - n) % ZCCP_PROGRESS_WINDOW;
+	p->when[p->samples % ZCCP_PROGRESS_WINDOW] = now();
+	p->done[p->samples % ZCCP_PROGRESS_WINDOW] = v->done;
+	p->samples++;
+	if (n && p->when[(p->samples - 1) % ZCCP_PROGRESS_WINDOW] >
+			 p->when[oldest] && v->done >= p->done[oldest])
+		v->rate = (double)(v->done - p->done[oldest]) /
+			  (p->when[(p->samples - 1) % ZCCP_PROGRESS_WINDOW] -
+			   p->when[oldest]);
+	if ((!n || last) && v->elapsed > 0)
+		v->rate = (double)v->done / v->elapsed;
+	if (last)
+		return;
+	if (p->total != ZCCP_SIZE_UNKNOWN && v->rate > 0 && v->done <= p->total)
+		v->eta = (double)(p->total - v->done) / v->rate;
+}
+
+static void human(char *buf, size_t n, double bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned u = 0;
+
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+static void clock_text(char *buf, size_t n, double seconds)
+{
+	unsigned long s = (unsigned long)(seconds + 0.5);
+
+	if (s >= 3600)
+		snprintf(buf, n, "%lu:%02lu:%02lu", s / 3600, s / 60 % 60,
+			 s % 60);
+	else
+		snprintf(buf, n, "%lu:%02lu", s / 60, s % 60);
+}
+
+static double percent(const struct zccp_progress *p, const struct view *v)
+{
+	if (p->total == ZCCP_SIZE_UNKNOWN)
+		return -1;
+	return p->total ? 100.0 * (double)v->done / (double)p->total : 100;
+}
+
+/* "1.2 GiB of 4.0 GiB (30%), 412.0 MiB/s, ETA 0:07, slowest NAME";
+ * last: "4.0 GiB in 0:10, 409.6 MiB/s". */
+static void describe(const struct zccp_progress *p, const struct view *v,
+		     bool last, char *line, size_t n)
+{
+	char done[32], total[32], rate[32], eta[32];
+	double pct = percent(p, v);
+	int len;
+
+	human(done, sizeof(done), (double)v->done);
+	human(total, sizeof(total), (double)p->total);
+	human(rate, sizeof(rate), v->rate);
+	clock_text(eta, sizeof(eta), last ? v->elapsed : v->eta);
+	len = last ? snprintf(line, n, "%s in %s", done, eta) :
+	      pct < 0 ? snprintf(line, n, "%s", done) :
+			snprintf(line, n, "%s of %s (%.0f%%)", done, total, pct);
+	if (len >= 0 && (size_t)len < n)
+		len += snprintf(line + len, n - (size_t)len, ", %s/s", rate);
+	if (v->eta >= 0 && len >= 0 && (size_t)len < n)
+		len += snprintf(line + len, n - (size_t)len, ", ETA %s", eta);
+	if (!last && v->slowest && p->ndests > 1 && len >= 0 &&
+	    (size_t)len < n)
+		snprintf(line + len, n - (size_t)len, ", slowest %s",
+			 v->slowest->arg);
+}
+
+static unsigned columns(void)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) || ws.ws_col < 20)
+		return 80;
+	return ws.ws_col;
+}
+
+/* "[#######.............]  " then the description; never wider than
+ * the terminal, or \r would redraw on the wrong row. */
+static void draw_bar(const struct zccp_progress *p, const struct view *v)
+{
+	char line[512], text[400];
+	unsigned width = columns() - 1, len = 0;
+	double pct = percent(p, v);
+
+	describe(p, v, false, text, sizeof(text));
+	if (pct >= 0) {
+		unsigned fill = (unsigned)(pct / 5);
+
+		line[len++] = '[';
+		for (unsigned i = 0; i < 20; i++)
+			line[len++] = i < fill ? '#' : '.';
+		line[len++] = ']';
+		line[len++] = ' ';
+	}
+	snprintf(line + len, sizeof(line) - len, "%s", text);
+	if (strlen(line) > width)
+		line[width] = '\0';
+	zccp_report_status(line);
+}
+
+static void print_json(const struct zccp_progress *p, const struct view *v,
+		       bool done)
+{
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out = open_memstream(&text, &size);
+	double pct = percent(p, v);
+
+	if (!out)
+		return;
+	fprintf(out, "{\"elapsed\":%.3f,\"bytes\":%" PRIu64 ",\"total\":",
+		v->elapsed, v->done);
+	if (p->total == ZCCP_SIZE_UNKNOWN)
+		fprintf(out, "null,\"percent\":null");
+	else
+		fprintf(out, "%" PRIu64 ",\"percent\":%.1f", p->total, pct);
+	fprintf(out, ",\"rate\":%.0f,\"eta\":", v->rate);
+	if (v->eta >= 0)
+		fprintf(out, "%.1f", v->eta);
+	else
+		fputs("null", out);
+	fputs(",\"slowest\":", out);
+	zccp_json_string(out, v->slowest ? v->slowest->arg : NULL);
+	fputs(",\"destinations\":[", out);
+	for (unsigned i = 0; i < p->ndests; i++) {
+		fputs(i ? ",{\"path\":" : "{\"path\":", out);
+		zccp_json_string(out, p->dests[i]->arg);
+		fprintf(out, ",\"bytes\":%" PRIu64 ",\"failed\":%s}",
+			dest_bytes(p, i),
+			counts(p->dests[i]) || p->dests[i]->skipped ? "false" :
+								    "true");
+	}
+	fprintf(out, "],\"done\":%s}", done ? "true" : "false");
+	if (!fclose(out))
+		zccp_report_line(text);
+	free(text);
+}
+
+static void show(struct zccp_progress *p, bool last)
+{
+	struct view v;
+	char line[512], text[400];
+
+	sample(p, &v, last);
+	switch (p->mode) {
+	case ZCCP_PROGRESS_BAR:
+		if (last)
+			zccp_report_status(NULL);
+		else
+			draw_bar(p, &v);
+		break;
+	case ZCCP_PROGRESS_PLAIN:
+		describe(p, &v, last, text, sizeof(text));
+		snprintf(line, sizeof(line), "zccp: progress: %s%s", text,
+			 last ? " (done)" : "");
+		zccp_report_line(line);
+		break;
+	case ZCCP_PROGRESS_JSON:
+		print_json(p, &v, last);
+		break;
+	default:
+		break;
+	}
+}
+
+static void *progress_thread(void *arg)
+{
+	struct zccp_progress *p = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&p->lock);
+	while (!p->stop) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += (long)tick_ms[p->mode] * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		if (pthread_cond_timedwait(&p->wake, &p->lock, &until) !=
+			    ETIMEDOUT || p->stop)
+			continue;
+		pthread_mutex_unlock(&p->lock);
+		show(p, false);
+		pthread_mutex_lock(&p->lock);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void release(struct zccp_progress *p)
+{
+	for (unsigned i = 0; p->sync_fds && i < p->ndests; i++)
+		if (p->sync_fds[i] >= 0)
+			close(p->sync_fds[i]);
+	free(p->sync_fds);
+	free(p->durable);
+	p->sync_fds = NULL;
+	p->durable = NULL;
+	if (p->mode != ZCCP_PROGRESS_NONE) {
+		pthread_cond_destroy(&p->wake);
+		pthread_mutex_destroy(&p->lock);
+	}
+}
+
+/* --fsync: descriptors of our own, so nothing the core closes is
+ * touched; what cannot be written back counts as written. */
+static int open_sync_fds(struct zccp_progress *p)
+{
+	p->sync_fds = calloc(p->ndests, sizeof(*p->sync_fds));
+	p->durable = calloc(p->ndests, sizeof(*p->durable));
+	if (!p->sync_fds || !p->durable)
+		return -ENOMEM;
+	for (unsigned i = 0; i < p->ndests; i++) {
+		const struct zccp_endpoint *d = p->dests[i];
+		bool file = d->kind == ZCCP_KIND_REGULAR ||
+			    d->kind == ZCCP_KIND_BLOCK;
+
+		p->sync_fds[i] = file && !d->std && !d->cloned &&
+						 zccp_endpoint_active(d) ?
+					 fcntl(d->fd, F_DUPFD_CLOEXEC, 3) :
+					 -1;
+	}
+	return 0;
+}
+
+int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
+			struct zccp_endpoint **dests, unsigned ndests,
+			uint64_t total, bool fsync)
+{
+	pthread_condattr_t attr;
+	int ret;
+
+	if (mode == ZCCP_PROGRESS_AUTO)
+		mode = isatty(STDERR_FILENO) ? ZCCP_PROGRESS_BAR :
+					       ZCCP_PROGRESS_NONE;
+	*p = (struct zccp_progress){ .mode = mode, .dests = dests,
+				     .ndests = ndests, .total = total,
+				     .started = now() };
+	if (mode == ZCCP_PROGRESS_NONE)
+		return 0;
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&p->wake, &attr);
+	pthread_condattr_destroy(&attr);
+	ret = fsync ? open_sync_fds(p) : 0;
+	if (!ret)
+		ret = -pthread_create(&p->thread, NULL, progress_thread, p);
+	p->running = !ret;
+	if (ret)
+		release(p);
+	return ret;
+}
+
+void zccp_progress_stop(struct zccp_progress *p)
+{
+	if (!p->running)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_signal(&p->wake);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	p->running = false;
+	show(p, true);
+	release(p);
+}
+

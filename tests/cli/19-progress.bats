@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# -g/--progress: a bar redrawn on a terminal (driven through tmux, whose
+# pane we read back) and wiped at the end; nothing on a non-terminal
+# unless asked; plain lines for logs; JSON lines for programs.  A slow
+# FIFO reader (tests/helpers/slow_reader) makes the copy last.
+
+load helpers
+
+setup() {
+	make_file "$T/src" $((12 * 1024 * 1024 + 4097))
+	SIZE=$(stat -c %s "$T/src")
+	mkfifo "$T/fifo"
+}
+
+# slow_fifo RATE: a reader of $T/fifo at RATE bytes/s into $T/got.
+slow_fifo() {
+	start_bg READER "$ZCCP_HELPERS/slow_reader" "$T/fifo" "$T/got" "$1"
+}
+
+# in_terminal COMMAND: run it in a detached tmux pane 70 columns wide,
+# then "EXIT=status"; the pane is read with pane.
+in_terminal() {
+	command -v tmux >/dev/null || fail "tmux missing: run scripts/deps"
+	TMUX_SOCKET=zccp-$$-$BATS_TEST_NUMBER
+	tmux -L "$TMUX_SOCKET" -f /dev/null new-session -d -x 70 -y 12 \
+		"bash -c '$1; echo EXIT=\$?; sleep 600'" ||
+		fail "tmux would not start"
+	on_teardown tmux -L "$TMUX_SOCKET" kill-server
+}
+
+pane() {
+	tmux -L "$TMUX_SOCKET" capture-pane -p
+}
+
+pane_has() {
+	pane | grep -Eq -- "$1"
+}
+
+BAR='^\[[#.]{20}\] [0-9.]+ (B|KiB|MiB) of 12\.0 MiB \([0-9]+%\), [0-9.]+ (B|KiB|MiB)/s'
+
+@test "-g in a terminal: a bar with percent, rate and ETA, redrawn in place, wiped at the end" {
+	slow_fifo 4M
+	in_terminal "$(printf '%q ' "$ZCCP" -e "$ZCCP_ENGINE" -g "$T/src" "$T/fifo" "$T/d1")"
+	wait_for 20 pane_has "$BAR" || fail "no bar in the pane: $(pane)"
+	local first second
+	first=$(pane | grep -E -- "$BAR")
+	[[ $first == *", ETA "*", slowest $T/fifo" || $first == *", ETA "* ]] ||
+		fail "no ETA: $first"
+	[[ $(pane | grep -cE -- "$BAR") -eq 1 ]] || fail "more than one bar line: $(pane)"
+	sleep 1
+	second=$(pane | grep -E -- "$BAR")
+	[[ $second != "$first" ]] || fail "the bar was not redrawn in a second: $second"
+	wait_for 30 pane_has '^EXIT=' || fail "zccp did not end: $(pane)"
+	pane_has '^EXIT=0$' || fail "zccp failed: $(pane)"
+	! pane_has 'MiB/s|\[[#.]{20}\]' || fail "the bar was not wiped: $(pane)"
+	[[ $(pane | grep -cv '^$') -eq 1 ]] || fail "more than EXIT in the pane: $(pane)"
+	wait "$READER"
+	assert_same "$T/src" "$T/got" "$T/d1"
+}
+
+@test "-g: the bar never wraps in a narrow terminal; a message first wipes it" {
+	slow_fifo 2M
+	in_terminal "$(printf '%q ' "$ZCCP" -e "$ZCCP_ENGINE" -g "$T/src" "$T/fifo" "$T/d1")"
+	wait_for 20 pane_has '^\[[#.]{20}\] ' || fail "no bar: $(pane)"
+	local line
+	while IFS= read -r line; do
+		((${#line} < 70)) || fail "a line as wide as the pane (wraps): $line"
+	done < <(pane)
+	kill "$READER" # the FIFO's reader goes: zccp reports a broken pipe
+	wait_for 20 pane_has '^EXIT=' || fail "zccp did not end: $(pane)"
+	pane_has "^zccp: $T/fifo: Broken pipe\$" ||
+		fail "the message is not on a line of its own: $(pane)"
+	pane_has '^EXIT=1$' || fail "expected exit 1: $(pane)"
+	! pane_has '\[[#.]{20}\]' || fail "the bar was not wiped: $(pane)"
+	assert_same "$T/src" "$T/d1"
+}
+
+@test "-g off a terminal: nothing on stderr" {
+	zccp -g "$T/src" "$T/d1"
+	assert_success
+	assert_stderr_line_count 0
+	assert_same "$T/src" "$T/d1"
+}
+
+@test "--progress=plain: lines for a log, the last one says done" {
+	slow_fifo 4M
+	zccp --progress=plain "$T/src" "$T/fifo" "$T/d1"
+	assert_success
+	assert_stdout_empty
+	((${#stderr_lines[@]} >= 2)) || fail "expected periodic lines and a last one: $stderr"
+	local i
+	for ((i = 0; i < ${#stderr_lines[@]} - 1; i++)); do
+		[[ ${stderr_lines[i]} =~ ^zccp:\ progress:\ [0-9.]+\ (B|KiB|MiB)\ of\ 12\.0\ MiB\ \([0-9]+%\),\ [0-9.]+\ (B|KiB|MiB)/s ]] ||
+			fail "line $i: ${stderr_lines[i]}"
+	done
+	[[ ${stderr_lines[-1]} =~ ^zccp:\ progress:\ 12\.0\ MiB\ in\ 0:0[0-9],\ [0-9.]+\ (KiB|MiB)/s\ \(done\)$ ]] ||
+		fail "last line: ${stderr_lines[-1]}"
+	wait "$READER"
+	assert_same "$T/src" "$T/got" "$T/d1"
+}
+
+@test "--progress=json --fsync: one object per line, bytes only grow, the last is done" {
+	slow_fifo 6M
+	zccp --progress=json --fsync "$T/src" "$T/fifo" "$T/d1"
+	assert_success
+	((${#stderr_lines[@]} >= 2)) || fail "expected at least two lines: $stderr"
+	local line prev=0 bytes
+	for line in "${stderr_lines[@]}"; do
+		bytes=$(jq -e '.bytes' <<<"$line") || fail "not JSON with bytes: $line"
+		((bytes >= prev)) || fail "bytes went back: $prev then $bytes"
+		prev=$bytes
+		jq -e ".total == $SIZE and (.destinations | length) == 2" <<<"$line" >/dev/null ||
+			fail "total or destinations: $line"
+	done
+	jq -e ".done == true and .bytes == $SIZE and .percent == 100 and .eta == null" \
+		<<<"${stderr_lines[-1]}" >/dev/null || fail "last line: ${stderr_lines[-1]}"
+	jq -e '[.destinations[].failed] == [false, false]' <<<"${stderr_lines[-1]}" >/dev/null ||
+		fail "last line: ${stderr_lines[-1]}"
+	wait "$READER"
+	assert_same "$T/src" "$T/got" "$T/d1"
+}
+
+@test "--progress of a pipe: no size, so no percent and no ETA" {
+	run_sh 'cat "$1" | "$ZCCP" -e "$ZCCP_ENGINE" --progress=json - "$2"' "$T/src" "$T/d1"
+	assert_success
+	jq -e ".total == null and .percent == null and .eta == null and .bytes == $SIZE and .done" \
+		<<<"${stderr_lines[-1]}" >/dev/null || fail "last line: ${stderr_lines[-1]}"
+	assert_same "$T/src" "$T/d1"
+}
+
+@test "--progress: a bad mode is refused" {
+	zccp --progress=fancy "$T/src" "$T/d1"
+	assert_status 2
+	assert_stderr_matches "^zccp: invalid --progress 'fancy': want auto, bar, plain or json$"
+	assert_absent "$T/d1"
+}
