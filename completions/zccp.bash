@@ -58,6 +58,16 @@ _zccp()
 			return
 		fi
 		;;
+	--preserve)
+		if $split; then
+			# a comma separated list: complete its last word
+			local done=${cur%"${cur##*,}"}
+			mapfile -t COMPREPLY < <(compgen -P "$done" \
+				-W 'mode ownership timestamps xattr all' -- "${cur##*,}")
+			compopt -o nospace
+			return
+		fi
+		;;
 	--progress)
 		if $split; then
 			mapfile -t COMPREPLY < <(compgen -W 'auto bar plain json' -- "$cur")
@@ -79,6 +89,7 @@ _zccp()
 			--lag= -e --engine= --sparse= --reflink= --direct=
 			--inplace --fsync --timeout= --listen= --raw --checksum --verify --json
 			-n --no-clobber -f --force --dry-run -g --progress
+			-p --preserve
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

@@ -10,6 +10,8 @@ _arguments -s -S \
   '--sparse=[how to treat holes, as cp]:when:(auto always never)' \
   '--reflink=[clone extents instead of copying, as cp]:when:(auto always never)' \
   '--direct=[O_DIRECT reads and writes]:when:(auto always never)' \
+  '--preserve=-[keep the source'"'"'s attributes]::attributes:_sequence compadd - mode ownership timestamps xattr all' \
+  '-p[keep mode, ownership and timestamps]' \
   '(-n --no-clobber)'{-n,--no-clobber}'[leave an existing destination alone]' \
   '(-f --force)'{-f,--force}'[replace a destination we may not write]' \
   '--dry-run[print the plan per destination, write nothing]' \

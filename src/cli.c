@@ -10,12 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "zccp/digest.h"
 #include "zccp/engine.h"
 #include "zccp/opts.h"
+#include "zccp/preserve.h"
 #include "zccp/progress.h"
 #include "zccp/report.h"
+#include "zccp/uring_group.h"
 
 enum {
 	OPT_LAG = 256,
@@ -34,6 +37,7 @@ enum {
 	OPT_JSON,
 	OPT_DRY_RUN,
 	OPT_PROGRESS,
+	OPT_PRESERVE,
 };
 
 struct cli_option {
@@ -44,64 +48,64 @@ struct cli_option {
 	const char *help;
 };
 
-/* Short letters stay clear of cp's (-b -d -H -l -L -P -s -u -x). */
+/*
+ * Short letters are cp's where the meaning is cp's (-f -n -p -r), and
+ * clear of cp's others (-b -d -H -l -L -P -s -u -x).  One line of help
+ * each: --help fits a 40-line screen, 80 columns.
+ */
 static const struct cli_option cli_options[] = {
-	{ "block-size", required_argument, 'B', "SIZE",
-	  "chunk size, 4K..1G, a multiple of 4K (default 1M)" },
-	{ "queue-depth", required_argument, 'Q', "N",
-	  "chunks in the ring, 1..1024 (default 8); memory ~ SIZE x N" },
-	{ "lag", required_argument, OPT_LAG, "SIZE",
-	  "how far the fastest destination may lead the slowest\n"
-	  "(default and maximum: block size x queue depth)" },
-	{ "engine", required_argument, 'e', "NAME",
-	  "auto (default), uring, group, splice, aio or rw" },
-	{ "sparse", required_argument, OPT_SPARSE, "WHEN",
-	  "auto (default), always or never, as cp" },
-	{ "reflink", required_argument, OPT_REFLINK, "WHEN",
-	  "auto (default), always or never: clone, as cp" },
-	{ "direct", required_argument, OPT_DIRECT, "WHEN",
-	  "auto (default), always or never: O_DIRECT I/O" },
+	{ "preserve", optional_argument, OPT_PRESERVE, "LIST",
+	  "keep mode,ownership,timestamps (default),xattr,all" },
+	{ NULL, no_argument, 'p', NULL,
+	  "same as --preserve=mode,ownership,timestamps" },
 	{ "no-clobber", no_argument, 'n', NULL,
-	  "leave an existing destination alone (as cp -n)" },
+	  "leave an existing destination alone" },
 	{ "force", no_argument, 'f', NULL,
-	  "replace a destination we may not write (as cp -f)" },
+	  "replace a destination we may not write" },
 	{ "dry-run", no_argument, OPT_DRY_RUN, NULL,
 	  "print the plan per destination; write nothing" },
 	{ "inplace", no_argument, OPT_INPLACE, NULL,
-	  "write regular destinations in place, not via a temporary" },
+	  "write files in place, not through a temporary" },
 	{ "fsync", no_argument, OPT_FSYNC, NULL,
-	  "fsync each destination before it replaces the old one" },
+	  "make each destination durable before it replaces" },
 	{ "on-error", required_argument, OPT_ON_ERROR, "POLICY",
-	  "continue (default): other destinations go on; abort: stop" },
-	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
-	  "fail a network destination that takes longer to connect or\n"
-	  "stalls longer; --listen: wait as long for the sender\n"
-	  "(default 30; 0: as the kernel does)" },
-	{ "listen", required_argument, OPT_LISTEN, "ADDRESS",
-	  "receive SOURCE from one sender on ADDRESS: HOST:PORT,\n"
-	  "[IPV6]:PORT, :PORT (loopback), *:PORT (all) or unix:PATH" },
-	{ "raw", no_argument, OPT_RAW, NULL,
-	  "sockets carry bare data (nc, socat): no header, checksum\n"
-	  "or reply" },
-	{ "checksum", optional_argument, OPT_CHECKSUM, "ALGO",
-	  "print the source's digest on stdout, as sha256sum does;\n"
-	  "ALGO: sha256 (default) or xxh128" },
+	  "continue (default: the others go on) or abort" },
 	{ "verify", no_argument, OPT_VERIFY, NULL,
-	  "read every file and block device back (O_DIRECT) and\n"
-	  "compare its digest with the source's; then replace" },
+	  "read back, compare digests, then replace" },
+	{ "checksum", optional_argument, OPT_CHECKSUM, "ALGO",
+	  "print the source's sha256 (default) or xxh128" },
 	{ "progress", optional_argument, 'g', "MODE",
-	  "show progress on stderr: auto (a bar on a terminal),\n"
-	  "bar, plain (lines for logs) or json (lines for programs)" },
-	{ "stats", no_argument, OPT_STATS, NULL,
-	  "per destination: bytes, seconds, throughput, engine" },
+	  "on stderr: auto (default), bar, plain or json" },
 	{ "json", no_argument, OPT_JSON, NULL,
-	  "a summary object on stdout at the end (see zccp(1))" },
+	  "a summary object on stdout at the end" },
+	{ "stats", no_argument, OPT_STATS, NULL,
+	  "per destination: bytes, seconds, rate, engine" },
+	{ "engine", required_argument, 'e', "NAME",
+	  "auto (default), uring, group, splice, aio or rw" },
+	{ "block-size", required_argument, 'B', "SIZE",
+	  "chunk size, 4K..1G, a multiple of 4K (default 1M)" },
+	{ "queue-depth", required_argument, 'Q', "N",
+	  "chunks in the ring, 1..1024 (default 8)" },
+	{ "lag", required_argument, OPT_LAG, "SIZE",
+	  "how far the fastest may lead (default: the ring)" },
+	{ "sparse", required_argument, OPT_SPARSE, "WHEN",
+	  "make holes: auto (default), always or never" },
+	{ "reflink", required_argument, OPT_REFLINK, "WHEN",
+	  "clone: auto (default), always or never" },
+	{ "direct", required_argument, OPT_DIRECT, "WHEN",
+	  "O_DIRECT: auto (default), always or never" },
+	{ "listen", required_argument, OPT_LISTEN, "ADDRESS",
+	  "receive SOURCE on HOST:PORT, :PORT, *:PORT, unix:PATH" },
+	{ "raw", no_argument, OPT_RAW, NULL,
+	  "sockets carry bare data (nc, socat), no zccp stream" },
+	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
+	  "network connect, stall or wait limit (default 30)" },
 	{ "verbose", no_argument, 'v', NULL,
 	  "say which engine runs and why, per destination" },
 	{ "quiet", no_argument, 'q', NULL, "print only errors" },
 	{ "help", no_argument, 'h', NULL, "show this help and exit" },
 	{ "version", no_argument, 'V', NULL,
-	  "show the version and the engines this kernel runs" },
+	  "show the version and the kernel features found" },
 };
 
 #define NOPTIONS (sizeof(cli_options) / sizeof(cli_options[0]))
@@ -110,43 +114,61 @@ static void print_help(void)
 {
 	printf("Usage: zccp [OPTION]... SOURCE DEST...\n"
 	       "  or:  zccp [OPTION]... --listen=ADDRESS DEST...\n"
-	       "Copy SOURCE to every DEST, reading it once and writing the "
-	       "destinations in parallel.\n"
-	       "SOURCE: file, block device, FIFO or - (stdin).  DEST: file "
-	       "(replaced when complete),\nblock device, FIFO, directory "
-	       "(DIR/basename of SOURCE), - (stdout), a socket:\n"
-	       "tcp://HOST:PORT, tcp://[IPV6]:PORT or unix:PATH "
-	       "(./tcp:... is a file).\n\n");
+	       "Copy SOURCE to every DEST, reading it once and writing in "
+	       "parallel.\nSOURCE: a file, device, FIFO or - (stdin).  DEST: "
+	       "a file (replaced when\ncomplete), device, FIFO, DIR/, - "
+	       "(stdout), tcp://HOST:PORT or unix:PATH.\n\n");
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct cli_option *o = &cli_options[i];
-		char left[48];
-		const char *help = o->help;
+		char left[40];
 
-		snprintf(left, sizeof(left), "%c%c%c --%s%s%s%s",
-			 o->key < 256 ? '-' : ' ',
-			 o->key < 256 ? o->key : ' ', o->key < 256 ? ',' : ' ',
-			 o->name,
-			 o->has_arg == optional_argument ? "[=" :
-			 o->arg ? "=" : "", o->arg ? o->arg : "",
-			 o->has_arg == optional_argument ? "]" : "");
-		while (help) {
-			const char *nl = strchr(help, '\n');
-			int n = nl ? (int)(nl - help) : (int)strlen(help);
-
-			printf("  %-26s %.*s\n", left, n, help);
-			left[0] = '\0';
-			help = nl ? nl + 1 : NULL;
-		}
+		if (!o->name)
+			snprintf(left, sizeof(left), "-%c", o->key);
+		else
+			snprintf(left, sizeof(left), "%c%c%c --%s%s%s%s",
+				 o->key < 256 ? '-' : ' ',
+				 o->key < 256 ? o->key : ' ',
+				 o->key < 256 ? ',' : ' ', o->name,
+				 o->has_arg == optional_argument ? "[=" :
+				 o->arg ? "=" : "", o->arg ? o->arg : "",
+				 o->has_arg == optional_argument ? "]" : "");
+		printf("  %-22s %s\n", left, o->help);
 	}
-	printf("\nSIZE takes K, M, G suffixes (powers of 1024).\n"
-	       "Exit status: 0 all destinations complete, 1 some destination "
-	       "failed,\n2 usage error, refused destination or source "
-	       "failure.\n");
+	printf("\nSIZE takes K, M, G (powers of 1024).  Exit status: 0 all "
+	       "complete, 1 a\ndestination failed, 2 usage error, refused "
+	       "destination or source failure.\nSee zccp(1).\n");
+}
+
+/* "  NAME  yes" or "  NAME  no: why", from an engine's probe. */
+static bool print_feature(const char *feature, const char *engine)
+{
+	const struct zccp_engine_ops *ops = zccp_engine_find(engine);
+	const char *why = "not built in";
+	int ret = ops ? ops->probe(&why) : -ENOSYS;
+
+	printf("  %-26s %s%s\n", feature, ret ? "no: " : "yes",
+	       ret ? why : "");
+	return !ret;
 }
 
 static void print_version(void)
 {
-	printf("zccp %s\nengines:", ZCCP_VERSION);
+	struct utsname uts;
+
+	printf("zccp %s\n", ZCCP_VERSION);
+	if (!uname(&uts))
+		printf("kernel features (Linux %s):\n", uts.release);
+	print_feature("io_uring", "uring");
+	if (print_feature("io_uring SQE groups", "group"))
+		printf("  %-26s %s\n", "SQE group kernel buffers",
+		       zccp_group_lends_pages() ? "yes" :
+		       "no: no IORING_OP_READ_PAGES (kernel/ patch 5)");
+	else
+		printf("  %-26s %s\n", "SQE group kernel buffers",
+		       "no: needs SQE groups");
+	print_feature("libaio", "aio");
+	print_feature("splice and tee", "splice");
+	printf("engines:");
 	for (unsigned i = 0; i < zccp_nengines; i++) {
 		const char *why = "";
 		int ret = zccp_engines[i]->probe(&why);
@@ -217,6 +239,7 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	static const char *const on_error[] = { "continue", "abort" };
 	enum zccp_digest_algo algo = ZCCP_DIGEST_SHA256;
 	enum zccp_progress_mode progress = ZCCP_PROGRESS_AUTO;
+	unsigned bits, required;
 	uint64_t n;
 	int i;
 
@@ -295,6 +318,20 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case OPT_JSON: opts->json = true; return 0;
 	case 'n': opts->no_clobber = true; return 0;
 	case OPT_DRY_RUN: opts->dry_run = true; return 0;
+	case 'p':
+		opts->preserve = ZCCP_PRESERVE_DEFAULT;
+		return 0;
+	case OPT_PRESERVE:
+		if (!arg) {
+			opts->preserve |= ZCCP_PRESERVE_DEFAULT;
+			return 0;
+		}
+		if (zccp_preserve_parse(arg, &bits, &required))
+			return bad_value("preserve", arg,
+					 "want " ZCCP_PRESERVE_NAMES);
+		opts->preserve |= bits;
+		opts->preserve_required |= required;
+		return 0;
 	case 'g':
 		if (arg && zccp_progress_parse(arg, &progress))
 			return bad_value("progress", arg,
@@ -315,10 +352,14 @@ static void build_getopt_tables(struct option *longs, char *shorts)
 {
 	char *s = shorts;
 
+	struct option *l = longs;
+
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct cli_option *o = &cli_options[i];
 
-		longs[i] = (struct option){ o->name, o->has_arg, NULL, o->key };
+		if (o->name) /* NULL: a short option only (-p) */
+			*l++ = (struct option){ o->name, o->has_arg, NULL,
+						o->key };
 		if (o->key < 256) {
 			*s++ = (char)o->key;
 			if (o->has_arg)
@@ -327,7 +368,7 @@ static void build_getopt_tables(struct option *longs, char *shorts)
 				*s++ = ':'; /* -gplain, as getopt wants */
 		}
 	}
-	longs[NOPTIONS] = (struct option){ 0 };
+	*l = (struct option){ 0 };
 	*s = '\0';
 }
 

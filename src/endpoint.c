@@ -20,6 +20,7 @@
 
 #include "zccp/endpoint.h"
 #include "zccp/net.h"
+#include "zccp/preserve.h"
 #include "zccp/opts.h"
 #include "zccp/report.h"
 
@@ -56,12 +57,15 @@ static void take_stat(struct zccp_endpoint *ep, const struct stat *st)
 	ep->mode = st->st_mode;
 	ep->uid = st->st_uid;
 	ep->gid = st->st_gid;
+	ep->atime = st->st_atim;
+	ep->mtime = st->st_mtim;
 	ep->stream = ep->std || zccp_kind_is_stream(ep->kind);
 }
 
 int zccp_endpoint_fail(struct zccp_endpoint *ep, int err)
 {
-	ep->failed = true;
+	/* Atomic: a progress thread may be reading it (progress.h). */
+	__atomic_store_n(&ep->failed, true, __ATOMIC_RELAXED);
 	ep->error = err;
 	zccp_report_endpoint(ep, err);
 	return err;
@@ -461,6 +465,7 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 {
 	int ret = 0;
 
+	dst->source = src;
 	if (dst->std) {
 		dst->fd = STDOUT_FILENO;
 		return 0;
@@ -585,6 +590,18 @@ static int sync_dir(const char *dir)
 }
 
 /* Everything that can fail before the rename: size, data, a name. */
+/* -p: regular files get a regular file's or a device's attributes
+ * (a pipe or a socket has none worth keeping). */
+static bool keeps_attributes(const struct zccp_endpoint *dst,
+			     const struct zccp_opts *opts)
+{
+	const struct zccp_endpoint *src = dst->source;
+
+	return opts->preserve && dst->kind == ZCCP_KIND_REGULAR &&
+	       !dst->std && src && !src->net &&
+	       (src->kind == ZCCP_KIND_REGULAR || src->kind == ZCCP_KIND_BLOCK);
+}
+
 int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 		   const struct zccp_opts *opts)
 {
@@ -596,6 +613,13 @@ int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 	if (dst->kind == ZCCP_KIND_REGULAR && !dst->std && !dst->cloned &&
 	    ftruncate(dst->fd, (off_t)size))
 		return -errno;
+	if (keeps_attributes(dst, opts)) {
+		int ret = zccp_preserve(dst->fd, dst->source, opts->preserve,
+					opts->preserve_required);
+
+		if (ret)
+			return ret;
+	}
 	if (opts->fsync && fsync(dst->fd) && errno != EINVAL &&
 	    errno != EROFS)
 		return -errno;

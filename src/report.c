@@ -114,6 +114,11 @@ static const char *const own_errors[] = {
 		"the receiver read nothing for --timeout seconds",
 	[ZCCP_EVERIFY - ZCCP_EDANGLING] =
 		"read back differs from the source (--verify)",
+	[ZCCP_EKEEPOWNER - ZCCP_EDANGLING] =
+		"cannot give it the source's owner (--preserve=ownership)",
+	[ZCCP_EXATTR - ZCCP_EDANGLING] =
+		"cannot copy the source's extended attributes "
+		"(--preserve=xattr)",
 };
 
 const char *zccp_strerror(int err)

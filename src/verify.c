@@ -39,12 +39,18 @@ static int reopen(struct readback *rb)
 {
 	char proc[40];
 	int fd;
+	/* O_NOATIME: reading back must not change times -p gave it. */
+	int flags = O_RDONLY | O_CLOEXEC | O_NOATIME;
 
 	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", rb->dest->fd);
-	fd = open(proc, O_RDONLY | O_CLOEXEC | O_DIRECT);
+	fd = open(proc, flags | O_DIRECT);
+	if (fd < 0 && errno == EPERM) { /* not ours: a device, say */
+		flags &= ~O_NOATIME;
+		fd = open(proc, flags | O_DIRECT);
+	}
 	rb->direct = fd >= 0;
 	if (fd < 0 && errno == EINVAL)
-		fd = open(proc, O_RDONLY | O_CLOEXEC);
+		fd = open(proc, flags);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -131,6 +137,7 @@ unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 {
 	struct readback *rbs = calloc(ndests, sizeof(*rbs));
 	unsigned failed = 0;
+	int ret;
 
 	if (!rbs) {
 		zccp_error("--verify: %s", strerror(ENOMEM));
@@ -146,9 +153,11 @@ unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 			continue;
 		*rb = (struct readback){ .dest = dests[i], .size = size,
 					 .algo = algo, .want = want };
-		rb->error = -pthread_create(&rb->thread, NULL,
-					    read_back_thread, rb);
-		rb->started = !rb->error;
+		/* rb->error is the thread's from now on. */
+		ret = pthread_create(&rb->thread, NULL, read_back_thread, rb);
+		rb->started = !ret;
+		if (ret)
+			rb->error = -ret;
 	}
 	for (unsigned i = 0; i < ndests; i++) {
 		struct readback *rb = &rbs[i];

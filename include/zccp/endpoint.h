@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct zccp_watch;
 
@@ -57,6 +58,8 @@ struct zccp_endpoint {
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
+	struct timespec atime, mtime; /* the source's, for -p */
+	const struct zccp_endpoint *source; /* a destination's, for -p */
 	char *canonical;  /* absolute path of a destination not yet made */
 	uint64_t size;    /* source: bytes to copy when known */
 	bool size_known;

@@ -24,6 +24,8 @@ enum {
 	ZCCP_EIDLE,	 /* --listen: the sender sent nothing for --timeout */
 	ZCCP_ESTALL,	 /* a unix: receiver read nothing for --timeout */
 	ZCCP_EVERIFY,	 /* --verify read back other bytes */
+	ZCCP_EKEEPOWNER, /* --preserve=ownership: not allowed */
+	ZCCP_EXATTR,	 /* --preserve=xattr: not allowed or not supported */
 };
 
 /* strerror() that also knows zccp's own numbers; err is positive. */

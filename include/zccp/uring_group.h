@@ -106,4 +106,10 @@ static inline void zccp_prep_write_kbuf(struct io_uring_sqe *sqe, int fd,
 	sqe->flags |= IOSQE_GROUP_KBUF;
 }
 
+/*
+ * Does this kernel lend page cache pages to a group (IORING_OP_READ_PAGES
+ * leader, a kernel buffer its members write from)?  In engine/group.c.
+ */
+bool zccp_group_lends_pages(void);
+
 #endif

@@ -424,7 +424,7 @@ static int group_probe(const char **why)
 }
 
 /* Copy a memfd through one READ_PAGES group: does the kernel lend? */
-static bool lending_works(void)
+bool zccp_group_lends_pages(void)
 {
 	static const char text[] = "zccp: page cache leader probe";
 	struct __kernel_timespec limit = { .tv_sec = 2 };
@@ -482,7 +482,7 @@ static const char *why_not_lend(const struct zccp_layout *layout)
 		if (layout->dests[i]->stream)
 			return "a destination is a stream (its writes "
 			       "follow the group: chunks would be read twice)";
-	if (!lending_works())
+	if (!zccp_group_lends_pages())
 		return "the kernel has no IORING_OP_READ_PAGES (kernel/ "
 		       "patch 5)";
 	return NULL;

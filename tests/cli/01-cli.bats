@@ -93,6 +93,47 @@ assert_nothing_written() {
 	[[ -z $stderr ]] || fail "--version wrote to stderr"
 }
 
+@test "--version names the kernel features it found" {
+	zccp_plain --version
+	assert_success
+	local feature
+	for feature in "io_uring" "io_uring SQE groups" "SQE group kernel buffers" "libaio" "splice and tee"; do
+		grep -qE "^  $feature +(yes|no: .+)\$" <<<"$output" ||
+			fail "--version does not say whether it found $feature: $output"
+	done
+	grep -q "^kernel features (Linux $(uname -r)):\$" <<<"$output" ||
+		fail "--version does not name the running kernel: $output"
+	# This machine's kernel has io_uring; stock kernels have no SQE groups.
+	grep -qE '^  io_uring +yes$' <<<"$output" || fail "io_uring not found: $output"
+}
+
+@test "--help fits one screen: at most 40 lines of at most 80 columns" {
+	zccp_plain --help
+	assert_success
+	((${#lines[@]} <= 40)) || fail "--help has ${#lines[@]} lines"
+	local line
+	for line in "${lines[@]}"; do
+		((${#line} <= 80)) || fail "wider than 80 columns: $line"
+	done
+}
+
+@test "zccp.1 is lint-clean and has the usual sections" {
+	local man=$ZCCP_SOURCE_DIR/zccp.1 section warnings
+	warnings=$(groff -man -ww -z "$man" 2>&1) || fail "groff failed: $warnings"
+	[[ -z $warnings ]] || fail "groff -man -ww: $warnings"
+	if command -v mandoc >/dev/null; then
+		warnings=$(mandoc -Tlint "$man" 2>&1) || fail "mandoc -Tlint: $warnings"
+		[[ -z $warnings ]] || fail "mandoc -Tlint: $warnings"
+	elif [[ ${CI-} == true ]]; then
+		fail "mandoc missing: run scripts/deps"
+	else
+		echo "# mandoc not installed: only groff checked" >&3
+	fi
+	for section in NAME SYNOPSIS DESCRIPTION OPTIONS ENGINES "EXIT STATUS" EXAMPLES ENVIRONMENT "SEE ALSO"; do
+		grep -qx "\.SH \"\?$section\"\?" "$man" || fail "zccp.1 has no $section section"
+	done
+}
+
 @test "-V is --version" {
 	zccp_plain --version
 	local long=$output

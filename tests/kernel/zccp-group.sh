@@ -70,6 +70,12 @@ run_cases() {
 			check "--checksum: the digest, as sha256sum prints it" \
 				sh -c "[ \"\$($ZCCP --checksum $T/v.src $T/v.d)\" = \
 				\"\$(sha256sum $T/v.src)\" ]"
+			check "--verify: auto passes group over, reads back" \
+				verbose_says "verified: read back" \
+				--verify "$T/v.src" "$T/v.d"
+			check "--version: SQE groups and kernel buffers found" \
+				sh -c "$ZCCP --version | grep -q 'SQE groups  *yes' &&
+				$ZCCP --version | grep -q 'kernel buffers  *yes'"
 		fi
 	fi
 
