@@ -89,7 +89,7 @@ _zccp()
 			--lag= -e --engine= --sparse= --reflink= --direct=
 			--inplace --fsync --timeout= --listen= --raw --checksum --verify --json
 			-n --no-clobber -f --force --dry-run -g --progress
-			-p --preserve
+			-p --preserve -r --recursive --one-file-system
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

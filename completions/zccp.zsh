@@ -10,6 +10,8 @@ _arguments -s -S \
   '--sparse=[how to treat holes, as cp]:when:(auto always never)' \
   '--reflink=[clone extents instead of copying, as cp]:when:(auto always never)' \
   '--direct=[O_DIRECT reads and writes]:when:(auto always never)' \
+  '(-r --recursive)'{-r,--recursive}'[copy a directory tree to every destination]' \
+  '--one-file-system[with -r, stay on the source'"'"'s file system]' \
   '--preserve=-[keep the source'"'"'s attributes]::attributes:_sequence compadd - mode ownership timestamps xattr all' \
   '-p[keep mode, ownership and timestamps]' \
   '(-n --no-clobber)'{-n,--no-clobber}'[leave an existing destination alone]' \

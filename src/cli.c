@@ -38,6 +38,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_PROGRESS,
 	OPT_PRESERVE,
+	OPT_ONE_FS,
 };
 
 struct cli_option {
@@ -54,6 +55,10 @@ struct cli_option {
  * each: --help fits a 40-line screen, 80 columns.
  */
 static const struct cli_option cli_options[] = {
+	{ "recursive", no_argument, 'r', NULL,
+	  "copy a directory tree to every destination" },
+	{ "one-file-system", no_argument, OPT_ONE_FS, NULL,
+	  "-r: do not descend into other file systems" },
 	{ "preserve", optional_argument, OPT_PRESERVE, "LIST",
 	  "keep mode,ownership,timestamps (default),xattr,all" },
 	{ NULL, no_argument, 'p', NULL,
@@ -318,6 +323,8 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case OPT_JSON: opts->json = true; return 0;
 	case 'n': opts->no_clobber = true; return 0;
 	case OPT_DRY_RUN: opts->dry_run = true; return 0;
+	case 'r': opts->recursive = true; return 0;
+	case OPT_ONE_FS: opts->one_file_system = true; return 0;
 	case 'p':
 		opts->preserve = ZCCP_PRESERVE_DEFAULT;
 		return 0;
@@ -425,6 +432,14 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 		zccp_error("invalid --lag: larger than block size x queue "
 			   "depth (%" PRIu64 " bytes)",
 			   (uint64_t)opts->block_size * opts->queue_depth);
+		return ZCCP_CLI_ERROR;
+	}
+	if (opts->recursive && (opts->listen || opts->checksum ||
+				opts->dry_run)) {
+		zccp_error("-r cannot be used with --%s",
+			   opts->listen ? "listen" : opts->checksum ?
+			   "checksum (one digest per file: use sha256sum)" :
+			   "dry-run (not yet)");
 		return ZCCP_CLI_ERROR;
 	}
 	if (opts->dry_run && (opts->listen || opts->json)) {

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include "zccp/report.h"
 #include "zccp/stream.h"
 #include "zccp/summary.h"
+#include "zccp/tree.h"
 #include "zccp/verify.h"
 #include "zccp/watchdog.h"
 
@@ -644,6 +646,53 @@ static void print_summary(struct run *r, int status)
 	zccp_summary_print(stdout, &s);
 }
 
+/* -r: one file of the tree, as a copy of its own. */
+static int copy_tree_file(void *ctx, const char *src, const char *const *dests,
+			  unsigned n, bool *failed, uint64_t *bytes)
+{
+	struct run sub = { .opts = *(const struct zccp_opts *)ctx };
+	int status;
+
+	sub.opts.source = src;
+	sub.opts.dests = (const char **)dests;
+	sub.opts.ndests = n;
+	status = copy(&sub);
+	for (unsigned i = 0; i < n; i++)
+		failed[i] = !sub.dests || !(sub.dests[i]->committed ||
+					    sub.dests[i]->skipped);
+	*bytes = sub.received;
+	run_free(&sub);
+	return status;
+}
+
+/* -r with a directory: the tree to every root; else a copy of one. */
+static int copy_tree(struct zccp_opts *opts, bool *was_tree)
+{
+	struct zccp_tree_root *roots;
+	struct stat st;
+	double started = now();
+	int status;
+
+	*was_tree = !stat(opts->source, &st) && S_ISDIR(st.st_mode);
+	if (!*was_tree)
+		return 0;
+	roots = calloc(opts->ndests, sizeof(*roots));
+	if (!roots) {
+		zccp_error("%s", strerror(ENOMEM));
+		return ZCCP_EXIT_USAGE;
+	}
+	for (unsigned i = 0; i < opts->ndests; i++)
+		roots[i].arg = opts->dests[i];
+	status = zccp_tree_copy(opts->source, roots, opts->ndests, opts,
+				copy_tree_file, opts);
+	if (opts->json)
+		zccp_summary_print_tree(stdout, status, opts->source, roots,
+					opts->ndests, now() - started);
+	zccp_tree_free(roots, opts->ndests);
+	free(roots);
+	return status;
+}
+
 /* Closed standard descriptors would be reused for destinations, and
  * our messages would land in them. */
 static void guard_standard_fds(void)
@@ -671,6 +720,13 @@ int main(int argc, char **argv)
 	zccp_report_init(r.opts.verbose, r.opts.quiet);
 	install_signals();
 	raise_nofile(r.opts.ndests);
+	if (r.opts.recursive) {
+		bool was_tree;
+
+		status = copy_tree(&r.opts, &was_tree);
+		if (was_tree)
+			return status;
+	}
 	status = r.opts.dry_run ? dry_run(&r) : copy(&r);
 	if (r.opts.json)
 		print_summary(&r, status);

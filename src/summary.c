@@ -5,6 +5,7 @@
 
 #include "zccp/report.h"
 #include "zccp/summary.h"
+#include "zccp/tree.h"
 
 #define put_string zccp_json_string
 
@@ -58,6 +59,41 @@ static void put_dest(FILE *out, const struct zccp_endpoint *d,
 		d->verified ? "true" : "false");
 	put_error(out, d->failed ? d->error : 0);
 	fputc('}', out);
+}
+
+void zccp_summary_print_tree(FILE *out, int status, const char *src,
+			     const struct zccp_tree_root *roots, unsigned n,
+			     double seconds)
+{
+	unsigned failed = 0, files = 0;
+	uint64_t written = 0;
+
+	fprintf(out, "{\"schema\":%d,\"zccp\":\"%s\",\"status\":%d,"
+		"\"source\":{\"path\":", ZCCP_SUMMARY_SCHEMA, ZCCP_VERSION,
+		status);
+	put_string(out, src);
+	fprintf(out, ",\"kind\":\"directory\"},\"seconds\":%.6f,"
+		"\"destinations\":[", seconds);
+	for (unsigned i = 0; i < n; i++) {
+		const struct zccp_tree_root *r = &roots[i];
+
+		failed += r->failed;
+		files += r->files;
+		written += r->bytes;
+		fputs(i ? ",{\"path\":" : "{\"path\":", out);
+		put_string(out, r->arg);
+		fputs(",\"file\":", out);
+		put_string(out, r->path);
+		fprintf(out, ",\"kind\":\"directory\",\"status\":\"%s\","
+			"\"files\":%u,\"bytes\":%" PRIu64 ",\"error\":",
+			r->failed ? "failed" : "ok", r->files, r->bytes);
+		put_error(out, r->failed ? r->error : 0);
+		fputc('}', out);
+	}
+	fprintf(out, "],\"totals\":{\"destinations\":%u,\"ok\":%u,"
+		"\"failed\":%u,\"files\":%u,\"bytes_written\":%" PRIu64
+		"}}\n", n, n - failed, failed, files, written);
+	fflush(out);
 }
 
 void zccp_summary_print(FILE *out, const struct zccp_summary *s)

@@ -40,6 +40,8 @@ struct zccp_opts {
 	bool no_clobber;     /* -n: existing destinations are left alone */
 	bool force;	     /* -f: replace even what we may not write */
 	bool dry_run;	     /* print the plan, write nothing */
+	bool recursive;	     /* -r: a directory tree (tree.h) */
+	bool one_file_system; /* -r: stop at mount points */
 	unsigned preserve;   /* ZCCP_PRESERVE_* (preserve.h) */
 	unsigned preserve_required; /* ... that must succeed */
 	bool fsync;

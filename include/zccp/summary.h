@@ -31,6 +31,12 @@ struct zccp_summary {
 
 void zccp_summary_print(FILE *out, const struct zccp_summary *s);
 
+struct zccp_tree_root;
+/* -r: the tree's summary, one destination per root (zccp.1). */
+void zccp_summary_print_tree(FILE *out, int status, const char *src,
+			     const struct zccp_tree_root *roots, unsigned n,
+			     double seconds);
+
 /* A JSON string, or null for NULL: quotes, backslashes and control
  * characters escaped, other bytes as they are (paths are bytes). */
 void zccp_json_string(FILE *out, const char *text);

@@ -54,6 +54,12 @@ complete_words() {
 	done
 	run complete_words "zccp --on-error "
 	[[ $output == $'continue\nabort' ]] || fail "--on-error: '$output'"
+	run complete_words "zccp --progress=p"
+	[[ $output == "plain" ]] || fail "--progress=p: '$output'"
+	run complete_words "zccp --preserve=mode,ti"
+	[[ $output == "mode,timestamps" ]] || fail "--preserve=mode,ti: '$output'"
+	run complete_words "zccp --one"
+	[[ $output == "--one-file-system" ]] || fail "--one: '$output'"
 	touch "$T/some-file"
 	run complete_words "zccp $T/some-f"
 	[[ $output == "$T/some-file" ]] || fail "files: '$output'"

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: MIT
+/* -r/--recursive (see zccp/tree.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "zccp/preserve.h"
+#include "zccp/report.h"
+#include "zccp/tree.h"
+
+/* A file with more than one name: the first copy's name in the tree,
+ * and per root whether that copy is there to link to. */
+struct link {
+	dev_t dev;
+	ino_t ino;
+	char *rel;
+	bool *ok;
+};
+
+struct walk {
+	const char *src;
+	const struct zccp_opts *opts;
+	struct zccp_tree_root *roots;
+	unsigned n;
+	zccp_tree_copy_fn copy_file;
+	void *ctx;
+	dev_t top_dev;
+	mode_t umask;
+	bool source_failed; /* an entry of the source could not be read */
+	struct link *links;
+	size_t nlinks;
+};
+
+static char *join(const char *dir, const char *name)
+{
+	char *path;
+
+	if (!*name)
+		return strdup(dir);
+	if (!*dir)
+		return strdup(name);
+	return asprintf(&path, "%s/%s", dir, name) < 0 ? NULL : path;
+}
+
+static void root_fail(struct walk *w, unsigned i, const char *path, int err)
+{
+	zccp_error("%s: %s", path, zccp_strerror(-err));
+	if (!w->roots[i].failed)
+		w->roots[i].error = err;
+	w->roots[i].failed = true;
+}
+
+static void source_fail(struct walk *w, const char *path, int err)
+{
+	zccp_error("%s: %s", path, zccp_strerror(-err));
+	w->source_failed = true;
+}
+
+/* ---- entries that are not regular files ------------------------------ */
+
+struct special {
+	const struct stat *st;
+	const char *target; /* a symbolic link's */
+};
+
+static int make_special(const char *path, const struct special *sp)
+{
+	if (S_ISLNK(sp->st->st_mode))
+		return symlink(sp->target, path) ? -errno : 0;
+	return mknod(path, sp->st->st_mode & (S_IFMT | 07777),
+		     sp->st->st_rdev) ? -errno : 0;
+}
+
+/*
+ * Put a new name at path: made beside it and renamed over what is
+ * there (so an old one stays until the new one exists), or left alone
+ * with -n.  make(tmp) makes it.  1: left alone, 0: made, or -errno.
+ */
+static int place(const char *path, const struct walk *w,
+		 int (*make)(const char *tmp, const void *arg), const void *arg)
+{
+	char *copy = strdup(path), *tmp = NULL;
+	struct stat st;
+	int ret;
+
+	if (!copy)
+		return -ENOMEM;
+	if (lstat(path, &st)) {
+		free(copy);
+		return errno == ENOENT ? make(path, arg) : -errno;
+	}
+	if (w->opts->no_clobber) {
+		free(copy);
+		return 1;
+	}
+	for (int tries = 0; tries < 100; tries++) {
+		char *dir = dirname(copy);
+
+		free(tmp);
+		if (asprintf(&tmp, "%s/.%s.zccp-%d-%d", dir,
+			     strrchr(path, '/') ? strrchr(path, '/') + 1 :
+						  path,
+			     (int)getpid(), tries) < 0) {
+			tmp = NULL;
+			ret = -ENOMEM;
+			break;
+		}
+		strcpy(copy, path);
+		ret = make(tmp, arg);
+		if (ret != -EEXIST)
+			break;
+	}
+	if (!ret && rename(tmp, path)) {
+		ret = -errno;
+		unlink(tmp);
+	}
+	free(tmp);
+	free(copy);
+	return ret;
+}
+
+static int make_special_cb(const char *path, const void *arg)
+{
+	return make_special(path, arg);
+}
+
+/* -p for what zccp_preserve cannot open: links and device nodes. */
+static int keep_attributes_at(const char *path, const struct stat *st,
+			      const struct walk *w)
+{
+	unsigned what = w->opts->preserve, need = w->opts->preserve_required;
+	struct timespec times[2] = { st->st_atim, st->st_mtim };
+
+	if ((what & ZCCP_PRESERVE_OWNERSHIP) &&
+	    lchown(path, st->st_uid, st->st_gid) &&
+	    (need & ZCCP_PRESERVE_OWNERSHIP))
+		return -ZCCP_EKEEPOWNER;
+	if ((what & ZCCP_PRESERVE_MODE) && !S_ISLNK(st->st_mode) &&
+	    chmod(path, st->st_mode & 07777))
+		return -errno;
+	if ((what & ZCCP_PRESERVE_TIMESTAMPS) &&
+	    utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	return 0;
+}
+
+static void copy_special(struct walk *w, const char *rel, const char *srcpath,
+			 const struct stat *st, const bool *live)
+{
+	char target[PATH_MAX];
+	struct special sp = { .st = st, .target = target };
+
+	if (S_ISLNK(st->st_mode)) {
+		ssize_t len = readlink(srcpath, target, sizeof(target) - 1);
+
+		if (len < 0) {
+			source_fail(w, srcpath, -errno);
+			return;
+		}
+		target[len] = '\0';
+	}
+	for (unsigned i = 0; i < w->n; i++) {
+		char *path;
+		int ret;
+
+		if (!live[i])
+			continue;
+		path = join(w->roots[i].path, rel);
+		ret = path ? place(path, w, make_special_cb, &sp) : -ENOMEM;
+		if (!ret && w->opts->preserve)
+			ret = keep_attributes_at(path, st, w);
+		if (ret < 0)
+			root_fail(w, i, path ? path : rel, ret);
+		free(path);
+	}
+}
+
+/* ---- regular files ---------------------------------------------------- */
+
+static struct link *find_link(struct walk *w, const struct stat *st)
+{
+	for (size_t i = 0; i < w->nlinks; i++)
+		if (w->links[i].dev == st->st_dev &&
+		    w->links[i].ino == st->st_ino)
+			return &w->links[i];
+	return NULL;
+}
+
+static int make_link_cb(const char *path, const void *first)
+{
+	return link(first, path) ? -errno : 0;
+}
+
+/* Another name of a file already copied: the same link in every root. */
+static void copy_link(struct walk *w, const char *rel, const struct link *l,
+		      const bool *live)
+{
+	for (unsigned i = 0; i < w->n; i++) {
+		char *path, *first;
+		int ret;
+
+		if (!live[i])
+			continue;
+		path = join(w->roots[i].path, rel);
+		first = join(w->roots[i].path, l->rel);
+		ret = !path || !first ? -ENOMEM :
+		      !l->ok[i] ? -ENOENT : place(path, w, make_link_cb, first);
+		if (ret < 0)
+			root_fail(w, i, path ? path : rel, ret);
+		free(path);
+		free(first);
+	}
+}
+
+static void remember_link(struct walk *w, const char *rel,
+			  const struct stat *st, const bool *copied)
+{
+	struct link *grown = realloc(w->links,
+				     (w->nlinks + 1) * sizeof(*w->links));
+	struct link *l;
+
+	if (!grown)
+		return; /* the next name is then copied, not linked */
+	w->links = grown;
+	l = &w->links[w->nlinks];
+	*l = (struct link){ .dev = st->st_dev, .ino = st->st_ino,
+			    .rel = strdup(rel),
+			    .ok = malloc(w->n * sizeof(bool)) };
+	if (!l->rel || !l->ok) {
+		free(l->rel);
+		free(l->ok);
+		return;
+	}
+	memcpy(l->ok, copied, w->n * sizeof(bool));
+	w->nlinks++;
+}
+
+static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
+			 const struct stat *st, const bool *live)
+{
+	const char **dests = calloc(w->n, sizeof(*dests));
+	unsigned *root_of = calloc(w->n, sizeof(*root_of));
+	bool *failed = calloc(w->n, sizeof(*failed));
+	bool *copied = calloc(w->n, sizeof(*copied));
+	struct link *l = st->st_nlink > 1 ? find_link(w, st) : NULL;
+	unsigned n = 0;
+	uint64_t bytes = 0;
+	int status;
+
+	if (l) {
+		copy_link(w, rel, l, live);
+		goto out;
+	}
+	if (!dests || !root_of || !failed || !copied) {
+		source_fail(w, srcpath, -ENOMEM);
+		goto out;
+	}
+	for (unsigned i = 0; i < w->n; i++) {
+		if (!live[i])
+			continue;
+		dests[n] = join(w->roots[i].path, rel);
+		if (!dests[n]) {
+			root_fail(w, i, rel, -ENOMEM);
+			continue;
+		}
+		root_of[n++] = i;
+	}
+	if (!n)
+		goto out;
+	status = w->copy_file(w->ctx, srcpath, dests, n, failed, &bytes);
+	if (status == ZCCP_EXIT_USAGE) /* the source file failed */
+		w->source_failed = true;
+	for (unsigned k = 0; k < n; k++) {
+		struct zccp_tree_root *r = &w->roots[root_of[k]];
+
+		copied[root_of[k]] = !failed[k] && status != ZCCP_EXIT_USAGE;
+		if (!copied[root_of[k]]) {
+			r->failed = true; /* its message is printed */
+			continue;
+		}
+		r->files++;
+		r->bytes += bytes;
+	}
+	if (st->st_nlink > 1)
+		remember_link(w, rel, st, copied);
+out:
+	for (unsigned k = 0; dests && k < n; k++)
+		free((char *)dests[k]);
+	free(dests);
+	free(root_of);
+	free(failed);
+	free(copied);
+}
+
+/* ---- directories ------------------------------------------------------ */
+
+static void copy_entry(struct walk *w, const char *rel, const bool *live);
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in a directory, sorted (a stable order for the copies and
+ * for which name of a hard link is copied first); NULL-terminated. */
+static char **read_names(const char *path, int *err)
+{
+	DIR *dir = opendir(path);
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+
+	*err = 0;
+	if (!dir) {
+		*err = -errno;
+		return NULL;
+	}
+	errno = 0;
+	while ((e = readdir(dir))) {
+		char **grown;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		grown = realloc(names, (n + 2) * sizeof(*names));
+		if (!grown || !(grown[n] = strdup(e->d_name))) {
+			names = grown ? grown : names;
+			*err = -ENOMEM;
+			break;
+		}
+		names = grown;
+		n++;
+	}
+	if (!*err && errno)
+		*err = -errno;
+	closedir(dir);
+	if (!names)
+		names = calloc(1, sizeof(*names));
+	if (names)
+		names[n] = NULL;
+	qsort(names, n, sizeof(*names), by_name);
+	return names;
+}
+
+/* Make rel in every live root; live[i] goes false where it cannot be.
+ * made[i]: we made it (its final mode is set after its contents). */
+static void make_dirs(struct walk *w, const char *rel, bool *live, bool *made)
+{
+	for (unsigned i = 0; i < w->n; i++) {
+		char *path;
+		struct stat st;
+
+		made[i] = false;
+		if (!live[i])
+			continue;
+		path = join(w->roots[i].path, rel);
+		if (!path) {
+			root_fail(w, i, rel, -ENOMEM);
+			live[i] = false;
+		} else if (!mkdir(path, 0700)) {
+			made[i] = true;
+		} else if (errno != EEXIST || stat(path, &st) ||
+			   !S_ISDIR(st.st_mode)) {
+			/* cp -r merges into a directory, nothing else */
+			root_fail(w, i, path, errno == EEXIST ? -ENOTDIR :
+								 -errno);
+			live[i] = false;
+		}
+		free(path);
+	}
+}
+
+/* After its contents: the directory's mode (and with -p its owner and
+ * times, which writing inside it changed). */
+static void finish_dirs(struct walk *w, const char *rel, const struct stat *st,
+			const bool *live, const bool *made)
+{
+	mode_t mode = w->opts->preserve & ZCCP_PRESERVE_MODE ?
+			      st->st_mode & 07777 :
+			      st->st_mode & 0777 & ~w->umask;
+
+	for (unsigned i = 0; i < w->n; i++) {
+		char *path;
+		int ret = 0;
+
+		if (!live[i] || (!made[i] && !w->opts->preserve))
+			continue;
+		path = join(w->roots[i].path, rel);
+		if (!path)
+			continue;
+		if (made[i] && chmod(path, mode))
+			ret = -errno;
+		if (!ret && w->opts->preserve)
+			ret = keep_attributes_at(path, st, w);
+		if (ret)
+			root_fail(w, i, path, ret);
+		free(path);
+	}
+}
+
+static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
+		     const struct stat *st, const bool *live_in)
+{
+	bool *live = malloc(w->n * sizeof(bool));
+	bool *made = malloc(w->n * sizeof(bool));
+	char **names = NULL;
+	int err;
+
+	if (!live || !made) {
+		source_fail(w, srcpath, -ENOMEM);
+		goto out;
+	}
+	memcpy(live, live_in, w->n * sizeof(bool));
+	make_dirs(w, rel, live, made);
+	/* --one-file-system: a mount point is made, empty, as cp -x does */
+	if (!w->opts->one_file_system || st->st_dev == w->top_dev) {
+		names = read_names(srcpath, &err);
+		if (err)
+			source_fail(w, srcpath, err);
+		for (size_t k = 0; names && names[k]; k++) {
+			char *child = join(rel, names[k]);
+
+			if (child)
+				copy_entry(w, child, live);
+			free(child);
+		}
+	}
+	finish_dirs(w, rel, st, live, made);
+out:
+	for (size_t k = 0; names && names[k]; k++)
+		free(names[k]);
+	free(names);
+	free(live);
+	free(made);
+}
+
+static void copy_entry(struct walk *w, const char *rel, const bool *live)
+{
+	char *srcpath = join(w->src, rel);
+	struct stat st;
+
+	if (!srcpath) {
+		source_fail(w, rel, -ENOMEM);
+		return;
+	}
+	if (lstat(srcpath, &st))
+		source_fail(w, srcpath, -errno);
+	else if (S_ISDIR(st.st_mode))
+		copy_dir(w, rel, srcpath, &st, live);
+	else if (S_ISREG(st.st_mode))
+		copy_regular(w, rel, srcpath, &st, live);
+	else
+		copy_special(w, rel, srcpath, &st, live);
+	free(srcpath);
+}
+
+/* ---- roots ------------------------------------------------------------ */
+
+/* DEST, or DEST/basename(SOURCE) when DEST is a directory: cp -r. */
+static int resolve_root(struct zccp_tree_root *r, const char *src)
+{
+	char *copy = strdup(src);
+	struct stat st;
+	int ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	if (!stat(r->arg, &st) && S_ISDIR(st.st_mode))
+		r->path = join(r->arg, basename(copy));
+	else if (!lstat(r->arg, &st))
+		ret = -ENOTDIR; /* a file cannot become a directory */
+	else if (errno == ENOENT)
+		r->path = strdup(r->arg);
+	else
+		ret = -errno;
+	free(copy);
+	return ret ? ret : r->path ? 0 : -ENOMEM;
+}
+
+/* Where a path that may not exist yet would be: its parent's real
+ * path and its name. */
+static char *where(const char *path)
+{
+	char *a = strdup(path), *b = strdup(path), *parent, *out = NULL;
+
+	if (a && b && (parent = realpath(dirname(a), NULL))) {
+		out = join(parent, basename(b));
+		free(parent);
+	}
+	free(a);
+	free(b);
+	return out;
+}
+
+/* A root inside the source would copy itself for ever. */
+static bool inside(const char *root, const char *src_real)
+{
+	char *at = where(root);
+	size_t len = strlen(src_real);
+	bool in = at && !strncmp(at, src_real, len) &&
+		  (at[len] == '/' || at[len] == '\0');
+
+	free(at);
+	return in;
+}
+
+int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
+		   const struct zccp_opts *opts, zccp_tree_copy_fn copy_file,
+		   void *ctx)
+{
+	struct walk w = { .src = src, .opts = opts, .roots = roots, .n = n,
+			  .copy_file = copy_file, .ctx = ctx };
+	char *src_real = realpath(src, NULL);
+	bool *live = calloc(n, sizeof(bool));
+	bool any_failed = false;
+	struct stat st;
+	int status = ZCCP_EXIT_USAGE;
+
+	w.umask = umask(0);
+	umask(w.umask);
+	if (!src_real || !live || stat(src, &st)) {
+		zccp_error("%s: %s", src, strerror(errno));
+		goto out;
+	}
+	w.top_dev = st.st_dev;
+	for (unsigned i = 0; i < n; i++) {
+		int ret = resolve_root(&roots[i], src);
+
+		if (!ret && inside(roots[i].path, src_real)) {
+			zccp_error("%s: cannot copy a directory into itself",
+				   roots[i].arg);
+			goto out;
+		}
+		if (ret) {
+			root_fail(&w, i, roots[i].arg, ret);
+			continue;
+		}
+		live[i] = true;
+	}
+	copy_dir(&w, "", src, &st, live);
+	for (unsigned i = 0; i < n; i++)
+		any_failed |= roots[i].failed;
+	status = any_failed || w.source_failed ? ZCCP_EXIT_PARTIAL :
+						 ZCCP_EXIT_OK;
+out:
+	for (size_t i = 0; i < w.nlinks; i++) {
+		free(w.links[i].rel);
+		free(w.links[i].ok);
+	}
+	free(w.links);
+	free(live);
+	free(src_real);
+	return status;
+}
+
+void zccp_tree_free(struct zccp_tree_root *roots, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		free(roots[i].path);
+		roots[i].path = NULL;
+	}
+}

@@ -1,0 +1,170 @@
+#!/usr/bin/env bats
+# zccp-test: per-engine
+# -r/--recursive: a directory tree to every destination root, as cp -r
+# makes it; compared with diff -r and stat: regular files of odd sizes
+# through the engine, directories, symbolic links, hard links (linked
+# again in each copy), a sparse file, a FIFO.
+
+load helpers
+
+# make_tree DIR: the tree every test copies.
+make_tree() {
+	local d=$1
+	mkdir -p "$d/a/b/c" "$d/empty"
+	make_file "$d/zero" 0
+	make_file "$d/one" 1
+	make_file "$d/a/page-1" 4095
+	make_file "$d/a/b/page+1" 4097
+	make_file "$d/a/b/c/chunk+1" $((1024 * 1024 + 1))
+	make_file "$d/name with spaces" 1000
+	ln "$d/a/page-1" "$d/a/b/hard-link"
+	ln -s ../page-1 "$d/a/b/relative-link"
+	ln -s /nonexistent/target "$d/dangling-link"
+	truncate -s 64M "$d/sparse"
+	write_at "$d/sparse" 32M 5000
+	mkfifo "$d/fifo"
+	chmod 0750 "$d/a"
+	chmod 0700 "$d/a/b/c"
+}
+
+# assert_tree SRC COPY: the same names, types, link targets and bytes.
+assert_tree() {
+	diff -r --no-dereference -x fifo "$1" "$2" >&2 || fail "$2 differs from $1"
+	local listing
+	listing() { (cd "$1" && find . -printf '%P %y %l\n' | LC_ALL=C sort); }
+	[[ $(listing "$1") == "$(listing "$2")" ]] ||
+		fail "$2 has other names, types or link targets than $1"
+	[[ -p $2/fifo ]] || fail "$2/fifo is not a FIFO"
+	[[ $(stat -c %i "$2/a/page-1") == $(stat -c %i "$2/a/b/hard-link") ]] ||
+		fail "$2: the hard links are two files"
+	[[ $(stat -c %i "$2/a/page-1") != $(stat -c %i "$1/a/page-1") ]] ||
+		fail "$2: linked to the source"
+	(($(allocated_bytes "$2/sparse") < 8 * 1024 * 1024)) ||
+		fail "$2/sparse is not sparse ($(allocated_bytes "$2/sparse") bytes)"
+}
+
+setup() {
+	make_tree "$T/src"
+}
+
+@test "-r: the tree into an existing directory and to a new name, every kind of entry" {
+	mkdir "$T/into"
+	zccp -r "$T/src" "$T/into" "$T/new"
+	assert_success
+	assert_tree "$T/src" "$T/into/src"
+	assert_tree "$T/src" "$T/new"
+	local umask
+	umask=$(umask)
+	[[ $(stat -c %a "$T/new/a") == $(printf '%o' $((0750 & ~umask))) ]] ||
+		fail "mode of a: $(stat -c %a "$T/new/a")"
+	[[ $(stat -c %a "$T/new/a/b/c") == 700 ]] || fail "mode of a/b/c"
+}
+
+@test "-r -p: modes, and the times of files and directories" {
+	touch -d "2001-02-03 04:05:06.5" "$T/src/a/b" "$T/src/one"
+	touch -h -d "2003-01-01" "$T/src/a/b/relative-link"
+	zccp -r -p "$T/src" "$T/copy"
+	assert_success
+	assert_tree "$T/src" "$T/copy"
+	local f
+	for f in a a/b a/b/c one a/b/c/chunk+1; do
+		[[ $(stat -c '%a %Y' "$T/copy/$f") == $(stat -c '%a %Y' "$T/src/$f") ]] ||
+			fail "$f: $(stat -c '%a %Y' "$T/copy/$f"), source $(stat -c '%a %Y' "$T/src/$f")"
+	done
+	[[ $(stat -c %Y "$T/copy/a/b/relative-link") == $(stat -c %Y "$T/src/a/b/relative-link") ]] ||
+		fail "the link's own time was not kept"
+}
+
+@test "-r into an existing tree: merged, old files replaced, others kept" {
+	mkdir -p "$T/copy/a"
+	printf 'old\n' >"$T/copy/one"
+	printf 'mine\n' >"$T/copy/a/extra"
+	zccp -r "$T/src" "$T/copy"
+	assert_success
+	# the copy went into copy/src (cp -r semantics for an existing dir)
+	assert_tree "$T/src" "$T/copy/src"
+	[[ $(cat "$T/copy/a/extra") == mine ]] || fail "an unrelated file changed"
+}
+
+@test "-r -n: existing files in the destination tree are left alone" {
+	mkdir -p "$T/copy/a"
+	printf 'keep\n' >"$T/copy/one"
+	printf 'keep too\n' >"$T/copy/a/page-1"
+	zccp -r -n "$T/src/" "$T/copy/"
+	assert_success
+	[[ $(cat "$T/copy/src/one") != keep ]] || fail "wrong root"
+	zccp -r -n "$T/src" "$T/copy/src2"
+	assert_success
+	rm -r "$T/copy/src" "$T/copy/src2"
+	mkdir "$T/n"
+	cp -a "$T/copy" "$T/n/src"
+	zccp -r -n "$T/src" "$T/n"
+	assert_success
+	[[ $(cat "$T/n/src/one") == keep ]] || fail "-n replaced a file"
+	[[ $(cat "$T/n/src/a/page-1") == "keep too" ]] || fail "-n replaced a/page-1"
+	assert_same "$T/src/a/b/page+1" "$T/n/src/a/b/page+1"
+}
+
+@test "-r: a root inside the source is refused, nothing written" {
+	zccp -r "$T/src" "$T/src/a/inner"
+	assert_status 2
+	assert_stderr_matches "^zccp: $T/src/a/inner: cannot copy a directory into itself$"
+	assert_absent "$T/src/a/inner"
+}
+
+@test "-r: a root that is a file fails alone, exit 1" {
+	printf 'file\n' >"$T/plain"
+	zccp -r "$T/src" "$T/plain" "$T/copy"
+	assert_status 1
+	assert_stderr_matches "^zccp: $T/plain: Not a directory$"
+	[[ $(cat "$T/plain") == file ]] || fail "the file changed"
+	assert_tree "$T/src" "$T/copy"
+}
+
+@test "-r: an unreadable file is reported, the rest is copied, exit 1" {
+	requires root nobody
+	make_world_dir
+	cp -a "$T/src" "$WORLD_DIR/src"
+	chmod -R a+rX "$WORLD_DIR/src"
+	chmod 0777 "$WORLD_DIR"
+	chmod 0000 "$WORLD_DIR/src/one"
+	as_nobody -r "$WORLD_DIR/src" "$WORLD_DIR/copy"
+	assert_status 1
+	assert_stderr_matches "^zccp: $WORLD_DIR/src/one: Permission denied$"
+	assert_same "$T/src/a/b/c/chunk+1" "$WORLD_DIR/copy/a/b/c/chunk+1"
+	assert_absent "$WORLD_DIR/copy/one"
+}
+
+@test "-r --one-file-system: a mount point is made, empty" {
+	requires root mount
+	mount_tmpfs "$T/src/mnt" 8M
+	make_file "$T/src/mnt/inside" 100
+	zccp -r --one-file-system "$T/src" "$T/x"
+	assert_success
+	[[ -d $T/x/mnt ]] || fail "the mount point was not made"
+	assert_dir_holds "$T/x/mnt"
+	zccp -r "$T/src" "$T/all"
+	assert_success
+	assert_same "$T/src/mnt/inside" "$T/all/mnt/inside"
+}
+
+@test "-r --json: one object, a destination per root, files and bytes" {
+	zccp -r --json "$T/src" "$T/copy" "$T/plain/sub"
+	assert_status 1
+	jq -e '.source.kind == "directory" and (.destinations | length) == 2' <<<"$output" >/dev/null ||
+		fail "summary: $output"
+	jq -e '.destinations[0].status == "ok" and .destinations[0].files == 7' <<<"$output" >/dev/null ||
+		fail "first root: $output"
+	jq -e '.destinations[1].status == "failed" and .destinations[1].error == "No such file or directory"' <<<"$output" >/dev/null ||
+		fail "second root: $output"
+}
+
+@test "-r refuses --listen, --checksum and --dry-run; without -r a directory is refused" {
+	zccp -r --checksum "$T/src" "$T/copy"
+	assert_status 2
+	assert_stderr_matches "^zccp: -r cannot be used with --checksum"
+	zccp "$T/src" "$T/copy"
+	assert_status 2
+	assert_stderr_matches "^zccp: $T/src: Is a directory"
+	assert_absent "$T/copy"
+}
