@@ -37,6 +37,22 @@ static const char *engine_unfit(const struct zccp_engine_ops *ops,
 	return NULL;
 }
 
+/*
+ * A source this small copies in less time than some engines take to
+ * start: 200 files of 4 KiB to 2 copies took 0.2 ms per file with
+ * splice or rw, 1 ms with uring, 64 ms with aio; splice still led at
+ * 1 MiB (0.9 ms against 1.5), and uring leads from a few MiB up.
+ */
+#define SMALL_SOURCE_BYTES (1u << 20)
+
+static bool small_source(const struct zccp_shape *shape)
+{
+	return shape->source_bytes != ZCCP_SIZE_UNKNOWN &&
+	       shape->source_bytes <= SMALL_SOURCE_BYTES;
+}
+
+/* Measured ranks per endpoint; for a small source, the cost of
+ * starting first (ranks, in tens of microseconds, break ties). */
 static unsigned engine_score(const struct zccp_engine_ops *ops,
 			     const struct zccp_shape *shape)
 {
@@ -44,7 +60,7 @@ static unsigned engine_score(const struct zccp_engine_ops *ops,
 
 	for (unsigned i = 0; i < shape->ndests; i++)
 		score += ops->rank[shape->dests[i]];
-	return score;
+	return small_source(shape) ? ops->setup_us + 10 * score : score;
 }
 
 static int choose_named(const struct zccp_opts *opts,
@@ -144,8 +160,9 @@ static int choose_auto(const struct zccp_opts *opts,
 		return -EOPNOTSUPP;
 	}
 	snprintf(plan->reason, sizeof(plan->reason),
-		 "auto: lowest measured cost for a %s source and %u "
-		 "destination(s) (%s)%s", zccp_kind_name(shape->source),
+		 "auto: lowest measured cost for a %s%s source and %u "
+		 "destination(s) (%s)%s", small_source(shape) ?
+		 "small (start-up counts) " : "", zccp_kind_name(shape->source),
 		 shape->ndests, costs, out);
 	return 0;
 }

@@ -448,6 +448,7 @@ const struct zccp_engine_ops zccp_engine_aio = {
 	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL |
 		ZCCP_CAP_DIRECT,
 	/* From measurement; uring is preferred where available. */
+	.setup_us = 64000, /* io_destroy waits for the kernel */
 	.rank = {
 		[ZCCP_KIND_REGULAR] = 2,
 		[ZCCP_KIND_BLOCK] = 2,

@@ -75,6 +75,7 @@ const struct zccp_engine_ops zccp_engine_rw = {
 	.name = "rw",
 	.caps = ZCCP_CAP_USER_BUFFER | ZCCP_CAP_DIRECT,
 	/* Always possible, never the best where another engine runs. */
+	.setup_us = 180,
 	.rank = { 4, 4, 4, 4, 4 },
 	.probe = rw_probe,
 	.init = rw_init,

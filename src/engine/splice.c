@@ -887,6 +887,7 @@ const struct zccp_engine_ops zccp_engine_splice = {
 	.caps = ZCCP_CAP_ZERO_COPY,
 	/* Pipes and sockets take pages by reference; files still get a
 	 * kernel copy into their page cache; devices are copied too. */
+	.setup_us = 220, /* a pipe per slot */
 	.rank = {
 		[ZCCP_KIND_REGULAR] = 3,
 		[ZCCP_KIND_BLOCK] = 3,

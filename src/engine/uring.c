@@ -803,6 +803,7 @@ const struct zccp_engine_ops zccp_engine_uring = {
 	.name = "uring",
 	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL |
 		ZCCP_CAP_DIRECT,
+	.setup_us = 1000, /* ring, registered buffers and files */
 	.rank = URING_RANKS,
 	.probe = uring_probe,
 	.init = uring_init,

@@ -61,18 +61,23 @@ run_cases() {
 				verbose_says 'pages not lent: a destination is a stream' \
 				-e group "$T/v.src" "$T/v.d" - </dev/null
 			# measured faster than uring: auto takes it for files
-			check "auto picks group for files" verbose_says \
-				'^zccp: engine group: auto' "$T/v.src" "$T/v.d"
+			# past the size where starting an engine dominates
+			head -c 3000000 /dev/urandom >"$T/v.big"
+			check "auto picks group for files of some MiB" verbose_says \
+				'^zccp: engine group: auto' "$T/v.big" "$T/v.d"
+			check "auto starts a cheaper engine for a small file" \
+				verbose_says '^zccp: engine .*: auto: .*small' \
+				"$T/v.src" "$T/v.d"
 			# ... unless a digest must see the data
 			check "--checksum: auto passes group over" verbose_says \
 				'group out: --checksum must see the data' \
-				--checksum "$T/v.src" "$T/v.d"
+				--checksum "$T/v.big" "$T/v.d"
 			check "--checksum: the digest, as sha256sum prints it" \
 				sh -c "[ \"\$($ZCCP --checksum $T/v.src $T/v.d)\" = \
 				\"\$(sha256sum $T/v.src)\" ]"
 			check "--verify: auto passes group over, reads back" \
 				verbose_says "verified: read back" \
-				--verify "$T/v.src" "$T/v.d"
+				--verify "$T/v.big" "$T/v.d"
 			check "--version: SQE groups and kernel buffers found" \
 				sh -c "$ZCCP --version | grep -q 'SQE groups  *yes' &&
 				$ZCCP --version | grep -q 'kernel buffers  *yes'"
