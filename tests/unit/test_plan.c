@@ -328,6 +328,34 @@ static void test_ring_fits_source(void)
 	CHECK(plan.nchunks == 8);
 }
 
+/* A small source goes to the engine cheapest to start; from past the
+ * threshold on, ranks alone decide again. */
+static void test_small_source_counts_start_up(void)
+{
+	struct zccp_opts o = opts_for("auto");
+	enum zccp_kind kinds[2] = { ZCCP_KIND_REGULAR, ZCCP_KIND_REGULAR };
+	const struct zccp_engine_ops *cheapest = NULL;
+	struct zccp_plan plan;
+
+	all_available();
+	for (unsigned i = 0; i < zccp_nengines; i++)
+		if (can_serve(zccp_engines[i], ZCCP_KIND_REGULAR, kinds, 2) &&
+		    (!cheapest || zccp_engines[i]->setup_us <
+					  cheapest->setup_us))
+			cheapest = zccp_engines[i];
+	CHECK(cheapest != NULL);
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, 4096, kinds, 2, &plan));
+	CHECK(plan.engine->setup_us <= cheapest->setup_us + 200);
+	CHECK(strstr(plan.reason, "small") != NULL);
+	CHECK(!make(&o, ZCCP_KIND_REGULAR, 64u << 20, kinds, 2, &plan));
+	CHECK(strstr(plan.reason, "small") == NULL);
+	for (unsigned i = 0; i < zccp_nengines; i++)
+		if (can_serve(zccp_engines[i], ZCCP_KIND_REGULAR, kinds, 2))
+			CHECK(score(plan.engine, ZCCP_KIND_REGULAR, kinds, 2) <=
+			      score(zccp_engines[i], ZCCP_KIND_REGULAR, kinds,
+				    2));
+}
+
 int main(void)
 {
 	test_auto_minimises_rank();
@@ -339,5 +367,6 @@ int main(void)
 	test_geometry();
 	test_probes_are_lazy();
 	test_ring_fits_source();
+	test_small_source_counts_start_up();
 	CHECK_EXIT();
 }
