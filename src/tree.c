@@ -35,6 +35,7 @@ struct walk {
 	dev_t top_dev;
 	mode_t umask;
 	bool source_failed; /* an entry of the source could not be read */
+	bool stop;	    /* --on-error=abort, and something failed */
 	struct link *links;
 	size_t nlinks;
 };
@@ -56,12 +57,14 @@ static void root_fail(struct walk *w, unsigned i, const char *path, int err)
 	if (!w->roots[i].failed)
 		w->roots[i].error = err;
 	w->roots[i].failed = true;
+	w->stop |= w->opts->on_error == ZCCP_ON_ERROR_ABORT;
 }
 
 static void source_fail(struct walk *w, const char *path, int err)
 {
 	zccp_error("%s: %s", path, zccp_strerror(-err));
 	w->source_failed = true;
+	w->stop |= w->opts->on_error == ZCCP_ON_ERROR_ABORT;
 }
 
 /* ---- entries that are not regular files ------------------------------ */
@@ -284,6 +287,7 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 		copied[root_of[k]] = !failed[k] && status != ZCCP_EXIT_USAGE;
 		if (!copied[root_of[k]]) {
 			r->failed = true; /* its message is printed */
+			w->stop |= w->opts->on_error == ZCCP_ON_ERROR_ABORT;
 			continue;
 		}
 		r->files++;
@@ -443,9 +447,12 @@ out:
 
 static void copy_entry(struct walk *w, const char *rel, const bool *live)
 {
-	char *srcpath = join(w->src, rel);
+	char *srcpath;
 	struct stat st;
 
+	if (w->stop)
+		return;
+	srcpath = join(w->src, rel);
 	if (!srcpath) {
 		source_fail(w, rel, -ENOMEM);
 		return;

@@ -45,7 +45,9 @@ setup() {
 	assert_same "$T/src" "$T/d1"
 }
 
-@test "a read-only destination of another owner: refused without -f, replaced with -f" {
+# foreign_read_only_dest: $WORLD_DIR/src for uid 65534 to copy, and
+# $WORLD_DIR/d1, root's and read-only, in a directory anyone may write.
+foreign_read_only_dest() {
 	requires root nobody
 	make_world_dir
 	cp "$T/src" "$WORLD_DIR/src"
@@ -53,6 +55,10 @@ setup() {
 	printf 'old\n' >"$WORLD_DIR/d1"
 	chmod 0444 "$WORLD_DIR/d1"
 	chmod 0777 "$WORLD_DIR"
+}
+
+@test "a read-only destination of another owner: refused without -f, replaced with -f" {
+	foreign_read_only_dest
 	as_nobody "$WORLD_DIR/src" "$WORLD_DIR/d1"
 	assert_status 1
 	assert_stderr_matches "^zccp: $WORLD_DIR/d1: Permission denied$"
@@ -64,13 +70,7 @@ setup() {
 }
 
 @test "-f --inplace: removes what it may not open, then writes a new file" {
-	requires root nobody
-	make_world_dir
-	cp "$T/src" "$WORLD_DIR/src"
-	chmod 0644 "$WORLD_DIR/src"
-	printf 'old\n' >"$WORLD_DIR/d1"
-	chmod 0444 "$WORLD_DIR/d1"
-	chmod 0777 "$WORLD_DIR"
+	foreign_read_only_dest
 	as_nobody -f --inplace "$WORLD_DIR/src" "$WORLD_DIR/d1"
 	assert_success
 	assert_same "$T/src" "$WORLD_DIR/d1"

@@ -135,6 +135,17 @@ setup() {
 	assert_absent "$WORLD_DIR/copy/one"
 }
 
+@test "-r --on-error=abort: the walk stops at the first failure" {
+	mkdir -p "$T/copy/a/b"
+	printf 'in the way\n' >"$T/copy/a/b/c" # a file where a directory goes
+	zccp -r --on-error=abort "$T/src/a" "$T/copy"
+	assert_status 1
+	assert_stderr_matches "^zccp: $T/copy/a/b/c: Not a directory$"
+	assert_stderr_line_count 1
+	# sorted walk: b/c fails before b/page+1 and b/relative-link
+	assert_absent "$T/copy/a/b/page+1" "$T/copy/a/b/relative-link"
+}
+
 @test "-r --one-file-system: a mount point is made, empty" {
 	requires root mount
 	mount_tmpfs "$T/src/mnt" 8M
