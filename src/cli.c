@@ -326,7 +326,7 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case 'r': opts->recursive = true; return 0;
 	case OPT_ONE_FS: opts->one_file_system = true; return 0;
 	case 'p':
-		opts->preserve = ZCCP_PRESERVE_DEFAULT;
+		opts->preserve |= ZCCP_PRESERVE_DEFAULT;
 		return 0;
 	case OPT_PRESERVE:
 		if (!arg) {

@@ -71,7 +71,7 @@ int zccp_endpoint_fail(struct zccp_endpoint *ep, int err)
 	return err;
 }
 
-int zccp_source_open(struct zccp_endpoint *src, const char *arg)
+int zccp_source_open(struct zccp_endpoint *src, const char *arg, bool look)
 {
 	struct stat st;
 	int ret;
@@ -80,7 +80,9 @@ int zccp_source_open(struct zccp_endpoint *src, const char *arg)
 	src->std = !strcmp(arg, "-");
 	if (!src->std)
 		src->path = strdup(arg);
-	src->fd = src->std ? STDIN_FILENO : open(arg, O_RDONLY | O_CLOEXEC);
+	/* look: --dry-run, which must not wait for a FIFO's writer */
+	src->fd = src->std ? STDIN_FILENO :
+		  open(arg, O_RDONLY | O_CLOEXEC | (look ? O_NONBLOCK : 0));
 	if (src->fd < 0 || fstat(src->fd, &st))
 		return zccp_endpoint_fail(src, -errno);
 	ret = classify(&st, &src->kind);
@@ -188,7 +190,7 @@ static char *follow_symlink(const char *arg)
 /* DIR/basename(SOURCE) when DEST names a directory, as cp does. */
 static int resolve_dest_path(struct zccp_endpoint *dst, const char *arg,
 			     const struct zccp_endpoint *src, struct stat *st,
-			     bool *exists)
+			     bool *exists, bool in_tree)
 {
 	char *base;
 
@@ -200,6 +202,8 @@ static int resolve_dest_path(struct zccp_endpoint *dst, const char *arg,
 		return -errno;
 	if (!*exists || !S_ISDIR(st->st_mode))
 		return 0;
+	if (in_tree) /* -r: a file of the tree never goes into a directory */
+		return -EISDIR;
 	if (src->std || src->net)
 		return -EISDIR; /* stdin, a connection: no name to copy to */
 	base = base_of(src->path);
@@ -260,7 +264,8 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 			return zccp_endpoint_fail(dst, -errno);
 		exists = true;
 	} else {
-		ret = resolve_dest_path(dst, arg, src, &st, &exists);
+		ret = resolve_dest_path(dst, arg, src, &st, &exists,
+					opts->in_tree);
 		if (ret)
 			return zccp_endpoint_fail(dst, ret);
 	}
@@ -327,10 +332,17 @@ static unsigned ntracked;
 
 static void track(struct zccp_endpoint *dst)
 {
-	for (unsigned i = 0; i < ntracked; i++)
+	unsigned free_slot = ntracked;
+
+	for (unsigned i = 0; i < ntracked; i++) {
 		if (tracked[i] == dst)
 			return;
-	if (ntracked < MAX_TRACKED)
+		if (!tracked[i] && free_slot == ntracked)
+			free_slot = i; /* -r frees slots file after file */
+	}
+	if (free_slot < ntracked)
+		__atomic_store_n(&tracked[free_slot], dst, __ATOMIC_SEQ_CST);
+	else if (ntracked < MAX_TRACKED)
 		tracked[ntracked++] = dst;
 }
 
@@ -486,15 +498,14 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		/* Truncated by zccp_dest_begin, once nothing can stop us. */
 		dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_CLOEXEC, mode);
 		dst->inplace_created = !dst->existed;
-		if (dst->fd < 0 && errno == EACCES && opts->force &&
-		    !unlink(dst->path)) { /* cp -f */
-			dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_EXCL |
-					       O_CLOEXEC, mode);
-			dst->inplace_created = true;
-		}
-		if (dst->fd < 0)
+		if (dst->fd >= 0)
+			return 0;
+		/* cp -f removes it and writes anew: a temporary does that
+		 * without losing the old file before the new one is whole. */
+		if (errno != EACCES || !opts->force)
 			return zccp_endpoint_fail(dst, -errno);
-		return 0;
+		dst->inplace_created = false;
+		dst->replaced_inplace = true;
 	}
 	ret = check_replaceable(dst, opts->force);
 	if (ret)
@@ -632,8 +643,19 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 	int ret = 0;
 
 	if (dst->tmp_name) {
-		if (rename(dst->tmp_name, dst->path))
-			return -errno;
+		/* -n: a file made meanwhile still wins, as cp -n's O_EXCL */
+		ret = !opts->no_clobber ? -EINVAL :
+		      renameat2(AT_FDCWD, dst->tmp_name, AT_FDCWD, dst->path,
+				RENAME_NOREPLACE) ? -errno : 0;
+		if (ret == -EEXIST) {
+			zccp_dest_discard(dst);
+			dst->skipped = true;
+			return 0;
+		}
+		if (ret == -EINVAL) /* not asked, or the fs has no such rename */
+			ret = rename(dst->tmp_name, dst->path) ? -errno : 0;
+		if (ret)
+			return ret;
 		clear_tmp_name(dst);
 		if (opts->fsync)
 			ret = sync_dir(dst->dir);
@@ -669,7 +691,7 @@ void zccp_dest_discard(struct zccp_endpoint *dst)
 int zccp_dest_begin(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 {
 	if (dst->failed || !opts->inplace || dst->kind != ZCCP_KIND_REGULAR ||
-	    dst->std)
+	    dst->std || dst->replaced_inplace)
 		return 0;
 	if (ftruncate(dst->fd, 0))
 		return zccp_endpoint_fail(dst, -errno);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The digest's own thread (see zccp/hasher.h). */
 #include "zccp/hasher.h"
+#include "zccp/thread.h"
 
 static void *hash_chunks(void *arg)
 {
@@ -41,12 +42,12 @@ int zccp_hasher_start(struct zccp_hasher *h, zccp_hasher_feed_fn feed,
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_cond_init(&h->work, NULL);
 	pthread_cond_init(&h->progress, NULL);
-	ret = pthread_create(&h->thread, NULL, hash_chunks, h);
+	ret = zccp_thread_create(&h->thread, hash_chunks, h);
 	if (ret) {
 		pthread_cond_destroy(&h->progress);
 		pthread_cond_destroy(&h->work);
 		pthread_mutex_destroy(&h->lock);
-		return -ret;
+		return ret;
 	}
 	return 0;
 }

@@ -84,11 +84,12 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* One descriptor per destination, plus engines' own. */
+/* Per destination: its own descriptor, an O_DIRECT twin, a progress
+ * thread's; plus engines' and --verify's few. */
 static void raise_nofile(unsigned ndests)
 {
 	struct rlimit rl;
-	rlim_t want = (rlim_t)ndests * 2 + 64;
+	rlim_t want = (rlim_t)ndests * 3 + 64;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= want)
 		return;
@@ -135,7 +136,7 @@ static int open_endpoints(struct run *r)
 	struct zccp_opts *o = &r->opts;
 
 	if (o->listen ? zccp_source_listen(&r->source, o->listen) :
-			zccp_source_open(&r->source, o->source))
+			zccp_source_open(&r->source, o->source, o->dry_run))
 		return -1;
 	r->source_opened = true;
 	r->dest_mem = calloc(o->ndests, sizeof(*r->dest_mem));
@@ -648,18 +649,23 @@ static void print_summary(struct run *r, int status)
 
 /* -r: one file of the tree, as a copy of its own. */
 static int copy_tree_file(void *ctx, const char *src, const char *const *dests,
-			  unsigned n, bool *failed, uint64_t *bytes)
+			  unsigned n, int *result, uint64_t *bytes)
 {
 	struct run sub = { .opts = *(const struct zccp_opts *)ctx };
 	int status;
 
 	sub.opts.source = src;
+	sub.opts.in_tree = true;
 	sub.opts.dests = (const char **)dests;
 	sub.opts.ndests = n;
 	status = copy(&sub);
-	for (unsigned i = 0; i < n; i++)
-		failed[i] = !sub.dests || !(sub.dests[i]->committed ||
-					    sub.dests[i]->skipped);
+	for (unsigned i = 0; i < n; i++) {
+		const struct zccp_endpoint *d = sub.dests ? sub.dests[i] : NULL;
+
+		result[i] = d && d->committed ? 0 : d && d->skipped ? 1 :
+			    d && d->error ? d->error :
+			    sub.source.error ? sub.source.error : -ECANCELED;
+	}
 	*bytes = sub.received;
 	run_free(&sub);
 	return status;

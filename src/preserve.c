@@ -62,8 +62,10 @@ static int copy_xattrs(int fd, int src_fd, bool required)
 		ssize_t len = fgetxattr(src_fd, name, NULL, 0);
 		char *grown = len > 0 ? realloc(value, (size_t)len) : value;
 
-		if (len < 0 || !grown) {
-			ret = len < 0 ? 0 : -ENOMEM; /* gone meanwhile: fine */
+		if (len < 0) /* gone meanwhile: fine */
+			continue;
+		if (len > 0 && !grown) {
+			ret = -ENOMEM;
 			continue;
 		}
 		value = grown;

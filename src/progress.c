@@ -14,6 +14,7 @@
 #include "zccp/progress.h"
 #include "zccp/report.h"
 #include "zccp/summary.h"
+#include "zccp/thread.h"
 
 /* A bar redrawn 4 times a second looks live; lines for logs and
  * programs come less often. */
@@ -352,7 +353,7 @@ int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 	pthread_condattr_destroy(&attr);
 	ret = fsync ? open_sync_fds(p) : 0;
 	if (!ret)
-		ret = -pthread_create(&p->thread, NULL, progress_thread, p);
+		ret = zccp_thread_create(&p->thread, progress_thread, p);
 	p->running = !ret;
 	if (ret)
 		release(p);

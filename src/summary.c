@@ -9,6 +9,30 @@
 
 #define put_string zccp_json_string
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0. */
+static unsigned utf8_length(const unsigned char *p)
+{
+	unsigned n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 :
+		     p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : 0;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (n < 2 || p[1] < lo || p[1] > hi)
+		return 0;
+	for (unsigned i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 void zccp_json_string(FILE *out, const char *text)
 {
 	if (!text) {
@@ -16,13 +40,16 @@ void zccp_json_string(FILE *out, const char *text)
 		return;
 	}
 	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)text; *p;) {
+		unsigned n = *p >= 0x80 ? utf8_length(p) : 1;
+
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20)
+		else if (*p < 0x20 || !n) /* a byte that is not UTF-8: lossy */
 			fprintf(out, "\\u%04x", *p);
 		else
-			fputc(*p, out);
+			fwrite(p, 1, n, out);
+		p += n ? n : 1;
 	}
 	fputc('"', out);
 }
@@ -65,7 +92,7 @@ void zccp_summary_print_tree(FILE *out, int status, const char *src,
 			     const struct zccp_tree_root *roots, unsigned n,
 			     double seconds)
 {
-	unsigned failed = 0, files = 0;
+	unsigned failed = 0, aborted = 0, files = 0;
 	uint64_t written = 0;
 
 	fprintf(out, "{\"schema\":%d,\"zccp\":\"%s\",\"status\":%d,"
@@ -78,6 +105,7 @@ void zccp_summary_print_tree(FILE *out, int status, const char *src,
 		const struct zccp_tree_root *r = &roots[i];
 
 		failed += r->failed;
+		aborted += r->aborted && !r->failed;
 		files += r->files;
 		written += r->bytes;
 		fputs(i ? ",{\"path\":" : "{\"path\":", out);
@@ -86,13 +114,15 @@ void zccp_summary_print_tree(FILE *out, int status, const char *src,
 		put_string(out, r->path);
 		fprintf(out, ",\"kind\":\"directory\",\"status\":\"%s\","
 			"\"files\":%u,\"bytes\":%" PRIu64 ",\"error\":",
-			r->failed ? "failed" : "ok", r->files, r->bytes);
+			r->failed ? "failed" : r->aborted ? "aborted" : "ok",
+			r->files, r->bytes);
 		put_error(out, r->failed ? r->error : 0);
 		fputc('}', out);
 	}
 	fprintf(out, "],\"totals\":{\"destinations\":%u,\"ok\":%u,"
-		"\"failed\":%u,\"files\":%u,\"bytes_written\":%" PRIu64
-		"}}\n", n, n - failed, failed, files, written);
+		"\"failed\":%u,\"aborted\":%u,\"files\":%u,"
+		"\"bytes_written\":%" PRIu64 "}}\n", n, n - failed - aborted,
+		failed, aborted, files, written);
 	fflush(out);
 }
 

@@ -108,10 +108,9 @@ static int place(const char *path, const struct walk *w,
 		char *dir = dirname(copy);
 
 		free(tmp);
-		if (asprintf(&tmp, "%s/.%s.zccp-%d-%d", dir,
-			     strrchr(path, '/') ? strrchr(path, '/') + 1 :
-						  path,
-			     (int)getpid(), tries) < 0) {
+		/* short: a long NAME must still have room beside it */
+		if (asprintf(&tmp, "%s/.zccp-%d-%d", dir, (int)getpid(),
+			     tries) < 0) {
 			tmp = NULL;
 			ret = -ENOMEM;
 			break;
@@ -251,7 +250,7 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 {
 	const char **dests = calloc(w->n, sizeof(*dests));
 	unsigned *root_of = calloc(w->n, sizeof(*root_of));
-	bool *failed = calloc(w->n, sizeof(*failed));
+	int *result = calloc(w->n, sizeof(*result));
 	bool *copied = calloc(w->n, sizeof(*copied));
 	struct link *l = st->st_nlink > 1 ? find_link(w, st) : NULL;
 	unsigned n = 0;
@@ -262,7 +261,7 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 		copy_link(w, rel, l, live);
 		goto out;
 	}
-	if (!dests || !root_of || !failed || !copied) {
+	if (!dests || !root_of || !result || !copied) {
 		source_fail(w, srcpath, -ENOMEM);
 		goto out;
 	}
@@ -278,20 +277,23 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 	}
 	if (!n)
 		goto out;
-	status = w->copy_file(w->ctx, srcpath, dests, n, failed, &bytes);
+	status = w->copy_file(w->ctx, srcpath, dests, n, result, &bytes);
 	if (status == ZCCP_EXIT_USAGE) /* the source file failed */
 		w->source_failed = true;
 	for (unsigned k = 0; k < n; k++) {
 		struct zccp_tree_root *r = &w->roots[root_of[k]];
 
-		copied[root_of[k]] = !failed[k] && status != ZCCP_EXIT_USAGE;
-		if (!copied[root_of[k]]) {
-			r->failed = true; /* its message is printed */
+		/* -n left one alone: later names must not link to it */
+		copied[root_of[k]] = result[k] == 0;
+		if (result[k] < 0) {
+			if (!r->failed) /* its message is printed */
+				r->error = result[k];
+			r->failed = true;
 			w->stop |= w->opts->on_error == ZCCP_ON_ERROR_ABORT;
-			continue;
+		} else if (result[k] == 0) {
+			r->files++;
+			r->bytes += bytes;
 		}
-		r->files++;
-		r->bytes += bytes;
 	}
 	if (st->st_nlink > 1)
 		remember_link(w, rel, st, copied);
@@ -300,7 +302,7 @@ out:
 		free((char *)dests[k]);
 	free(dests);
 	free(root_of);
-	free(failed);
+	free(result);
 	free(copied);
 }
 
@@ -370,9 +372,10 @@ static void make_dirs(struct walk *w, const char *rel, bool *live, bool *made)
 			live[i] = false;
 		} else if (!mkdir(path, 0700)) {
 			made[i] = true;
-		} else if (errno != EEXIST || stat(path, &st) ||
+		} else if (errno != EEXIST || lstat(path, &st) ||
 			   !S_ISDIR(st.st_mode)) {
-			/* cp -r merges into a directory, nothing else */
+			/* cp -r merges into a directory, nothing else: not
+			 * a file, nor a symbolic link that leads elsewhere */
 			root_fail(w, i, path, errno == EEXIST ? -ENOTDIR :
 								 -errno);
 			live[i] = false;
@@ -479,8 +482,11 @@ static int resolve_root(struct zccp_tree_root *r, const char *src)
 
 	if (!copy)
 		return -ENOMEM;
+	/* SOURCE/. : its contents into DEST itself, as cp -r does */
 	if (!stat(r->arg, &st) && S_ISDIR(st.st_mode))
-		r->path = join(r->arg, basename(copy));
+		r->path = strcmp(basename(copy), ".") ?
+				  join(r->arg, basename(copy)) :
+				  strdup(r->arg);
 	else if (!lstat(r->arg, &st))
 		ret = -ENOTDIR; /* a file cannot become a directory */
 	else if (errno == ENOENT)
@@ -518,6 +524,22 @@ static bool inside(const char *root, const char *src_real)
 	return in;
 }
 
+/* Two roots that are one directory would copy into it twice. */
+static bool given_before(const struct zccp_tree_root *roots, unsigned i)
+{
+	char *at = where(roots[i].path);
+	bool twice = false;
+
+	for (unsigned j = 0; at && j < i && !twice; j++) {
+		char *other = roots[j].path ? where(roots[j].path) : NULL;
+
+		twice = other && !strcmp(at, other);
+		free(other);
+	}
+	free(at);
+	return twice;
+}
+
 int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 		   const struct zccp_opts *opts, zccp_tree_copy_fn copy_file,
 		   void *ctx)
@@ -540,9 +562,12 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		int ret = resolve_root(&roots[i], src);
 
-		if (!ret && inside(roots[i].path, src_real)) {
-			zccp_error("%s: cannot copy a directory into itself",
-				   roots[i].arg);
+		if (!ret && (inside(roots[i].path, src_real) ||
+			     given_before(roots, i))) {
+			zccp_error("%s: %s", roots[i].arg,
+				   inside(roots[i].path, src_real) ?
+				   "cannot copy a directory into itself" :
+				   "destination given twice");
 			goto out;
 		}
 		if (ret) {
@@ -557,6 +582,8 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 	status = any_failed || w.source_failed ? ZCCP_EXIT_PARTIAL :
 						 ZCCP_EXIT_OK;
 out:
+	for (unsigned i = 0; status == ZCCP_EXIT_USAGE && i < n; i++)
+		roots[i].aborted = true;
 	for (size_t i = 0; i < w.nlinks; i++) {
 		free(w.links[i].rel);
 		free(w.links[i].ok);

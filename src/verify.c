@@ -9,10 +9,12 @@
 #include <unistd.h>
 
 #include "zccp/report.h"
+#include "zccp/thread.h"
 #include "zccp/verify.h"
 
 #define READBACK_CHUNK (1u << 20) /* a multiple of any block size */
 #define READBACK_ALIGN 4096u
+#define READBACK_READERS 4u /* enough to keep a few devices busy */
 
 struct readback {
 	struct zccp_endpoint *dest;
@@ -21,8 +23,7 @@ struct readback {
 	const char *want;
 	bool direct; /* read with O_DIRECT */
 	int error;   /* -errno, -ZCCP_EVERIFY, or 0 */
-	pthread_t thread;
-	bool started;
+	bool wanted; /* a destination to read back */
 };
 
 bool zccp_verify_can(const struct zccp_endpoint *dest)
@@ -76,11 +77,10 @@ static int hash_back(struct readback *rb, int fd, uint8_t *buf,
 	return 0;
 }
 
-static int read_back(struct readback *rb)
+static int read_back(struct readback *rb, void *buf)
 {
 	char got[ZCCP_DIGEST_HEX_MAX];
 	struct zccp_digest digest;
-	void *buf = NULL;
 	int fd, ret;
 
 	ret = zccp_digest_init(&digest, rb->algo);
@@ -91,23 +91,40 @@ static int read_back(struct readback *rb)
 		zccp_digest_free(&digest);
 		return fd;
 	}
-	ret = posix_memalign(&buf, READBACK_ALIGN, READBACK_CHUNK) ? -ENOMEM :
-	      hash_back(rb, fd, buf, &digest);
+	ret = hash_back(rb, fd, buf, &digest);
 	if (!ret) {
 		zccp_digest_hex(&digest, got);
 		ret = strcmp(got, rb->want) ? -ZCCP_EVERIFY : 0;
 	}
-	free(buf);
 	close(fd);
 	zccp_digest_free(&digest);
 	return ret;
 }
 
-static void *read_back_thread(void *arg)
-{
-	struct readback *rb = arg;
+/* A few readers share the destinations: each reading one at a time
+ * keeps descriptors, threads and buffers bounded at any count. */
+struct pool {
+	struct readback *rbs;
+	unsigned n;
+	unsigned next; /* the next to take, atomically */
+};
 
-	rb->error = read_back(rb);
+static void *reader(void *arg)
+{
+	struct pool *pool = arg;
+	void *buf = NULL;
+	unsigned i;
+
+	if (posix_memalign(&buf, READBACK_ALIGN, READBACK_CHUNK))
+		buf = NULL;
+	while ((i = __atomic_fetch_add(&pool->next, 1, __ATOMIC_RELAXED)) <
+	       pool->n) {
+		struct readback *rb = &pool->rbs[i];
+
+		if (rb->wanted)
+			rb->error = buf ? read_back(rb, buf) : -ENOMEM;
+	}
+	free(buf);
 	return NULL;
 }
 
@@ -136,38 +153,36 @@ unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 			   const char *want)
 {
 	struct readback *rbs = calloc(ndests, sizeof(*rbs));
-	unsigned failed = 0;
-	int ret;
+	struct pool pool = { .rbs = rbs, .n = ndests };
+	pthread_t threads[READBACK_READERS];
+	unsigned failed = 0, nthreads = 0;
 
 	if (!rbs) {
 		zccp_error("--verify: %s", strerror(ENOMEM));
 		return ndests;
 	}
 	pause_for_tests();
+	for (unsigned i = 0; i < ndests; i++)
+		rbs[i] = (struct readback){
+			.dest = dests[i], .size = size, .algo = algo,
+			.want = want,
+			.wanted = zccp_endpoint_active(dests[i]) &&
+				  zccp_verify_can(dests[i]),
+		};
+	while (nthreads < READBACK_READERS && nthreads < ndests &&
+	       !zccp_thread_create(&threads[nthreads], reader, &pool))
+		nthreads++;
+	if (!nthreads) /* read them back here, then */
+		reader(&pool);
+	for (unsigned i = 0; i < nthreads; i++)
+		pthread_join(threads[i], NULL);
 	for (unsigned i = 0; i < ndests; i++) {
 		struct readback *rb = &rbs[i];
 
-		rb->dest = dests[i];
-		if (!zccp_endpoint_active(rb->dest) ||
-		    !zccp_verify_can(rb->dest))
-			continue;
-		*rb = (struct readback){ .dest = dests[i], .size = size,
-					 .algo = algo, .want = want };
-		/* rb->error is the thread's from now on. */
-		ret = pthread_create(&rb->thread, NULL, read_back_thread, rb);
-		rb->started = !ret;
-		if (ret)
-			rb->error = -ret;
-	}
-	for (unsigned i = 0; i < ndests; i++) {
-		struct readback *rb = &rbs[i];
-
-		if (rb->started)
-			pthread_join(rb->thread, NULL);
 		if (rb->error) {
 			zccp_endpoint_fail(rb->dest, rb->error);
 			failed++;
-		} else if (rb->started) {
+		} else if (rb->wanted) {
 			rb->dest->verified = true;
 			zccp_info("%s: verified: read back %s", rb->dest->arg,
 				  rb->direct ? "with O_DIRECT" :

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "zccp/thread.h"
 #include "zccp/watchdog.h"
 
 struct seen {
@@ -56,10 +57,10 @@ int zccp_watchdog_start(struct zccp_watchdog *d, struct zccp_watch *watches,
 	d->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (d->stop_fd < 0)
 		return -errno;
-	ret = pthread_create(&d->thread, NULL, watch, d);
+	ret = zccp_thread_create(&d->thread, watch, d);
 	if (ret) {
 		close(d->stop_fd);
-		return -ret;
+		return ret;
 	}
 	d->running = true;
 	return 0;

@@ -51,6 +51,7 @@ struct zccp_endpoint {
 	bool verified;    /* --verify read it back intact */
 	bool skipped;     /* -n: it exists and is left alone */
 	bool inplace_created; /* --inplace made this file: remove on failure */
+	bool replaced_inplace; /* --inplace -f, not writable: via a temporary */
 	int error;        /* -errno that failed it */
 	dev_t dev;
 	ino_t ino;
@@ -95,7 +96,8 @@ static inline bool zccp_endpoint_active(const struct zccp_endpoint *ep)
 struct zccp_opts;
 
 /* Classify and open; return 0 or -errno (message already printed). */
-int zccp_source_open(struct zccp_endpoint *src, const char *arg);
+/* look: only to plan (--dry-run): a FIFO is not waited for. */
+int zccp_source_open(struct zccp_endpoint *src, const char *arg, bool look);
 /* --listen: a source that is the one connection accepted on spec
  * (see zccp/net.h); accept waits for it. */
 int zccp_source_listen(struct zccp_endpoint *src, const char *spec);

@@ -42,6 +42,7 @@ struct zccp_opts {
 	bool dry_run;	     /* print the plan, write nothing */
 	bool recursive;	     /* -r: a directory tree (tree.h) */
 	bool one_file_system; /* -r: stop at mount points */
+	bool in_tree;	     /* a file of a -r tree: DEST is its exact path */
 	unsigned preserve;   /* ZCCP_PRESERVE_* (preserve.h) */
 	unsigned preserve_required; /* ... that must succeed */
 	bool fsync;

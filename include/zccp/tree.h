@@ -22,6 +22,7 @@ struct zccp_tree_root {
 	const char *arg; /* as the user named it */
 	char *path;	 /* the tree's top: DEST, or DEST/basename(SOURCE) */
 	bool failed;	 /* something in it failed */
+	bool aborted;	 /* never walked: the copy was refused */
 	int error;	 /* the first failure's -errno */
 	uint64_t bytes;	 /* file bytes written */
 	unsigned files;	 /* regular files complete */
@@ -29,12 +30,13 @@ struct zccp_tree_root {
 
 /*
  * Copy one regular file to n destinations as zccp does without -r:
- * failed[i] says which failed, *bytes what was read; returns the exit
- * status (ZCCP_EXIT_*).  Messages are its own.
+ * result[i] is 0 (copied), 1 (left alone, -n) or the -errno that
+ * failed it; *bytes what was read; returns the exit status
+ * (ZCCP_EXIT_*).  Messages are its own.
  */
 typedef int (*zccp_tree_copy_fn)(void *ctx, const char *src,
 				 const char *const *dests, unsigned n,
-				 bool *failed, uint64_t *bytes);
+				 int *result, uint64_t *bytes);
 
 /*
  * Resolve every root (refusing a root inside the source), then walk

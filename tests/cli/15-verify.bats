@@ -122,3 +122,16 @@ verify_with_corruption() {
 	assert_success
 	assert_same "$T/src" "$T/d1" "$T/d2"
 }
+
+@test "--verify with 400 destinations under a limit of 1024 descriptors" {
+	make_file "$T/small" 4097
+	mkdir "$T/many"
+	local dests=() i
+	for ((i = 0; i < 400; i++)); do dests+=("$T/many/d$i"); done
+	run --separate-stderr prlimit --nofile=1024:1024 "$ZCCP" -e "$ZCCP_ENGINE" \
+		--verify --direct=always "$T/small" "${dests[@]}"
+	zccp_log "prlimit --nofile=1024:1024 zccp --verify --direct=always small d0..d399"
+	assert_success
+	for ((i = 0; i < 400; i += 57)); do assert_same "$T/small" "$T/many/d$i"; done
+	assert_same "$T/small" "$T/many/d399"
+}

@@ -30,7 +30,7 @@ q() {
 	q ".destinations[0] | .path == \"$T/d1\" and .status == \"ok\" and .bytes == $SIZE and .error == null and .kind == \"regular file\""
 	q ".destinations[1] | .path == \"$T/missing/d2\" and .status == \"failed\" and .error == \"No such file or directory\""
 	q ".destinations[2] | .status == \"ok\" and .bytes == $SIZE and .verified == false"
-	q ".totals == {destinations: 3, ok: 2, failed: 1, aborted: 0, bytes_written: $((2 * SIZE))}"
+	q ".totals == {destinations: 3, ok: 2, failed: 1, skipped: 0, aborted: 0, bytes_written: $((2 * SIZE))}"
 	assert_stderr_matches "^zccp: $T/missing/d2: No such file or directory$"
 	assert_same "$T/src" "$T/d1" "$T/d3"
 }
@@ -95,4 +95,15 @@ q() {
 	q ".source.path == \"-\" and .source.kind == \"pipe\" and .source.bytes == $SIZE"
 	q ".destinations[0].bytes == $SIZE and .destinations[0].status == \"ok\""
 	assert_same "$T/src" "$T/d1"
+}
+
+@test "--json: a name that is not UTF-8 still gives valid JSON" {
+	local name=$'bad\xffname'
+	zccp --json "$T/src" "$T/$name"
+	assert_success
+	python3 -c 'import json, sys; json.loads(sys.stdin.buffer.read().decode("utf-8"))' <<<"$output" ||
+		fail "not valid UTF-8 JSON: $output"
+	[[ $(jq -r '.destinations[0].path' <<<"$output") == "$T/bad"$'\u00ff'"name" ]] ||
+		fail "the byte is not \\u00ff: $output"
+	assert_same "$T/src" "$T/$name"
 }

@@ -83,3 +83,10 @@ foreign_read_only_dest() {
 	assert_success
 	assert_same "$T/d1.orig" "$T/d1"
 }
+
+@test "-f --inplace with --on-error=abort: the old file survives a failure elsewhere" {
+	foreign_read_only_dest
+	as_nobody -f --inplace --on-error=abort "$WORLD_DIR/src" "$WORLD_DIR/d1" "$WORLD_DIR/missing/d2"
+	assert_status 1
+	[[ $(cat "$WORLD_DIR/d1") == old ]] || fail "d1 was lost or changed"
+}

@@ -80,3 +80,10 @@ setup() {
 	assert_stderr_matches "^zccp: --dry-run cannot be used with --listen"
 	assert_dir_holds "$T" src
 }
+
+@test "--dry-run of a FIFO source does not wait for a writer" {
+	mkfifo "$T/in"
+	zccp --dry-run "$T/in" "$T/d1"
+	assert_success
+	assert_output_line "source $T/in (pipe)"
+}

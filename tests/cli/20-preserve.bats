@@ -128,3 +128,13 @@ get_xattr() { # FILE NAME
 	assert_stderr_matches "^zccp: invalid --preserve 'mode,colour': want mode, ownership, timestamps, xattr or all$"
 	assert_absent "$T/d1"
 }
+
+@test "--preserve=all: an empty extended attribute is copied too" {
+	set_xattr "$T/src" user.empty "" ||
+		skip "the scratch file system takes no user xattrs"
+	zccp --preserve=all "$T/src" "$T/d1"
+	assert_success
+	[[ $(get_xattr "$T/d1" user.empty) == "" ]] || fail "value changed"
+	python3 -c 'import os, sys; sys.exit("user.empty" not in os.listxattr(sys.argv[1]))' "$T/d1" ||
+		fail "user.empty was not copied"
+}

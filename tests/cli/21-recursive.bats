@@ -179,3 +179,41 @@ setup() {
 	assert_stderr_matches "^zccp: $T/src: Is a directory"
 	assert_absent "$T/copy"
 }
+
+@test "-r never follows a symbolic link in the destination tree" {
+	mkdir -p "$T/copy" "$T/outside"
+	ln -s "$T/outside" "$T/copy/a" # where the tree has directory a
+	zccp -r -p "$T/src/." "$T/copy"
+	assert_status 1
+	assert_stderr_matches "^zccp: $T/copy/a: Not a directory$"
+	assert_dir_holds "$T/outside"
+	[[ $(stat -c %a "$T/outside") == 755 ]] || fail "-p changed the mode through the link"
+	[[ -L $T/copy/a ]] || fail "the link was replaced"
+	assert_same "$T/src/one" "$T/copy/one"
+}
+
+@test "-r: a file of the tree never lands inside a directory of the same name" {
+	mkdir -p "$T/copy/one"
+	zccp -r --json "$T/src/." "$T/copy"
+	assert_status 1
+	assert_stderr_matches "^zccp: $T/copy/one: Is a directory$"
+	assert_dir_holds "$T/copy/one"
+	jq -e '.destinations[0].status == "failed" and .destinations[0].error == "Is a directory"' <<<"$output" >/dev/null ||
+		fail "summary: $output"
+}
+
+@test "-r -n: a new name of a hard link is not linked to a file left alone" {
+	mkdir -p "$T/copy/a/b"
+	printf 'OLD\n' >"$T/copy/a/page-1"
+	zccp -r -n "$T/src/." "$T/copy"
+	assert_success
+	[[ $(cat "$T/copy/a/page-1") == OLD ]] || fail "-n replaced a/page-1"
+	assert_same "$T/src/a/b/hard-link" "$T/copy/a/b/hard-link"
+}
+
+@test "-r: the same root twice is refused, nothing written" {
+	zccp -r "$T/src" "$T/copy" "$T/./copy"
+	assert_status 2
+	assert_stderr_matches "^zccp: $T/./copy: destination given twice$"
+	assert_absent "$T/copy"
+}
