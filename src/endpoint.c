@@ -495,9 +495,20 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		mode_t mode = src->kind == ZCCP_KIND_REGULAR && !src->std ?
 				      src->mode & 0777 : 0666;
 
-		/* Truncated by zccp_dest_begin, once nothing can stop us. */
-		dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_CLOEXEC, mode);
+		/* Truncated by zccp_dest_begin, once nothing can stop us.
+		 * A new one is made with O_EXCL: one that appeared since
+		 * is not ours to remove (or, with -n, to write). */
+		dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_CLOEXEC |
+				       (dst->existed ? 0 : O_EXCL), mode);
 		dst->inplace_created = !dst->existed;
+		if (dst->fd < 0 && errno == EEXIST && !dst->existed) {
+			dst->inplace_created = false;
+			if (opts->no_clobber) {
+				dst->skipped = true;
+				return 0;
+			}
+			dst->fd = open(dst->path, O_WRONLY | O_CLOEXEC);
+		}
 		if (dst->fd >= 0)
 			return 0;
 		/* cp -f removes it and writes anew: a temporary does that
@@ -530,6 +541,13 @@ int zccp_dest_check(struct zccp_endpoint *dst, const struct zccp_opts *opts,
 	int ret;
 
 	*how = "";
+	/* --inplace -f on a file we may not write: a temporary, as open */
+	if (!replace && dst->kind == ZCCP_KIND_REGULAR && dst->existed &&
+	    !dst->std && access(dst->path, W_OK)) {
+		if (errno != EACCES || !opts->force)
+			return -errno;
+		replace = true;
+	}
 	if (dst->std || dst->net) {
 		*how = dst->net ? "connected when the copy starts" :
 				  "standard output";
@@ -547,13 +565,12 @@ int zccp_dest_check(struct zccp_endpoint *dst, const struct zccp_opts *opts,
 			      "over it when complete" :
 			      "written to a temporary beside it, renamed "
 			      "when complete";
-	if (replace) {
-		ret = check_replaceable(dst, opts->force);
-		if (ret)
-			return ret;
-	} else if (dst->existed && !opts->force) {
-		return access(dst->path, W_OK) ? -errno : 0;
-	}
+	if (!replace) /* in place: a new file needs its directory */
+		return dst->existed ? 0 :
+		       access(dst->dir, W_OK | X_OK) ? -errno : 0;
+	ret = check_replaceable(dst, opts->force);
+	if (ret)
+		return ret;
 	return access(dst->dir, W_OK | X_OK) ? -errno : 0;
 }
 
@@ -649,7 +666,12 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 				RENAME_NOREPLACE) ? -errno : 0;
 		if (ret == -EEXIST) {
 			zccp_dest_discard(dst);
-			dst->skipped = true;
+			dst->bytes = 0;
+			dst->verified = false;
+			/* atomic: a progress thread may be reading it */
+			__atomic_store_n(&dst->skipped, true, __ATOMIC_RELAXED);
+			zccp_info("%s: appeared meanwhile, not overwritten (-n)",
+				  dst->arg);
 			return 0;
 		}
 		if (ret == -EINVAL) /* not asked, or the fs has no such rename */

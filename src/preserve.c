@@ -64,7 +64,12 @@ static int copy_xattrs(int fd, int src_fd, bool required)
 
 		if (len < 0) /* gone meanwhile: fine */
 			continue;
-		if (len > 0 && !grown) {
+		if (len == 0) { /* an empty value: nothing to read */
+			if (fsetxattr(fd, name, "", 0, 0) && required)
+				ret = -ZCCP_EXATTR;
+			continue;
+		}
+		if (!grown) {
 			ret = -ENOMEM;
 			continue;
 		}

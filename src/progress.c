@@ -53,7 +53,8 @@ static double now(void)
 
 static bool counts(const struct zccp_endpoint *d)
 {
-	return !d->skipped && !__atomic_load_n(&d->failed, __ATOMIC_RELAXED);
+	return !__atomic_load_n(&d->skipped, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&d->failed, __ATOMIC_RELAXED);
 }
 
 /* --fsync: what was written before a writeback we waited for is on
@@ -237,8 +238,8 @@ static void print_json(const struct zccp_progress *p, const struct view *v,
 		zccp_json_string(out, p->dests[i]->arg);
 		fprintf(out, ",\"bytes\":%" PRIu64 ",\"failed\":%s}",
 			dest_bytes(p, i),
-			counts(p->dests[i]) || p->dests[i]->skipped ? "false" :
-								    "true");
+			__atomic_load_n(&p->dests[i]->failed,
+					__ATOMIC_RELAXED) ? "true" : "false");
 	}
 	fprintf(out, "],\"done\":%s}", done ? "true" : "false");
 	if (!fclose(out))

@@ -14,7 +14,8 @@
 static unsigned utf8_length(const unsigned char *p)
 {
 	unsigned n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 :
-		     p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : 0;
+		     p[0] >= 0xe0 && p[0] <= 0xef ? 3 :
+		     p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : 0;
 	unsigned char lo = 0x80, hi = 0xbf;
 
 	if (p[0] == 0xe0)

@@ -16,13 +16,13 @@
 #include "zccp/report.h"
 #include "zccp/tree.h"
 
-/* A file with more than one name: the first copy's name in the tree,
- * and per root whether that copy is there to link to. */
+/* A file with more than one name: per root, the name (in the tree) of
+ * the copy the others link to, or NULL while there is none (failed, or
+ * left alone by -n: then the next name is copied). */
 struct link {
 	dev_t dev;
 	ino_t ino;
-	char *rel;
-	bool *ok;
+	char **at;
 };
 
 struct walk {
@@ -120,10 +120,11 @@ static int place(const char *path, const struct walk *w,
 		if (ret != -EEXIST)
 			break;
 	}
-	if (!ret && rename(tmp, path)) {
+	if (!ret && rename(tmp, path))
 		ret = -errno;
+	/* failed, or path was already that file (rename did nothing) */
+	if (tmp && !lstat(tmp, &st))
 		unlink(tmp);
-	}
 	free(tmp);
 	free(copy);
 	return ret;
@@ -201,20 +202,23 @@ static int make_link_cb(const char *path, const void *first)
 	return link(first, path) ? -errno : 0;
 }
 
-/* Another name of a file already copied: the same link in every root. */
+/* Another name of a file already copied: linked where a copy is there
+ * (linked[i] set), the others are left for a copy of their own. */
 static void copy_link(struct walk *w, const char *rel, const struct link *l,
-		      const bool *live)
+		      const bool *live, bool *linked)
 {
 	for (unsigned i = 0; i < w->n; i++) {
 		char *path, *first;
 		int ret;
 
-		if (!live[i])
+		linked[i] = false;
+		if (!live[i] || !l->at[i])
 			continue;
+		linked[i] = true;
 		path = join(w->roots[i].path, rel);
-		first = join(w->roots[i].path, l->rel);
+		first = join(w->roots[i].path, l->at[i]);
 		ret = !path || !first ? -ENOMEM :
-		      !l->ok[i] ? -ENOENT : place(path, w, make_link_cb, first);
+					place(path, w, make_link_cb, first);
 		if (ret < 0)
 			root_fail(w, i, path ? path : rel, ret);
 		free(path);
@@ -222,48 +226,51 @@ static void copy_link(struct walk *w, const char *rel, const struct link *l,
 	}
 }
 
-static void remember_link(struct walk *w, const char *rel,
+/* The copies just made of a file with more names: what they link to. */
+static void remember_link(struct walk *w, struct link *l, const char *rel,
 			  const struct stat *st, const bool *copied)
 {
-	struct link *grown = realloc(w->links,
-				     (w->nlinks + 1) * sizeof(*w->links));
-	struct link *l;
+	if (!l) {
+		struct link *grown = realloc(w->links, (w->nlinks + 1) *
+							       sizeof(*w->links));
 
-	if (!grown)
-		return; /* the next name is then copied, not linked */
-	w->links = grown;
-	l = &w->links[w->nlinks];
-	*l = (struct link){ .dev = st->st_dev, .ino = st->st_ino,
-			    .rel = strdup(rel),
-			    .ok = malloc(w->n * sizeof(bool)) };
-	if (!l->rel || !l->ok) {
-		free(l->rel);
-		free(l->ok);
-		return;
+		if (!grown)
+			return; /* the next name is then copied, not linked */
+		w->links = grown;
+		l = &w->links[w->nlinks];
+		*l = (struct link){ .dev = st->st_dev, .ino = st->st_ino,
+				    .at = calloc(w->n, sizeof(char *)) };
+		if (!l->at)
+			return;
+		w->nlinks++;
 	}
-	memcpy(l->ok, copied, w->n * sizeof(bool));
-	w->nlinks++;
+	for (unsigned i = 0; i < w->n; i++)
+		if (copied[i] && !l->at[i])
+			l->at[i] = strdup(rel); /* NULL: copied again later */
 }
 
 static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
-			 const struct stat *st, const bool *live)
+			 const struct stat *st, const bool *live_in)
 {
 	const char **dests = calloc(w->n, sizeof(*dests));
 	unsigned *root_of = calloc(w->n, sizeof(*root_of));
 	int *result = calloc(w->n, sizeof(*result));
 	bool *copied = calloc(w->n, sizeof(*copied));
+	bool *live = calloc(w->n, sizeof(*live));
 	struct link *l = st->st_nlink > 1 ? find_link(w, st) : NULL;
 	unsigned n = 0;
 	uint64_t bytes = 0;
 	int status;
 
-	if (l) {
-		copy_link(w, rel, l, live);
-		goto out;
-	}
-	if (!dests || !root_of || !result || !copied) {
+	if (!dests || !root_of || !result || !copied || !live) {
 		source_fail(w, srcpath, -ENOMEM);
 		goto out;
+	}
+	memcpy(live, live_in, w->n * sizeof(bool));
+	if (l) {
+		copy_link(w, rel, l, live_in, copied);
+		for (unsigned i = 0; i < w->n; i++)
+			live[i] &= !copied[i]; /* linked: nothing to copy */
 	}
 	for (unsigned i = 0; i < w->n; i++) {
 		if (!live[i])
@@ -280,6 +287,7 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 	status = w->copy_file(w->ctx, srcpath, dests, n, result, &bytes);
 	if (status == ZCCP_EXIT_USAGE) /* the source file failed */
 		w->source_failed = true;
+	memset(copied, 0, w->n * sizeof(bool));
 	for (unsigned k = 0; k < n; k++) {
 		struct zccp_tree_root *r = &w->roots[root_of[k]];
 
@@ -296,7 +304,7 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 		}
 	}
 	if (st->st_nlink > 1)
-		remember_link(w, rel, st, copied);
+		remember_link(w, l, rel, st, copied);
 out:
 	for (unsigned k = 0; dests && k < n; k++)
 		free((char *)dests[k]);
@@ -304,6 +312,7 @@ out:
 	free(root_of);
 	free(result);
 	free(copied);
+	free(live);
 }
 
 /* ---- directories ------------------------------------------------------ */
@@ -372,7 +381,8 @@ static void make_dirs(struct walk *w, const char *rel, bool *live, bool *made)
 			live[i] = false;
 		} else if (!mkdir(path, 0700)) {
 			made[i] = true;
-		} else if (errno != EEXIST || lstat(path, &st) ||
+		} else if (errno != EEXIST ||
+			   (*rel ? lstat(path, &st) : stat(path, &st)) ||
 			   !S_ISDIR(st.st_mode)) {
 			/* cp -r merges into a directory, nothing else: not
 			 * a file, nor a symbolic link that leads elsewhere */
@@ -497,13 +507,14 @@ static int resolve_root(struct zccp_tree_root *r, const char *src)
 	return ret ? ret : r->path ? 0 : -ENOMEM;
 }
 
-/* Where a path that may not exist yet would be: its parent's real
- * path and its name. */
+/* Where a path that may not exist yet would be: its real path, or its
+ * parent's and its name. */
 static char *where(const char *path)
 {
-	char *a = strdup(path), *b = strdup(path), *parent, *out = NULL;
+	char *a = strdup(path), *b = strdup(path), *parent, *out;
 
-	if (a && b && (parent = realpath(dirname(a), NULL))) {
+	out = realpath(path, NULL);
+	if (!out && a && b && (parent = realpath(dirname(a), NULL))) {
 		out = join(parent, basename(b));
 		free(parent);
 	}
@@ -577,16 +588,19 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 		live[i] = true;
 	}
 	copy_dir(&w, "", src, &st, live);
-	for (unsigned i = 0; i < n; i++)
+	for (unsigned i = 0; i < n; i++) {
 		any_failed |= roots[i].failed;
+		roots[i].aborted = w.stop && !roots[i].failed; /* unfinished */
+	}
 	status = any_failed || w.source_failed ? ZCCP_EXIT_PARTIAL :
 						 ZCCP_EXIT_OK;
 out:
 	for (unsigned i = 0; status == ZCCP_EXIT_USAGE && i < n; i++)
 		roots[i].aborted = true;
 	for (size_t i = 0; i < w.nlinks; i++) {
-		free(w.links[i].rel);
-		free(w.links[i].ok);
+		for (unsigned k = 0; k < n; k++)
+			free(w.links[i].at[k]);
+		free(w.links[i].at);
 	}
 	free(w.links);
 	free(live);

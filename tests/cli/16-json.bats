@@ -107,3 +107,12 @@ q() {
 		fail "the byte is not \\u00ff: $output"
 	assert_same "$T/src" "$T/$name"
 }
+
+@test "--json: bytes F5..FF and broken sequences are escaped too" {
+	local name=$'f5\xf5\x80\x80-f8\xf8\x88\x80-cut\xe2\x82'
+	zccp --json "$T/src" "$T/$name"
+	assert_success
+	python3 -c 'import json, sys; json.loads(sys.stdin.buffer.read().decode("utf-8"))' <<<"$output" ||
+		fail "not valid UTF-8 JSON: $output"
+	assert_same "$T/src" "$T/$name"
+}

@@ -87,3 +87,20 @@ setup() {
 	assert_success
 	assert_output_line "source $T/in (pipe)"
 }
+
+@test "--dry-run -f --inplace: a writable file in a directory we may not write is fine" {
+	requires root nobody
+	make_world_dir
+	cp "$T/src" "$WORLD_DIR/src"
+	chmod 0644 "$WORLD_DIR/src"
+	mkdir -m 0777 "$WORLD_DIR/ro"
+	printf 'old\n' >"$WORLD_DIR/ro/d1"
+	chmod 0666 "$WORLD_DIR/ro/d1"
+	chmod 0755 "$WORLD_DIR/ro"
+	as_nobody --dry-run -f --inplace "$WORLD_DIR/src" "$WORLD_DIR/ro/d1"
+	assert_success
+	[[ $output == *"dest $WORLD_DIR/ro/d1 (regular file): written in place;"* ]] || fail "plan: $output"
+	as_nobody -f --inplace "$WORLD_DIR/src" "$WORLD_DIR/ro/d1"
+	assert_success
+	assert_same "$T/src" "$WORLD_DIR/ro/d1"
+}

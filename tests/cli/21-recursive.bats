@@ -217,3 +217,38 @@ setup() {
 	assert_stderr_matches "^zccp: $T/./copy: destination given twice$"
 	assert_absent "$T/copy"
 }
+
+@test "-r -n: when the first name of a hard link is left alone, the next is copied" {
+	mkdir -p "$T/copy/a/b"
+	printf 'OLD\n' >"$T/copy/a/b/hard-link" # sorts before a/page-1
+	zccp -r -n "$T/src/." "$T/copy"
+	assert_success
+	[[ $(cat "$T/copy/a/b/hard-link") == OLD ]] || fail "-n replaced a/b/hard-link"
+	assert_same "$T/src/a/page-1" "$T/copy/a/page-1"
+}
+
+@test "-r SOURCE/. into a symbolic link to a directory, named by the user" {
+	mkdir "$T/real"
+	ln -s "$T/real" "$T/link"
+	zccp -r "$T/src/." "$T/link"
+	assert_success
+	assert_tree "$T/src" "$T/real"
+}
+
+@test "-r --inplace twice over hard links leaves no temporary behind" {
+	zccp -r --inplace "$T/src/." "$T/copy"
+	assert_success
+	zccp -r --inplace "$T/src/." "$T/copy"
+	assert_success
+	assert_tree "$T/src" "$T/copy"
+	[[ -z $(find "$T/copy" -name '.zccp-*') ]] || fail "left: $(find "$T/copy" -name '.zccp-*')"
+}
+
+@test "-r --on-error=abort --json: the roots the walk did not finish are aborted" {
+	mkdir -p "$T/c1"
+	printf 'in the way\n' >"$T/c1/a"
+	zccp -r --on-error=abort --json "$T/src/." "$T/c1" "$T/c2"
+	assert_status 1
+	jq -e '.destinations[0].status == "failed" and .destinations[1].status == "aborted" and .totals.ok == 0' <<<"$output" >/dev/null ||
+		fail "summary: $output"
+}
