@@ -122,16 +122,19 @@ static int set_direct(int fd, bool on)
 /* ---- policy --------------------------------------------------------- */
 
 
-static bool auto_rule(const struct zccp_layout *layout,
-		      const struct zccp_endpoint *ep, bool real,
-		      const char **why)
+bool zccp_direct_wanted(enum zccp_when when, const struct zccp_endpoint *ep,
+			uint64_t bytes, const char **why)
 {
-	const struct zccp_endpoint *src = layout->source;
-	uint64_t bytes = src->size_known ? src->size * layout->ndests : 0;
-
-	if (!real) {
-		*why = "auto: no real O_DIRECT on this file system";
+	if (ep->stream) {
+		/* stdin or stdout: O_DIRECT would stick to the shell's
+		 * open file too. */
+		*why = "standard stream: its open file is shared";
 		return false;
+	}
+	if (when != ZCCP_WHEN_AUTO) {
+		*why = when == ZCCP_WHEN_NEVER ? "--direct=never" :
+						 "--direct=always";
+		return when == ZCCP_WHEN_ALWAYS;
 	}
 	if (ep->kind == ZCCP_KIND_BLOCK) {
 		*why = "auto: block device";
@@ -145,36 +148,32 @@ static bool auto_rule(const struct zccp_layout *layout,
 	return false;
 }
 
+/* The policy first, then what the file says (no statx when the policy
+ * says no). */
 static bool decide(const struct zccp_layout *layout,
 		   const struct zccp_endpoint *ep, uint32_t *align,
 		   const char **why)
 {
+	const struct zccp_endpoint *src = layout->source;
+	uint64_t bytes = src->size_known ? src->size * layout->ndests : 0;
 	bool real;
 
 	*why = NULL;
 	if (ep == layout->zero ||
 	    (ep->kind != ZCCP_KIND_REGULAR && ep->kind != ZCCP_KIND_BLOCK))
 		return false;
-	if (ep->stream) {
-		/* stdin or stdout: O_DIRECT would stick to the shell's
-		 * open file too. */
-		*why = "standard stream: its open file is shared";
+	if (!zccp_direct_wanted(layout->direct, ep, bytes, why))
 		return false;
-	}
-	if (layout->direct == ZCCP_WHEN_NEVER) {
-		*why = "--direct=never";
-		return false;
-	}
 	*align = dio_alignment(ep, &real);
 	if (!*align) {
 		*why = "no O_DIRECT on this file";
 		return false;
 	}
-	if (layout->direct == ZCCP_WHEN_ALWAYS) {
-		*why = "--direct=always";
-		return true;
+	if (layout->direct == ZCCP_WHEN_AUTO && !real) {
+		*why = "auto: no real O_DIRECT on this file system";
+		return false;
 	}
-	return auto_rule(layout, ep, real, why);
+	return true;
 }
 
 /*

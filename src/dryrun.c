@@ -8,30 +8,22 @@
 #include "zccp/reflink.h"
 #include "zccp/report.h"
 
-/* The rule zccp_direct_setup applies at open, as far as it is known
- * before: the file system's own answer comes only then. */
-static const char *direct_word(const struct zccp_plan *plan,
-			       const struct zccp_endpoint *src,
-			       const struct zccp_endpoint *d, unsigned ndests,
-			       const struct zccp_opts *opts)
+/* O_DIRECT as far as it is known before the file is opened. */
+static void print_direct(FILE *out, const struct zccp_plan *plan,
+			 const struct zccp_endpoint *src,
+			 const struct zccp_endpoint *d, unsigned ndests,
+			 const struct zccp_opts *opts)
 {
 	uint64_t bytes = src->size_known ? src->size * ndests : 0;
+	const char *why;
 
 	if (!(plan->engine->caps & ZCCP_CAP_USER_BUFFER))
-		return "buffered (the engine moves page cache pages)";
-	if (d->std)
-		return "buffered (standard stream: its open file is shared)";
-	if (opts->direct == ZCCP_WHEN_NEVER)
-		return "buffered (--direct=never)";
-	if (opts->direct == ZCCP_WHEN_ALWAYS)
-		return "O_DIRECT where the file system has it (--direct=always)";
-	if (d->kind == ZCCP_KIND_BLOCK)
-		return "O_DIRECT (auto: block device)";
-	if (bytes >= ZCCP_AUTO_DIRECT_BYTES)
-		return "O_DIRECT where the file system has it (auto: the copy "
-		       "writes 1 GiB or more)";
-	return "buffered (auto: the page cache is faster below 1 GiB "
-	       "written)";
+		fputs("; buffered (the engine moves page cache pages)", out);
+	else if (zccp_direct_wanted(opts->direct, d, bytes, &why))
+		fprintf(out, "; O_DIRECT where the file system has it (%s)",
+			why);
+	else
+		fprintf(out, "; buffered (%s)", why);
 }
 
 static int dry_run_dest(FILE *out, const struct zccp_plan *plan,
@@ -70,7 +62,7 @@ static int dry_run_dest(FILE *out, const struct zccp_plan *plan,
 	}
 	if ((d->kind == ZCCP_KIND_REGULAR || d->kind == ZCCP_KIND_BLOCK) &&
 	    !d->net)
-		fprintf(out, "; %s", direct_word(plan, src, d, ndests, opts));
+		print_direct(out, plan, src, d, ndests, opts);
 	fputc('\n', out);
 	return 0;
 }

@@ -88,10 +88,12 @@ static uint64_t dest_bytes(const struct zccp_progress *p, unsigned i)
 /* last: the whole run's average, and no ETA. */
 static void sample(struct zccp_progress *p, struct view *v, bool last)
 {
-	unsigned oldest, n;
+	unsigned slot = p->samples % ZCCP_PROGRESS_WINDOW, oldest, n;
+	double t;
 
 	write_back(p);
-	*v = (struct view){ .elapsed = now() - p->started, .eta = -1 };
+	t = now();
+	*v = (struct view){ .elapsed = t - p->started, .eta = -1 };
 	for (unsigned i = 0; i < p->ndests; i++) {
 		uint64_t b = dest_bytes(p, i);
 
@@ -103,15 +105,13 @@ static void sample(struct zccp_progress *p, struct view *v, bool last)
 	/* The rate over the last few samples: recent, yet not jumpy. */
 	n = p->samples < ZCCP_PROGRESS_WINDOW ? p->samples :
 						ZCCP_PROGRESS_WINDOW - 1;
-	oldest = (p->samples - n) % ZCCP_PROGRESS_WINDOW;
-	p->when[p->samples % ZCCP_PROGRESS_WINDOW] = now();
-	p->done[p->samples % ZCCP_PROGRESS_WINDOW] = v->done;
-	p->samples++;
-	if (n && p->when[(p->samples - 1) % ZCCP_PROGRESS_WINDOW] >
-			 p->when[oldest] && v->done >= p->done[oldest])
+	oldest = (p->samples - n) % ZCCP_PROGRESS_WINDOW; /* not slot */
+	if (n && t > p->when[oldest] && v->done >= p->done[oldest])
 		v->rate = (double)(v->done - p->done[oldest]) /
-			  (p->when[(p->samples - 1) % ZCCP_PROGRESS_WINDOW] -
-			   p->when[oldest]);
+			  (t - p->when[oldest]);
+	p->when[slot] = t;
+	p->done[slot] = v->done;
+	p->samples++;
 	if ((!n || last) && v->elapsed > 0)
 		v->rate = (double)v->done / v->elapsed;
 	if (last)

@@ -89,6 +89,17 @@ static void put_dest(FILE *out, const struct zccp_endpoint *d,
 	fputc('}', out);
 }
 
+/* {"schema":..,"zccp":..,"status":..,"source":{"path":..,"kind":.. */
+static void put_head(FILE *out, int status, const char *src, const char *kind)
+{
+	fprintf(out, "{\"schema\":%d,\"zccp\":\"%s\",\"status\":%d,"
+		"\"source\":{\"path\":", ZCCP_SUMMARY_SCHEMA, ZCCP_VERSION,
+		status);
+	put_string(out, src);
+	fputs(",\"kind\":", out);
+	put_string(out, kind);
+}
+
 void zccp_summary_print_tree(FILE *out, int status, const char *src,
 			     const struct zccp_tree_root *roots, unsigned n,
 			     double seconds)
@@ -96,12 +107,8 @@ void zccp_summary_print_tree(FILE *out, int status, const char *src,
 	unsigned failed = 0, aborted = 0, files = 0;
 	uint64_t written = 0;
 
-	fprintf(out, "{\"schema\":%d,\"zccp\":\"%s\",\"status\":%d,"
-		"\"source\":{\"path\":", ZCCP_SUMMARY_SCHEMA, ZCCP_VERSION,
-		status);
-	put_string(out, src);
-	fprintf(out, ",\"kind\":\"directory\"},\"seconds\":%.6f,"
-		"\"destinations\":[", seconds);
+	put_head(out, status, src, "directory");
+	fprintf(out, "},\"seconds\":%.6f,\"destinations\":[", seconds);
 	for (unsigned i = 0; i < n; i++) {
 		const struct zccp_tree_root *r = &roots[i];
 
@@ -132,13 +139,8 @@ void zccp_summary_print(FILE *out, const struct zccp_summary *s)
 	unsigned ok = 0, failed = 0, skipped = 0;
 	uint64_t written = 0;
 
-	fprintf(out, "{\"schema\":%d,\"zccp\":\"%s\",\"status\":%d,"
-		"\"source\":{\"path\":", ZCCP_SUMMARY_SCHEMA, ZCCP_VERSION,
-		s->status);
-	put_string(out, s->source->arg);
-	fputs(",\"kind\":", out);
-	put_string(out, s->source_opened ? zccp_kind_name(s->source->kind) :
-					   NULL);
+	put_head(out, s->status, s->source->arg,
+		 s->source_opened ? zccp_kind_name(s->source->kind) : NULL);
 	fprintf(out, ",\"bytes\":%" PRIu64 ",\"error\":", s->bytes);
 	put_error(out, s->source_error);
 	fputs("},\"engine\":", out);

@@ -572,13 +572,14 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 	w.top_dev = st.st_dev;
 	for (unsigned i = 0; i < n; i++) {
 		int ret = resolve_root(&roots[i], src);
+		const char *refused = ret ? NULL :
+			inside(roots[i].path, src_real) ?
+				"cannot copy a directory into itself" :
+			given_before(roots, i) ? "destination given twice" :
+						 NULL;
 
-		if (!ret && (inside(roots[i].path, src_real) ||
-			     given_before(roots, i))) {
-			zccp_error("%s: %s", roots[i].arg,
-				   inside(roots[i].path, src_real) ?
-				   "cannot copy a directory into itself" :
-				   "destination given twice");
+		if (refused) {
+			zccp_error("%s: %s", roots[i].arg, refused);
 			goto out;
 		}
 		if (ret) {

@@ -26,7 +26,8 @@ struct readback {
 	bool wanted; /* a destination to read back */
 };
 
-bool zccp_verify_can(const struct zccp_endpoint *dest)
+/* Files and block devices; not streams, sockets or character devices. */
+static bool readable_back(const struct zccp_endpoint *dest)
 {
 	return dest->kind == ZCCP_KIND_REGULAR || dest->kind == ZCCP_KIND_BLOCK;
 }
@@ -167,7 +168,7 @@ unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 			.dest = dests[i], .size = size, .algo = algo,
 			.want = want,
 			.wanted = zccp_endpoint_active(dests[i]) &&
-				  zccp_verify_can(dests[i]),
+				  readable_back(dests[i]),
 		};
 	while (nthreads < READBACK_READERS && nthreads < ndests &&
 	       !zccp_thread_create(&threads[nthreads], reader, &pool))

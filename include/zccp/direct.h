@@ -29,6 +29,15 @@ enum {
 #define ZCCP_AUTO_DIRECT_BYTES (1ull << 30)
 
 /*
+ * What --direct=WHEN asks for a file or block device (bytes: what the
+ * copy writes in all), before the file system has its say: O_DIRECT or
+ * not, and *why.  zccp_direct_setup then checks the file; --dry-run
+ * shows this much.
+ */
+bool zccp_direct_wanted(enum zccp_when when, const struct zccp_endpoint *ep,
+			uint64_t bytes, const char **why);
+
+/*
  * Decide O_DIRECT for one endpoint under layout->direct and set it.
  * 1: on (ep->dio_align set), 0: buffered, or -errno.  *why says why,
  * for ep->method; NULL when O_DIRECT does not apply (not a file).

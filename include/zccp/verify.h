@@ -11,9 +11,6 @@
 #include "zccp/digest.h"
 #include "zccp/endpoint.h"
 
-/* Files and block devices; not streams, sockets or character devices. */
-bool zccp_verify_can(const struct zccp_endpoint *dest);
-
 /*
  * Read back the first size bytes of every live destination that can be
  * (in parallel, one thread each), hash them with algo and compare with
