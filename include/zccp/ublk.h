@@ -121,12 +121,14 @@
 /*
  * Zero copy (kernel/patches 7, with USER_COPY): this io command leads an
  * SQE group and lends request tag's pages to its IOSQE_GROUP_KBUF members.
+ * 0x23 as in the series posted in 2024 (mainline 6.15 later gave 0x23 to
+ * UBLK_U_IO_REGISTER_IO_BUF, which no 6.12 kernel has).
  */
 #ifndef UBLK_F_SUPPORT_ZERO_COPY
 #define UBLK_F_SUPPORT_ZERO_COPY (1ULL << 0)
 #endif
 #ifndef UBLK_U_IO_PROVIDE_IO_BUF
-#define UBLK_U_IO_PROVIDE_IO_BUF _IOWR('u', 0x3f, struct ublksrv_io_cmd)
+#define UBLK_U_IO_PROVIDE_IO_BUF _IOWR('u', 0x23, struct ublksrv_io_cmd)
 #endif
 
 #endif

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,6 +313,34 @@ static void add_dev(struct server *s, unsigned depth)
 	s->buf_size = s->info.max_io_buf_bytes;
 }
 
+/*
+ * --check-add-dev: zero copy without user copy is refused at ADD_DEV
+ * with EINVAL (kernel/patches 7, as in the series posted in 2024), not
+ * quietly cleared.  Exits 0 if so, 1 otherwise (a device it made is
+ * deleted again).
+ */
+static _Noreturn void check_add_dev(struct server *s)
+{
+	int ret;
+
+	s->info.nr_hw_queues = 1;
+	s->info.queue_depth = 4;
+	s->info.max_io_buf_bytes = MAX_IO_BYTES;
+	s->info.dev_id = -1;
+	s->info.flags = UBLK_F_CMD_IOCTL_ENCODE | UBLK_F_SUPPORT_ZERO_COPY;
+	ret = ctrl_cmd(s, UBLK_U_CMD_ADD_DEV, &s->info, sizeof(s->info), 0);
+	if (ret == -EINVAL) {
+		printf("ADD_DEV, zero copy without user copy: EINVAL\n");
+		exit(0);
+	}
+	fprintf(stderr, "%s: ADD_DEV, zero copy without user copy: %s, flags "
+		"%#llx (want EINVAL)\n", prog, ret < 0 ? strerror(-ret) : "added",
+		(unsigned long long)s->info.flags);
+	if (ret >= 0)
+		ctrl_cmd(s, UBLK_U_CMD_DEL_DEV, NULL, 0, 0);
+	exit(1);
+}
+
 static void set_params(struct server *s)
 {
 	struct ublk_params p;
@@ -385,7 +414,8 @@ static void open_backing(struct server *s, const char *path)
 static _Noreturn void usage(void)
 {
 	fprintf(stderr, "usage: %s [--queue-depth N] [--block-size 512|4096] "
-		"[--zero-copy] BACKING_FILE\n", prog);
+		"[--zero-copy] BACKING_FILE\n       %s --check-add-dev\n",
+		prog, prog);
 	exit(2);
 }
 
@@ -403,6 +433,7 @@ int main(int argc, char **argv)
 {
 	struct server s = { .mode = MODE_COPY, .bs_shift = 9 };
 	unsigned depth = 64, bs;
+	bool only_check = false;
 	pthread_t thread;
 	sigset_t sigs;
 	int i, sig, ret;
@@ -425,13 +456,16 @@ int main(int argc, char **argv)
 			s.bs_shift = bs == 512 ? 9 : 12;
 		} else if (!strcmp(argv[i], "--zero-copy")) {
 			s.mode = MODE_ZERO_COPY;
+		} else if (!strcmp(argv[i], "--check-add-dev")) {
+			only_check = true;
 		} else {
 			usage();
 		}
 	}
-	if (i != argc - 1)
+	if (i != argc - !only_check)
 		usage();
-	open_backing(&s, argv[i]);
+	if (!only_check)
+		open_backing(&s, argv[i]);
 
 	s.ctrl_fd = open("/dev/ublk-control", O_RDWR | O_CLOEXEC);
 	if (s.ctrl_fd < 0)
@@ -440,6 +474,8 @@ int main(int argc, char **argv)
 	ret = io_uring_queue_init(4, &s.ctrl_ring, IORING_SETUP_SQE128);
 	if (ret < 0)
 		die("io_uring_queue_init: %s", strerror(-ret));
+	if (only_check)
+		check_add_dev(&s);
 	add_dev(&s, depth);
 	set_params(&s);
 	setup_queue(&s);

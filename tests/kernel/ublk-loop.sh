@@ -68,6 +68,10 @@ start_server() {
 	head -n 1 "$T/$2.out"
 }
 
+if [ "$MODE" = zero-copy ]; then
+	check "zero copy without user copy refused at ADD_DEV" \
+		"$SERVER" --check-add-dev
+fi
 start_server "$T/backing" server >"$T/dev"
 dev=$(cat "$T/dev")
 if [ -n "$dev" ] && [ -b "$dev" ]; then
