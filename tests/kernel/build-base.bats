@@ -8,6 +8,7 @@
 # pinned source kernel/build leaves in the real cache, and skips (with
 # the reason) where there is none.
 
+# shellcheck disable=SC2154 # $stderr: set by bats' run --separate-stderr
 bats_require_minimum_version 1.5.0
 
 KERNEL=$BATS_TEST_DIRNAME/../../kernel
@@ -112,13 +113,14 @@ EOF
 # source holds the files the series touches, from the pinned source, with
 # SED_SCRIPT applied to FILE.
 fake_package() {
-	local stock=$REAL_CACHE/src/stock root=$T/deb-root files
+	local stock=$REAL_CACHE/src/stock root=$T/deb-root files patches
 	[[ $(cat "$stock.version" 2>/dev/null) == "$PINNED" ]] ||
 		skip "no unpacked $PKG $PINNED in $REAL_CACHE/src/stock (run kernel/build)"
+	mapfile -t patches < <(grep -v -E '^[[:space:]]*(#|$)' "$KERNEL/series" |
+		sed "s|^|$KERNEL/patches/|")
 	mapfile -t files < <(awk '/^diff --git /{ f = substr($4, 3) }
 		/^new file mode/{ new[f] = 1 } /^--- a\//{ old[substr($2, 3)] = 1 }
-		END { for (f in old) if (!(f in new)) print f }' \
-		$(grep -v -E '^[[:space:]]*(#|$)' "$KERNEL/series" | sed "s|^|$KERNEL/patches/|"))
+		END { for (f in old) if (!(f in new)) print f }' "${patches[@]}")
 	mkdir -p "$T/src/$PKG" "$root/usr/src" "$root/DEBIAN"
 	(cd "$stock" && cp --parents "${files[@]}" "$T/src/$PKG/")
 	sed -i "$2" "$T/src/$PKG/$3"
