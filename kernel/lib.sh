@@ -77,12 +77,30 @@ need_packages() {
 	rm -f "$apt_log"
 }
 
-# archive_versions: the versions of $source_package the archive offers,
-# newest first, one a line (as apt's package lists know them).
+# archive_policy: "VERSION PRIORITY" for each version of $source_package
+# that a package list offers (apt-cache policy's table, without versions
+# only dpkg's status knows), in no order.  A negative priority is an apt
+# pin that holds the version back on this machine.
+archive_policy() {
+	apt-cache policy "$source_package" 2>/dev/null | awk '
+		/Version table:/ { table = 1; next }
+		!table { next }
+		{ sub(/^[ *]*/, "") }
+		/^-?[0-9]+ / { if ($2 != "/var/lib/dpkg/status") offered[version] = priority; next }
+		{ version = $1; priority = $2 }
+		END { for (v in offered) print v, offered[v] }'
+}
+
+# archive_versions: the versions of $source_package apt may install,
+# newest first, one a line.
 archive_versions() {
-	apt-cache madison "$source_package" 2>/dev/null |
-		awk -F'|' '{ gsub(/[[:space:]]/, "", $2); print $2 }' | sort -u |
-		sort_versions
+	archive_policy | awk '$2 >= 0 { print $1 }' | sort_versions
+}
+
+# refresh_package_lists: apt-get update, quietly; 1 if it failed.
+refresh_package_lists() {
+	as_root
+	"${as_root[@]}" apt-get -q update </dev/null >/dev/null 2>&1
 }
 
 # sort_versions: the Debian versions on stdin, newest first.

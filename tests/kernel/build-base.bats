@@ -19,8 +19,8 @@ setup() {
 	read -r PKG PINNED < <(grep -v -E '^[[:space:]]*(#|$)' "$KERNEL/base")
 	T=$(mktemp -d "${BATS_TMPDIR:-/tmp}/zccp-build-base.XXXXXX")
 	mkdir -p "$T/bin"
-	export STUB_LOG=$T/apt.log STUB_ARCHIVE="" STUB_INSTALLED="" STUB_REFUSE=""
-	export STUB_DEB=""
+	export STUB_LOG=$T/apt.log STUB_ARCHIVE="" STUB_HIDDEN="" STUB_INSTALLED=""
+	export STUB_REFUSE="" STUB_DEB=""
 	export ZCCP_KERNEL_CACHE=$T/cache
 	export PATH=$T/bin:$PATH
 	make_stubs
@@ -30,16 +30,24 @@ teardown() {
 	[[ -z ${T-} ]] || rm -rf "$T"
 }
 
-# The stubs.  STUB_ARCHIVE: the versions the archive offers; STUB_INSTALLED:
-# the version installed (none if empty); STUB_REFUSE=1: apt-get install
-# fails as with a pin that hides the version; STUB_DEB: the .deb that
-# apt-get download fetches.  Every apt-get call is logged.
+# The stubs.  STUB_ARCHIVE: the versions the archive offers; STUB_HIDDEN:
+# the one of them an apt pin holds back (priority -1); STUB_INSTALLED: the
+# version installed (none if empty); STUB_REFUSE=1: apt-get install fails;
+# STUB_DEB: the .deb that apt-get download fetches.  Every apt-get call
+# is logged.
 make_stubs() {
 	cat >"$T/bin/apt-cache" <<'EOF'
 #!/bin/bash
-[[ $1 == madison ]] || exit 100
+[[ $1 == policy ]] || exit 100
+printf '%s:\n  Installed: %s\n  Candidate: (stub)\n  Version table:\n' \
+	"$2" "${STUB_INSTALLED:-(none)}"
 for v in $STUB_ARCHIVE; do
-	printf ' %s | %s | http://stub bookworm-security/main amd64 Packages\n' "$2" "$v"
+	mark="   " priority=500
+	[[ $v != "$STUB_INSTALLED" ]] || mark="***"
+	[[ $v != "$STUB_HIDDEN" ]] || priority=-1
+	printf ' %s %s %s\n        500 http://stub bookworm-security/main amd64 Packages\n' \
+		"$mark" "$v" "$priority"
+	[[ $v != "$STUB_INSTALLED" ]] || printf '        100 /var/lib/dpkg/status\n'
 done
 EOF
 	cat >"$T/bin/apt-get" <<'EOF'
@@ -78,6 +86,7 @@ EOF
 	echo "$output" "$stderr"
 	[[ $output == *"installing $PKG $PINNED, pinned in kernel/base (installed: 6.12.999-1~deb12u1)"* ]]
 	grep -qxF -- "-q -y -o DPkg::Lock::Timeout=300 install --no-install-recommends --allow-downgrades $PKG=$PINNED" "$STUB_LOG"
+	[[ $(tail -n 1 <<<"$stderr") == "kernel/build: apt-get install $PKG=$PINNED (kernel/base) failed: E: Version '$PINNED' for 'linux-source-6.12' was not found" ]]
 }
 
 @test "the pinned version gone from the archive: one line, the newest named, exit 3" {
@@ -86,15 +95,19 @@ EOF
 	echo "$stderr"
 	[[ $(wc -l <<<"$stderr") == 1 ]]
 	[[ $stderr == "kernel/build: $PKG $PINNED (kernel/base) is no longer in the archive, which offers 6.12.999-1~deb12u1: rebase the series onto 6.12.999-1~deb12u1 (kernel/README.md, \"Rebasing\")" ]]
-	# it asked apt-get again after refreshing the package lists
-	grep -qx -- "-q -y -o DPkg::Lock::Timeout=300 update" "$STUB_LOG"
+	# it looked again after refreshing the package lists, and installed nothing
+	grep -qx -- "-q update" "$STUB_LOG"
+	run ! grep -q install "$STUB_LOG"
 }
 
-@test "the pinned version listed but not installable (an apt pin hides it): apt's reason, exit 3" {
-	STUB_ARCHIVE="$PINNED" STUB_REFUSE=1
+@test "the pinned version held back by an apt pin: one line, nothing installed, exit 3" {
+	STUB_ARCHIVE="6.12.1-1 $PINNED 6.12.999-1~deb12u1" STUB_HIDDEN=$PINNED
+	STUB_INSTALLED=6.12.1-1
 	run -3 --separate-stderr "$KERNEL/build" patched
 	echo "$stderr"
-	[[ $(tail -n 1 <<<"$stderr") == "kernel/build: apt-get cannot install $PKG $PINNED (kernel/base) although the archive lists it: E: Version '$PINNED' for 'linux-source-6.12' was not found" ]]
+	[[ $(wc -l <<<"$stderr") == 1 ]]
+	[[ $stderr == "kernel/build: $PKG $PINNED (kernel/base) is held back by an apt pin on this machine (priority -1, see apt-cache policy $PKG): lift the pin, or rebase the series onto a version apt may install (kernel/README.md, \"Rebasing\")" ]]
+	run ! grep -q install "$STUB_LOG"
 }
 
 @test "--check-newest: the pinned version is the newest" {
@@ -129,6 +142,13 @@ fake_package() {
 		"$PKG" "$1" >"$root/DEBIAN/control"
 	dpkg-deb -b -Zgzip "$root" "$T/${PKG}_$1_all.deb" >/dev/null
 	STUB_DEB=$T/${PKG}_$1_all.deb
+}
+
+@test "--check-newest: the archive's newest, even where an apt pin holds it back here" {
+	STUB_ARCHIVE="$PINNED 6.12.999-1~deb12u1" STUB_HIDDEN=6.12.999-1~deb12u1
+	STUB_DEB=/nonexistent # the download fails: the check cannot tell
+	run -3 --separate-stderr "$KERNEL/build" --check-newest
+	[[ $stderr == *"cannot tell: apt-get download $PKG=6.12.999-1~deb12u1 failed"* ]]
 }
 
 @test "--check-newest: a newer source the series applies to" {
