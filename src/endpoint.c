@@ -71,6 +71,22 @@ int zccp_endpoint_fail(struct zccp_endpoint *ep, int err)
 	return err;
 }
 
+/* Which of fd 0 to 2 were closed when zccp started (bit per fd). */
+static unsigned closed_standard_fds;
+
+int zccp_guard_standard_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		closed_standard_fds |= 1u << fd;
+		/* the other way round: printing to a closed stdout fails too */
+		if (open("/dev/null", fd ? O_RDONLY : O_WRONLY) != fd)
+			return -EBADF;
+	}
+	return 0;
+}
+
 int zccp_source_open(struct zccp_endpoint *src, const char *arg, bool look)
 {
 	struct stat st;
@@ -81,6 +97,8 @@ int zccp_source_open(struct zccp_endpoint *src, const char *arg, bool look)
 	if (!src->std)
 		src->path = strdup(arg);
 	/* look: --dry-run, which must not wait for a FIFO's writer */
+	if (src->std && (closed_standard_fds & 1u << STDIN_FILENO))
+		return zccp_endpoint_fail(src, -EBADF);
 	src->fd = src->std ? STDIN_FILENO :
 		  open(arg, O_RDONLY | O_CLOEXEC | (look ? O_NONBLOCK : 0));
 	if (src->fd < 0 || fstat(src->fd, &st))
@@ -246,7 +264,9 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 	bool exists = false;
 	int ret;
 
-	*dst = (struct zccp_endpoint){ .arg = arg, .fd = -1, .engine_fd = -1 };
+	/* an index >= 1 names a failing "-" "standard output" (report.c) */
+	*dst = (struct zccp_endpoint){ .arg = arg, .fd = -1, .engine_fd = -1,
+				       .index = dst->index > 0 ? dst->index : 1 };
 	dst->std = !strcmp(arg, "-");
 	if (zccp_net_is_address(arg)) {
 		/* connected at open; two alike are one destination twice */
@@ -260,6 +280,8 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 			zccp_endpoint_fail(dst, -ENOMEM);
 	}
 	if (dst->std) {
+		if (closed_standard_fds & 1u << STDOUT_FILENO)
+			return zccp_endpoint_fail(dst, -EBADF);
 		if (fstat(STDOUT_FILENO, &st))
 			return zccp_endpoint_fail(dst, -errno);
 		exists = true;
@@ -306,9 +328,11 @@ int zccp_check_distinct(struct zccp_endpoint *src,
 		if (d->failed)
 			continue;
 		if (!shared_tty && same_file(src, d)) {
+			/* a --listen source has an address, not a path */
 			zccp_error("%s: is the same file as the source %s",
 				   d->std ? "standard output" : d->path,
-				   src->std ? "(standard input)" : src->path);
+				   src->std ? "(standard input)" :
+				   src->path ? src->path : src->arg);
 			return -EINVAL;
 		}
 		for (unsigned j = 0; j < i; j++) {

@@ -699,14 +699,16 @@ static int copy_tree(struct zccp_opts *opts, bool *was_tree)
 	return status;
 }
 
-/* Closed standard descriptors would be reused for destinations, and
- * our messages would land in them. */
-static void guard_standard_fds(void)
+/* What we printed on stdout (--checksum, --json, --dry-run) must have
+ * arrived; if not, say so and fail, as coreutils' close_stdout does. */
+static int check_stdout(int status)
 {
-	for (int fd = 0; fd <= 2; fd++)
-		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
-		    open("/dev/null", fd ? O_WRONLY : O_RDONLY) < 0)
-			_exit(ZCCP_EXIT_USAGE);
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	zccp_error("standard output: write error%s%s",
+		   errno ? ": " : "", errno ? strerror(errno) : "");
+	return status == ZCCP_EXIT_OK ? ZCCP_EXIT_PARTIAL : status;
 }
 
 int main(int argc, char **argv)
@@ -714,7 +716,8 @@ int main(int argc, char **argv)
 	struct run r = { 0 };
 	int status;
 
-	guard_standard_fds();
+	if (zccp_guard_standard_fds())
+		return ZCCP_EXIT_USAGE;
 	switch (zccp_cli_parse(argc, argv, &r.opts)) {
 	case ZCCP_CLI_EXIT_OK:
 		return ZCCP_EXIT_OK;
@@ -731,7 +734,7 @@ int main(int argc, char **argv)
 
 		status = copy_tree(&r.opts, &was_tree);
 		if (was_tree)
-			return status;
+			return check_stdout(status);
 	}
 	status = r.opts.dry_run ? dry_run(&r) : copy(&r);
 	if (r.opts.json)
@@ -742,5 +745,5 @@ int main(int argc, char **argv)
 				  status == ZCCP_EXIT_OK ? 0 : r.opts.ndests,
 				  r.received, r.opts.timeout_ms);
 	run_free(&r);
-	return status;
+	return check_stdout(status);
 }

@@ -95,6 +95,14 @@ static inline bool zccp_endpoint_active(const struct zccp_endpoint *ep)
 
 struct zccp_opts;
 
+/*
+ * Call first thing in main: a closed stdin, stdout or stderr is taken by
+ * /dev/null, so that files opened later do not get fd 0 to 2 and our
+ * messages cannot land in them; a closed stdin or stdout named as "-"
+ * then fails with -EBADF, as it would have.  Returns 0 or -errno.
+ */
+int zccp_guard_standard_fds(void);
+
 /* Classify and open; return 0 or -errno (message already printed). */
 /* look: only to plan (--dry-run): a FIFO is not waited for. */
 int zccp_source_open(struct zccp_endpoint *src, const char *arg, bool look);

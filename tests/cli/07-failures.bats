@@ -181,3 +181,37 @@ assert_interrupted() {
 	assert_same "$T/old1.orig" "$T/out/old1"
 	assert_dir_holds "$T/out" old1
 }
+
+# zccp_closing FD ARGS...: zccp ARGS with descriptor FD closed (bats' run
+# would otherwise hand it a pipe of its own for stdout).
+zccp_closing() {
+	local fd=$1
+	shift
+	run --separate-stderr timeout -k 5 "$ZCCP_TIMEOUT" bash -c \
+		'fd=$1; shift; exec {fd}>&-; exec "$@"' _ "$fd" \
+		"$ZCCP" -e "$ZCCP_ENGINE" "$@"
+	zccp_log "zccp -e $ZCCP_ENGINE $* (fd $fd closed)"
+}
+
+@test "a closed stdout named as a destination fails alone (EBADF), as cat does" {
+	make_file "$T/src" $((MiB + 4097))
+	zccp_closing 1 "$T/src" - "$T/ok"
+	assert_status 1
+	assert_stderr_matches '^zccp: standard output: Bad file descriptor$'
+	assert_same "$T/src" "$T/ok"
+}
+
+@test "--checksum with stdout closed: the line cannot be printed, exit 1" {
+	make_file "$T/src" 4095
+	zccp_closing 1 --checksum "$T/src" "$T/ok"
+	assert_status 1
+	assert_stderr_matches '^zccp: standard output: write error'
+	assert_same "$T/src" "$T/ok"
+}
+
+@test "a closed stdin as the source: refused (EBADF), nothing created" {
+	zccp_closing 0 - "$T/new"
+	assert_status 2
+	assert_stderr_matches '^zccp: standard input: Bad file descriptor$'
+	[[ ! -e $T/new ]] || fail "$T/new was created"
+}

@@ -65,6 +65,13 @@ wait_listeners() {
 	LISTENERS=()
 }
 
+@test "a receiver that would send to its own listening address: refused, the address named" {
+	zccp_plain --timeout=2 --listen="unix:$T/sock" "unix:$T/sock"
+	assert_status 2
+	assert_stderr_matches "^zccp: unix:$T/sock: is the same file as the source unix:$T/sock\$"
+	assert_stderr_not_matches '\(null\)'
+}
+
 @test "odd sizes, file and pipe sources, every engine that checksums" {
 	local v e zc size a
 	# uring+zc: the uring engine sending with SEND_ZC, forced on loopback
