@@ -616,11 +616,13 @@ static void read_done(struct copy *c, struct zccp_io *io)
 	/* The watchdog shut the socket: that end is no end of file. */
 	if (result <= 0 && zccp_watch_fired(c->src->watch))
 		result = -ZCCP_EIDLE;
-	if (result < 0) {
+	/* Said once: the reads still in flight fail alike. */
+	if (result < 0 && !c->result->source_error) {
 		zccp_report_endpoint(io->ep, result);
 		c->result->source_error = result;
-		c->stopping = true;
 	}
+	if (result < 0)
+		c->stopping = true;
 	io_put(c, io);
 	if (result < 0)
 		return;

@@ -524,7 +524,8 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		 * is not ours to remove (or, with -n, to write). */
 		dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_CLOEXEC |
 				       (dst->existed ? 0 : O_EXCL), mode);
-		dst->inplace_created = !dst->existed;
+		/* ours to remove if the copy fails: made by this open */
+		dst->inplace_created = !dst->existed && dst->fd >= 0;
 		if (dst->fd < 0 && errno == EEXIST && !dst->existed) {
 			dst->inplace_created = false;
 			if (opts->no_clobber) {
@@ -678,11 +679,31 @@ int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 	return dst->tmp_unnamed ? link_unnamed(dst) : 0;
 }
 
-/* Put the sealed replacement in place of the destination. */
-int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
+/*
+ * Close a destination and say whether that failed: NFS reports write-back
+ * errors at close, a FUSE server a failing FLUSH, and cp fails then too.
+ * The descriptor is gone either way.
+ */
+static int close_checked(struct zccp_endpoint *dst)
 {
 	int ret = 0;
 
+	if (dst->fd <= STDERR_FILENO)
+		return 0;
+	if (close(dst->fd))
+		ret = -errno;
+	dst->fd = -1;
+	return ret;
+}
+
+/* Put the sealed replacement in place of the destination: closed first,
+ * so that an error closing it keeps the old content in place. */
+int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
+{
+	int ret = close_checked(dst);
+
+	if (ret)
+		return ret;
 	if (dst->tmp_name) {
 		/* -n: a file made meanwhile still wins, as cp -n's O_EXCL */
 		ret = !opts->no_clobber ? -EINVAL :
@@ -728,8 +749,10 @@ void zccp_dest_discard(struct zccp_endpoint *dst)
 		clear_tmp_name(dst);
 	}
 	/* An --inplace file we created and could not complete goes too. */
-	if (dst->inplace_created && dst->fd >= 0 && !dst->committed)
+	if (dst->inplace_created && !dst->committed) {
 		unlink(dst->path);
+		dst->inplace_created = false;
+	}
 	dst->tmp_unnamed = false;
 	zccp_endpoint_close(dst);
 }

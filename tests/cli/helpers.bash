@@ -15,6 +15,7 @@ ZCCP_SOURCE_DIR=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 ZCCP_ENGINE_NAMES=(uring splice aio rw)
 NO_URING="$ZCCP_HELPERS/no_uring"
 SLOW_READER="$ZCCP_HELPERS/slow_reader"
+FAULTFS="$ZCCP_HELPERS/faultfs"
 # Working directory of a test: on disk (/tmp), removed by bats.  Not
 # BATS_TEST_TMPDIR itself, where `run --separate-stderr` keeps a file.
 T=$BATS_TEST_TMPDIR/work
@@ -287,6 +288,11 @@ requires() {
 			grep -q '^Seccomp:' /proc/self/status ||
 				skip "test requires seccomp"
 			;;
+		fuse)
+			# mount_faultfs: root, /dev/fuse, and the helper built
+			[[ $EUID -eq 0 && -c /dev/fuse && -x $FAULTFS ]] ||
+				skip "test requires fuse (root, /dev/fuse, $FAULTFS)"
+			;;
 		nobody)
 			# Running zccp as an unprivileged user: as_nobody.
 			if [[ $EUID -eq 0 ]]; then
@@ -375,6 +381,18 @@ mount_tmpfs() {
 	mkdir -p "$1"
 	mount -t tmpfs -o "size=$2,mode=0755" zccp-test "$1" || fail "mount tmpfs on $1"
 	on_teardown umount -l "$1"
+}
+
+# mount_faultfs DIR FAULT...: the faultfs helper (tests/helpers/faultfs.c)
+# serving DIR.backing on DIR with the FAULTs it takes, e.g.
+# --fail-flush=NAME; unmounted in teardown.  Requires fuse.
+mount_faultfs() {
+	local dir=$1 pid
+	shift
+	mkdir -p "$dir" "$dir.backing"
+	start_bg pid "$FAULTFS" "$@" "$dir.backing" "$dir"
+	on_teardown umount -l "$dir"
+	wait_for 10 mountpoint -q "$dir" || fail "faultfs did not mount on $dir"
 }
 
 # start_bg VAR CMD...: run CMD in the background, with SIGINT and

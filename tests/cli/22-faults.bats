@@ -1,0 +1,70 @@
+#!/usr/bin/env bats
+# zccp-test: per-engine
+# File systems that misbehave for real (tests/helpers/faultfs, a FUSE
+# file system that injects faults): exit 0 must still mean every byte
+# arrived, one failing destination fails alone, and an existing
+# destination keeps its old content when its replacement fails.
+
+load helpers
+
+MiB=$((1 << 20))
+
+@test "a destination whose close fails (FLUSH: EIO) fails alone; its old content stays" {
+	requires fuse
+	mount_faultfs "$T/fs" --fail-flush=victim
+	make_file "$T/src" $((3 * MiB + 4097))
+	make_old "$T/fs.backing/victim"
+	zccp "$T/src" "$T/ok1" "$T/fs/victim" "$T/fs/ok3"
+	assert_status 1
+	assert_stderr_count 1 'victim'
+	assert_stderr_matches '^zccp: .*fs/victim: .*Input/output error'
+	assert_same "$T/src" "$T/ok1" "$T/fs/ok3"
+	assert_same "$T/fs.backing/victim.orig" "$T/fs.backing/victim"
+	assert_dir_holds "$T/fs.backing" ok3 victim victim.orig
+}
+
+@test "a new destination whose close fails is not left behind" {
+	requires fuse
+	mount_faultfs "$T/fs" --fail-flush=victim
+	make_file "$T/src" 4097
+	zccp "$T/src" "$T/fs/victim" "$T/ok"
+	assert_status 1
+	assert_same "$T/src" "$T/ok"
+	assert_dir_holds "$T/fs.backing"
+}
+
+@test "--fsync: a destination whose fsync fails fails alone; its old content stays" {
+	requires fuse
+	mount_faultfs "$T/fs" --fail-fsync=victim
+	make_file "$T/src" $((MiB + 1))
+	make_old "$T/fs.backing/victim"
+	zccp --fsync "$T/src" "$T/fs/victim" "$T/ok"
+	assert_status 1
+	assert_stderr_matches '^zccp: .*fs/victim: .*Input/output error'
+	assert_same "$T/src" "$T/ok"
+	assert_same "$T/fs.backing/victim.orig" "$T/fs.backing/victim"
+}
+
+@test "--verify catches writes a file system dropped while saying they succeeded" {
+	requires fuse
+	mount_faultfs "$T/fs" --drop-writes=victim --direct-io
+	make_file "$T/src" $((2 * MiB + 4095))
+	make_old "$T/fs.backing/victim"
+	zccp --verify "$T/src" "$T/fs/victim" "$T/ok"
+	assert_status 1
+	assert_stderr_matches '^zccp: .*fs/victim: read back differs from the source'
+	assert_same "$T/src" "$T/ok"
+	assert_same "$T/fs.backing/victim.orig" "$T/fs.backing/victim"
+}
+
+@test "a source that fails to read (EIO) mid-copy: exit 2, said once, old destinations intact" {
+	requires fuse
+	mount_faultfs "$T/fs" --eio-at=$((5 * MiB))
+	make_file "$T/fs.backing/src" $((16 * MiB))
+	make_old "$T/d1" "$T/d2"
+	zccp "$T/fs/src" "$T/d1" "$T/d2"
+	assert_status 2
+	assert_stderr_count 1 'Input/output error'
+	assert_same "$T/d1.orig" "$T/d1"
+	assert_same "$T/d2.orig" "$T/d2"
+}
