@@ -80,8 +80,10 @@ static void install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	/* A closed pipe fails that destination (EPIPE), not zccp. */
+	/* A closed pipe fails that destination (EPIPE), not zccp; so does
+	 * a file past ulimit -f (EFBIG). */
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 /* Per destination: its own descriptor, an O_DIRECT twin, a progress

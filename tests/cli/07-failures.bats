@@ -215,3 +215,20 @@ zccp_closing() {
 	assert_stderr_matches '^zccp: standard input: Bad file descriptor$'
 	[[ ! -e $T/new ]] || fail "$T/new was created"
 }
+
+@test "ulimit -f: the file past the limit fails alone (EFBIG), a FIFO destination completes" {
+	make_file "$T/src" $((4 * MiB + 1))
+	make_old "$T/big"
+	mkfifo "$T/fifo"
+	# the reader is not under the limit: only zccp is
+	start_bg reader bash -c 'cat "$1" >"$2"' _ "$T/fifo" "$T/piped"
+	run --separate-stderr timeout -k 5 "$ZCCP_TIMEOUT" bash -c \
+		'ulimit -f 2048; exec "$@"' _ "$ZCCP" -e "$ZCCP_ENGINE" \
+		"$T/src" "$T/big" "$T/fifo"
+	zccp_log "zccp -e $ZCCP_ENGINE (ulimit -f 2048) src big fifo"
+	wait "$reader"
+	assert_status 1
+	assert_stderr_matches '^zccp: .*/big: File too large$'
+	assert_same "$T/src" "$T/piped"
+	assert_same "$T/big.orig" "$T/big"
+}
