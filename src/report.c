@@ -119,6 +119,9 @@ static const char *const own_errors[] = {
 	[ZCCP_EXATTR - ZCCP_EDANGLING] =
 		"cannot copy the source's extended attributes "
 		"(--preserve=xattr)",
+	[ZCCP_EINSIDE - ZCCP_EDANGLING] =
+		"cannot copy a directory into itself (it is in the source "
+		"tree)",
 };
 
 const char *zccp_strerror(int err)

@@ -36,6 +36,7 @@ struct walk {
 	mode_t umask;
 	bool source_failed; /* an entry of the source could not be read */
 	bool stop;	    /* --on-error=abort, and something failed */
+	struct stat *root_st; /* each root directory, once made */
 	struct link *links;
 	size_t nlinks;
 };
@@ -422,6 +423,32 @@ static void finish_dirs(struct walk *w, const char *rel, const struct stat *st,
 	}
 }
 
+/* The root directories as made: the walk must never meet one of them
+ * in the source (a bind mount of a source directory, say), by device
+ * and inode, whatever the paths say. */
+static void remember_roots(struct walk *w, const bool *live)
+{
+	for (unsigned i = 0; i < w->n; i++)
+		if (live[i] && stat(w->roots[i].path, &w->root_st[i]))
+			w->root_st[i].st_ino = 0;
+}
+
+/* A source directory that is a root: that root fails, as cp refuses to
+ * copy a directory into itself, and nothing more is written to it. */
+static void refuse_own_roots(struct walk *w, const struct stat *st,
+			     bool *live)
+{
+	for (unsigned i = 0; i < w->n; i++) {
+		const struct stat *r = &w->root_st[i];
+
+		if (!live[i] || !r->st_ino || r->st_dev != st->st_dev ||
+		    r->st_ino != st->st_ino)
+			continue;
+		root_fail(w, i, w->roots[i].path, -ZCCP_EINSIDE);
+		live[i] = false;
+	}
+}
+
 static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
 		     const struct stat *st, const bool *live_in)
 {
@@ -435,7 +462,10 @@ static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
 		goto out;
 	}
 	memcpy(live, live_in, w->n * sizeof(bool));
+	refuse_own_roots(w, st, live);
 	make_dirs(w, rel, live, made);
+	if (!*rel)
+		remember_roots(w, live);
 	/* --one-file-system: a mount point is made, empty, as cp -x does */
 	if (!w->opts->one_file_system || st->st_dev == w->top_dev) {
 		names = read_names(srcpath, &err);
@@ -559,13 +589,15 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 			  .copy_file = copy_file, .ctx = ctx };
 	char *src_real = realpath(src, NULL);
 	bool *live = calloc(n, sizeof(bool));
+	struct stat *root_st = calloc(n, sizeof(*root_st));
 	bool any_failed = false;
 	struct stat st;
 	int status = ZCCP_EXIT_USAGE;
 
 	w.umask = umask(0);
 	umask(w.umask);
-	if (!src_real || !live || stat(src, &st)) {
+	w.root_st = root_st;
+	if (!src_real || !live || !root_st || stat(src, &st)) {
 		zccp_error("%s: %s", src, strerror(errno));
 		goto out;
 	}
@@ -605,6 +637,7 @@ out:
 	}
 	free(w.links);
 	free(live);
+	free(root_st);
 	free(src_real);
 	return status;
 }

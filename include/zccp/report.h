@@ -26,6 +26,7 @@ enum {
 	ZCCP_EVERIFY,	 /* --verify read back other bytes */
 	ZCCP_EKEEPOWNER, /* --preserve=ownership: not allowed */
 	ZCCP_EXATTR,	 /* --preserve=xattr: not allowed or not supported */
+	ZCCP_EINSIDE,	 /* -r: a destination root is in the source tree */
 };
 
 /* strerror() that also knows zccp's own numbers; err is positive. */

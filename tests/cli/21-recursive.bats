@@ -112,6 +112,22 @@ setup() {
 	assert_absent "$T/src/a/inner"
 }
 
+@test "-r: a root that is a bind mount of a source directory fails alone; no copy within a copy" {
+	requires root mount
+	mkdir -p "$T/dst"
+	mount --bind "$T/src/a" "$T/dst" || fail "mount --bind"
+	on_teardown umount -l "$T/dst"
+	zccp -r "$T/src" "$T/dst" "$T/ok"
+	assert_status 1
+	assert_stderr_count 1 'into itself'
+	assert_stderr_matches "^zccp: $T/dst/src: cannot copy a directory into itself \\(it is in the source tree\\)\$"
+	# The other root copies the source as it was met (with the little
+	# the refused root had made in it by then), and never a copy of a copy
+	assert_same "$T/src/one" "$T/ok/one"
+	assert_same "$T/src/a/b/page+1" "$T/ok/a/b/page+1"
+	assert_absent "$T/ok/a/src/a/src"
+}
+
 @test "-r: a root that is a file fails alone, exit 1" {
 	printf 'file\n' >"$T/plain"
 	zccp -r "$T/src" "$T/plain" "$T/copy"
