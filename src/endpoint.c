@@ -679,6 +679,18 @@ int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 	return dst->tmp_unnamed ? link_unnamed(dst) : 0;
 }
 
+/* -n: a file made meanwhile still wins, as cp -n's O_EXCL: ours goes. */
+static int skip_appeared(struct zccp_endpoint *dst)
+{
+	zccp_dest_discard(dst);
+	dst->bytes = 0;
+	dst->verified = false;
+	/* atomic: a progress thread may be reading it */
+	__atomic_store_n(&dst->skipped, true, __ATOMIC_RELAXED);
+	zccp_info("%s: appeared meanwhile, not overwritten (-n)", dst->arg);
+	return 0;
+}
+
 /*
  * Close a destination and say whether that failed: NFS reports write-back
  * errors at close, a FUSE server a failing FLUSH, and cp fails then too.
@@ -709,16 +721,8 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 		ret = !opts->no_clobber ? -EINVAL :
 		      renameat2(AT_FDCWD, dst->tmp_name, AT_FDCWD, dst->path,
 				RENAME_NOREPLACE) ? -errno : 0;
-		if (ret == -EEXIST) {
-			zccp_dest_discard(dst);
-			dst->bytes = 0;
-			dst->verified = false;
-			/* atomic: a progress thread may be reading it */
-			__atomic_store_n(&dst->skipped, true, __ATOMIC_RELAXED);
-			zccp_info("%s: appeared meanwhile, not overwritten (-n)",
-				  dst->arg);
-			return 0;
-		}
+		if (ret == -EEXIST)
+			return skip_appeared(dst);
 		if (ret == -EINVAL) /* not asked, or the fs has no such rename */
 			ret = rename(dst->tmp_name, dst->path) ? -errno : 0;
 		if (ret)
@@ -732,6 +736,85 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 		zccp_endpoint_close(dst);
 	}
 	return ret;
+}
+
+/*
+ * One replacement in, for zccp_dests_publish_all: an existing file is
+ * swapped with it, so the old content waits under the temporary's name;
+ * a new name is taken only if still free.  *swapped says which.
+ */
+static int swap_in(struct zccp_endpoint *d, const struct zccp_opts *opts,
+		   bool *swapped)
+{
+	*swapped = !opts->no_clobber &&
+		   !renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
+			      RENAME_EXCHANGE);
+	if (*swapped)
+		return 0;
+	if (!opts->no_clobber && errno != ENOENT)
+		return -errno; /* EINVAL too: no way back, so no way in */
+	return renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
+			 RENAME_NOREPLACE) ? -errno : 0;
+}
+
+/* Undo swap_in: the old file back at its name, ours at the temporary's. */
+static void swap_out(struct zccp_endpoint *d, bool swapped)
+{
+	if (swapped)
+		renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
+			  RENAME_EXCHANGE);
+	else
+		rename(d->path, d->tmp_name);
+}
+
+static bool publishable(const struct zccp_endpoint *d)
+{
+	return zccp_endpoint_active(d) && !d->framed;
+}
+
+int zccp_dests_publish_all(struct zccp_endpoint **dests, unsigned n,
+			   const struct zccp_opts *opts)
+{
+	bool *swapped = calloc(n ? n : 1, sizeof(bool));
+	unsigned i, in = 0;
+	int ret = swapped ? 0 : -ENOMEM;
+
+	for (i = 0; !ret && i < n; i++)
+		if (publishable(dests[i]) &&
+		    (ret = close_checked(dests[i])))
+			zccp_endpoint_fail(dests[i], ret);
+	for (i = 0; !ret && i < n; i++) {
+		if (!publishable(dests[i]) || !dests[i]->tmp_name)
+			continue;
+		ret = swap_in(dests[i], opts, &swapped[i]);
+		if (ret == -EEXIST && opts->no_clobber)
+			ret = skip_appeared(dests[i]);
+		if (ret)
+			zccp_endpoint_fail(dests[i], ret);
+		else
+			in = i + 1; /* those before in are ours to undo */
+	}
+	if (ret) {
+		while (in--) /* not a skipped one: it has no temporary now */
+			if (publishable(dests[in]) && dests[in]->tmp_name)
+				swap_out(dests[in], swapped[in]);
+		free(swapped);
+		return ret;
+	}
+	for (i = 0; i < n; i++) {
+		struct zccp_endpoint *d = dests[i];
+
+		if (!publishable(d))
+			continue;
+		if (swapped[i])
+			unlink(d->tmp_name); /* the old content */
+		if (d->tmp_name && opts->fsync)
+			sync_dir(d->dir);
+		clear_tmp_name(d);
+		d->committed = true;
+	}
+	free(swapped);
+	return 0;
 }
 
 int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,

@@ -365,6 +365,10 @@ static void commit_after_run(struct run *r, uint64_t size)
 	    zccp_verify_dests(r->dests, r->opts.ndests, size,
 			      r->checksum.algo, r->source_hex) && all)
 		return;
+	if (all) {
+		zccp_dests_publish_all(r->dests, r->opts.ndests, &r->opts);
+		return;
+	}
 	for (unsigned i = 0; i < r->opts.ndests; i++) {
 		struct zccp_endpoint *d = r->dests[i];
 		int ret;

@@ -133,6 +133,16 @@ int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 		   const struct zccp_opts *opts);
 /* Rename the sealed temporary over the destination. */
 int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts);
+/*
+ * --on-error=abort: publish every sealed destination, or none.  Existing
+ * files are swapped with their replacements (RENAME_EXCHANGE) and the
+ * old contents dropped only once every one is in; a failure (closing
+ * one, or putting it in place) fails that one, swaps the others back,
+ * and returns its -errno.  A file system without RENAME_EXCHANGE cannot
+ * take a replacement then (it could not give the old file back).
+ */
+int zccp_dests_publish_all(struct zccp_endpoint **dests, unsigned n,
+			   const struct zccp_opts *opts);
 /* Remove a destination's temporary; the old destination stays. */
 void zccp_dest_discard(struct zccp_endpoint *dst);
 /* Async-signal-safe: unlink any named temporaries. */

@@ -232,3 +232,28 @@ zccp_closing() {
 	assert_same "$T/src" "$T/piped"
 	assert_same "$T/big.orig" "$T/big"
 }
+
+@test "--on-error=abort: a destination that fails at the last step (append-only) publishes none" {
+	requires root
+	make_file "$T/src" $((MiB + 4097))
+	make_old "$T/d1" "$T/locked" "$T/d4"
+	chattr +a "$T/locked" || skip "chattr +a is not supported under $T"
+	on_teardown chattr -a "$T/locked"
+	zccp --on-error=abort "$T/src" "$T/d1" "$T/new2" "$T/locked" "$T/d4"
+	assert_status 1
+	assert_stderr_matches '^zccp: .*/locked: Operation not permitted$'
+	# the ones put in place before it are back as they were
+	assert_same "$T/d1.orig" "$T/d1"
+	assert_same "$T/locked.orig" "$T/locked"
+	assert_same "$T/d4.orig" "$T/d4"
+	assert_dir_holds "$T" src d1 d1.orig locked locked.orig d4 d4.orig
+}
+
+@test "--on-error=abort: every destination put in place when all succeed, old contents gone" {
+	make_file "$T/src" $((MiB + 4097))
+	make_old "$T/d1" "$T/d3"
+	zccp --on-error=abort "$T/src" "$T/d1" "$T/new2" "$T/d3"
+	assert_success
+	assert_same "$T/src" "$T/d1" "$T/new2" "$T/d3"
+	assert_dir_holds "$T" src d1 d1.orig new2 d3 d3.orig
+}
