@@ -738,32 +738,44 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 	return ret;
 }
 
-/*
- * One replacement in, for zccp_dests_publish_all: an existing file is
- * swapped with it, so the old content waits under the temporary's name;
- * a new name is taken only if still free.  *swapped says which.
- */
-static int swap_in(struct zccp_endpoint *d, const struct zccp_opts *opts,
-		   bool *swapped)
+/* How zccp_dests_publish_all put a replacement in place. */
+enum placed {
+	NOT_PLACED,
+	SWAPPED,  /* with the old file, which waits at the temporary's name */
+	NEW_NAME, /* a name that was free */
+	LAST,     /* no RENAME_EXCHANGE here: a plain rename, after the rest */
+};
+
+/* One replacement in, if it can be taken back; 0 or -errno. */
+static int place(struct zccp_endpoint *d, const struct zccp_opts *opts,
+		 enum placed *how)
 {
-	*swapped = !opts->no_clobber &&
-		   !renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
-			      RENAME_EXCHANGE);
-	if (*swapped)
+	if (!opts->no_clobber &&
+	    !renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
+		       RENAME_EXCHANGE)) {
+		*how = SWAPPED;
 		return 0;
-	if (!opts->no_clobber && errno != ENOENT)
-		return -errno; /* EINVAL too: no way back, so no way in */
-	return renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
-			 RENAME_NOREPLACE) ? -errno : 0;
+	}
+	if (!opts->no_clobber && errno != ENOENT) {
+		*how = errno == EINVAL ? LAST : NOT_PLACED;
+		return errno == EINVAL ? 0 : -errno;
+	}
+	if (!renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
+		       RENAME_NOREPLACE)) {
+		*how = NEW_NAME;
+		return 0;
+	}
+	*how = errno == EINVAL ? LAST : NOT_PLACED;
+	return errno == EINVAL ? 0 : -errno;
 }
 
-/* Undo swap_in: the old file back at its name, ours at the temporary's. */
-static void swap_out(struct zccp_endpoint *d, bool swapped)
+/* Take a placed replacement back: the old file (if any) at its name. */
+static void take_back(struct zccp_endpoint *d, enum placed how)
 {
-	if (swapped)
+	if (how == SWAPPED)
 		renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
 			  RENAME_EXCHANGE);
-	else
+	else if (how == NEW_NAME)
 		rename(d->path, d->tmp_name);
 }
 
@@ -772,49 +784,66 @@ static bool publishable(const struct zccp_endpoint *d)
 	return zccp_endpoint_active(d) && !d->framed;
 }
 
-int zccp_dests_publish_all(struct zccp_endpoint **dests, unsigned n,
-			   const struct zccp_opts *opts)
+/* In place: the old contents go, the temporaries' names are free. */
+static void placed(struct zccp_endpoint *d, enum placed how,
+		   const struct zccp_opts *opts)
 {
-	bool *swapped = calloc(n ? n : 1, sizeof(bool));
-	unsigned i, in = 0;
-	int ret = swapped ? 0 : -ENOMEM;
+	if (how == SWAPPED)
+		unlink(d->tmp_name); /* the old content */
+	if (d->tmp_name && opts->fsync)
+		sync_dir(d->dir);
+	clear_tmp_name(d);
+	d->committed = true;
+}
 
-	for (i = 0; !ret && i < n; i++)
-		if (publishable(dests[i]) &&
-		    (ret = close_checked(dests[i])))
-			zccp_endpoint_fail(dests[i], ret);
+/* Put every one in place (those with no way back last); on a failure,
+ * take back what can be. */
+static int place_all(struct zccp_endpoint **dests, unsigned n,
+		     const struct zccp_opts *opts, enum placed *how)
+{
+	unsigned i;
+	int ret = 0;
+
 	for (i = 0; !ret && i < n; i++) {
 		if (!publishable(dests[i]) || !dests[i]->tmp_name)
 			continue;
-		ret = swap_in(dests[i], opts, &swapped[i]);
+		ret = place(dests[i], opts, &how[i]);
 		if (ret == -EEXIST && opts->no_clobber)
 			ret = skip_appeared(dests[i]);
 		if (ret)
 			zccp_endpoint_fail(dests[i], ret);
-		else
-			in = i + 1; /* those before in are ours to undo */
 	}
-	if (ret) {
-		while (in--) /* not a skipped one: it has no temporary now */
-			if (publishable(dests[in]) && dests[in]->tmp_name)
-				swap_out(dests[in], swapped[in]);
-		free(swapped);
-		return ret;
-	}
-	for (i = 0; i < n; i++) {
-		struct zccp_endpoint *d = dests[i];
-
-		if (!publishable(d))
+	for (i = 0; !ret && i < n; i++) {
+		if (how[i] != LAST)
 			continue;
-		if (swapped[i])
-			unlink(d->tmp_name); /* the old content */
-		if (d->tmp_name && opts->fsync)
-			sync_dir(d->dir);
-		clear_tmp_name(d);
-		d->committed = true;
+		if (rename(dests[i]->tmp_name, dests[i]->path))
+			ret = zccp_endpoint_fail(dests[i], -errno);
+		else
+			placed(dests[i], LAST, opts); /* for good */
 	}
-	free(swapped);
-	return 0;
+	for (i = 0; ret && i < n; i++)
+		if (publishable(dests[i]) && dests[i]->tmp_name)
+			take_back(dests[i], how[i]);
+	return ret;
+}
+
+int zccp_dests_publish_all(struct zccp_endpoint **dests, unsigned n,
+			   const struct zccp_opts *opts)
+{
+	enum placed *how = calloc(n ? n : 1, sizeof(*how));
+	int ret = how ? 0 : -ENOMEM;
+
+	for (unsigned i = 0; !ret && i < n; i++)
+		if (publishable(dests[i]) &&
+		    (ret = close_checked(dests[i])))
+			zccp_endpoint_fail(dests[i], ret);
+	if (!ret)
+		ret = place_all(dests, n, opts, how);
+	for (unsigned i = 0; !ret && i < n; i++)
+		if (publishable(dests[i]))
+			placed(dests[i], how[i], opts);
+	free(how);
+	return ret;
 }
 
 int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,

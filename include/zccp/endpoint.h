@@ -138,8 +138,9 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts);
  * files are swapped with their replacements (RENAME_EXCHANGE) and the
  * old contents dropped only once every one is in; a failure (closing
  * one, or putting it in place) fails that one, swaps the others back,
- * and returns its -errno.  A file system without RENAME_EXCHANGE cannot
- * take a replacement then (it could not give the old file back).
+ * and returns its -errno.  Where the file system has no RENAME_EXCHANGE
+ * (NFS), those replacements are renamed plainly, after all the others:
+ * the one step with no way back comes last.
  */
 int zccp_dests_publish_all(struct zccp_endpoint **dests, unsigned n,
 			   const struct zccp_opts *opts);

@@ -68,3 +68,23 @@ MiB=$((1 << 20))
 	assert_same "$T/d1.orig" "$T/d1"
 	assert_same "$T/d2.orig" "$T/d2"
 }
+
+@test "--on-error=abort without RENAME_EXCHANGE (as NFS): replaced last, so a failure before keeps it" {
+	requires fuse root
+	mount_faultfs "$T/fs" --no-exchange
+	make_file "$T/src" $((MiB + 1))
+	make_old "$T/fs.backing/plain" "$T/locked"
+	chattr +a "$T/locked" || skip "chattr +a is not supported under $T"
+	on_teardown chattr -a "$T/locked"
+	zccp --on-error=abort "$T/src" "$T/fs/plain" "$T/locked"
+	assert_status 1
+	assert_stderr_matches '^zccp: .*/locked: Operation not permitted$'
+	assert_same "$T/fs.backing/plain.orig" "$T/fs.backing/plain"
+	assert_same "$T/locked.orig" "$T/locked"
+	assert_dir_holds "$T/fs.backing" plain plain.orig
+	# and with nothing failing, it is replaced
+	zccp --on-error=abort "$T/src" "$T/fs/plain" "$T/new"
+	assert_success
+	assert_same "$T/src" "$T/fs.backing/plain" "$T/new"
+	assert_dir_holds "$T/fs.backing" plain plain.orig
+}

@@ -13,6 +13,8 @@
  *   --eio-at=OFFSET     reads that reach OFFSET fail with EIO
  *   --short-read=BYTES  a read returns at most BYTES, not only at the end
  *   --direct-io         files are opened with direct_io (no page cache)
+ *   --no-exchange       rename with RENAME_EXCHANGE fails with EINVAL, as
+ *                       on NFS
  *
  * Usage: faultfs [FAULT]... BACKING_DIR MOUNTPOINT [FUSE OPTION]...
  * Runs in the foreground, single-threaded; end it with umount.
@@ -40,6 +42,7 @@ static struct {
 	long long eio_at;          /* -1: none */
 	size_t short_read;         /* 0: none */
 	int direct_io;
+	int no_exchange;
 } cfg = { .backing = -1, .eio_at = -1 };
 
 /* A path under BACKING_DIR, relative to its descriptor. */
@@ -190,6 +193,8 @@ static int fs_rmdir(const char *path)
 
 static int fs_rename(const char *from, const char *to, unsigned int flags)
 {
+	if (cfg.no_exchange && (flags & RENAME_EXCHANGE))
+		return -EINVAL;
 	return renameat2(cfg.backing, rel(from), cfg.backing, rel(to),
 			 flags) ? fail() : 0;
 }
@@ -257,7 +262,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: faultfs [--fail-flush=TEXT] [--fail-fsync=TEXT] "
 		"[--drop-writes=TEXT] [--eio-at=OFFSET] [--short-read=BYTES] "
-		"[--direct-io] BACKING_DIR MOUNTPOINT [FUSE OPTION]...\n");
+		"[--direct-io] [--no-exchange] BACKING_DIR MOUNTPOINT "
+		"[FUSE OPTION]...\n");
 	return 2;
 }
 
@@ -282,6 +288,8 @@ static int parse_faults(int argc, char **argv)
 			cfg.short_read = strtoull(v, NULL, 0);
 		else if (!strcmp(argv[i], "--direct-io"))
 			cfg.direct_io = 1;
+		else if (!strcmp(argv[i], "--no-exchange"))
+			cfg.no_exchange = 1;
 		else
 			return -1;
 	}
