@@ -15,6 +15,9 @@
  *   --direct-io         files are opened with direct_io (no page cache)
  *   --no-exchange       rename with RENAME_EXCHANGE fails with EINVAL, as
  *                       on NFS
+ *   --no-async-dio      do not take FUSE_CAP_ASYNC_DIO (libfuse takes it by
+ *                       default): with --direct-io and --short-read, the
+ *                       kernel bug of docs/fuse-short-reads.md
  *
  * Usage: faultfs [FAULT]... BACKING_DIR MOUNTPOINT [FUSE OPTION]...
  * Runs in the foreground, single-threaded; end it with umount.
@@ -43,6 +46,7 @@ static struct {
 	size_t short_read;         /* 0: none */
 	int direct_io;
 	int no_exchange;
+	int no_async_dio;
 } cfg = { .backing = -1, .eio_at = -1 };
 
 /* A path under BACKING_DIR, relative to its descriptor. */
@@ -236,7 +240,16 @@ static int fs_statfs(const char *path, struct statvfs *st)
 	return fstatvfs(cfg.backing, st) ? fail() : 0;
 }
 
+static void *fs_init(struct fuse_conn_info *conn, struct fuse_config *fc)
+{
+	(void)fc;
+	if (cfg.no_async_dio)
+		conn->want &= ~FUSE_CAP_ASYNC_DIO;
+	return NULL;
+}
+
 static const struct fuse_operations ops = {
+	.init = fs_init,
 	.getattr = fs_getattr,
 	.readdir = fs_readdir,
 	.open = fs_open,
@@ -262,7 +275,8 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: faultfs [--fail-flush=TEXT] [--fail-fsync=TEXT] "
 		"[--drop-writes=TEXT] [--eio-at=OFFSET] [--short-read=BYTES] "
-		"[--direct-io] [--no-exchange] BACKING_DIR MOUNTPOINT "
+		"[--direct-io] [--no-exchange] [--no-async-dio] BACKING_DIR "
+		"MOUNTPOINT "
 		"[FUSE OPTION]...\n");
 	return 2;
 }
@@ -290,6 +304,8 @@ static int parse_faults(int argc, char **argv)
 			cfg.direct_io = 1;
 		else if (!strcmp(argv[i], "--no-exchange"))
 			cfg.no_exchange = 1;
+		else if (!strcmp(argv[i], "--no-async-dio"))
+			cfg.no_async_dio = 1;
 		else
 			return -1;
 	}
