@@ -506,6 +506,18 @@ static unsigned reads_advance(struct copy *c)
 	return moved;
 }
 
+/*
+ * A file or device that ends before the size it had when opened was cut
+ * while we read it, or its file system lied (a FUSE server that answers
+ * short reads without direct_io: docs/fuse-short-reads.md).  Either way
+ * what we have is not the source.  Growing is fine: read to the end.
+ */
+static bool ended_early(const struct copy *c, const struct chunk *k)
+{
+	return c->src_positional && c->src->size_known &&
+	       !c->src->size_vague && k->offset + k->filled < c->src->size;
+}
+
 /* The first chunk that meets the end decides it (the file may shrink). */
 static void source_eof(struct copy *c, struct chunk *k)
 {
@@ -634,6 +646,14 @@ static void read_done(struct copy *c, struct zccp_io *io)
 		return;
 	if (result == 0 && !k->zeros)
 		source_eof(c, k);
+	if (result == 0 && !k->zeros && ended_early(c, k)) {
+		if (!c->result->source_error) { /* said once, as above */
+			zccp_report_endpoint(c->src, -ZCCP_ESHRANK);
+			c->result->source_error = -ZCCP_ESHRANK;
+		}
+		c->stopping = true;
+		return;
+	}
 	if (k->filled < k->want && !c->stopping) {
 		read_queue(c, k);
 		return;

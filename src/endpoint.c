@@ -10,12 +10,14 @@
 #include <libgen.h>
 #include <limits.h>
 #include <linux/fs.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "zccp/endpoint.h"
@@ -71,6 +73,33 @@ int zccp_endpoint_fail(struct zccp_endpoint *ep, int err)
 	return err;
 }
 
+/* FUSE and fuseblk: FUSE_SUPER_MAGIC, which linux/magic.h lacks. */
+#define ZCCP_FUSE_SUPER_MAGIC 0x65735546
+
+/* What the source's file system means for reading it. */
+static void take_fs(struct zccp_endpoint *src)
+{
+	struct statfs fs;
+
+	if (fstatfs(src->fd, &fs))
+		return;
+	src->fuse = fs.f_type == ZCCP_FUSE_SUPER_MAGIC;
+	/* Pseudo files whose size is no promise: sysfs says 4096 for all. */
+	switch (fs.f_type) {
+	case SYSFS_MAGIC:
+	case PROC_SUPER_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case SECURITYFS_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+	case BPF_FS_MAGIC:
+		src->size_vague = true;
+		break;
+	default:
+		break;
+	}
+}
+
 /* Which of fd 0 to 2 were closed when zccp started (bit per fd). */
 static unsigned closed_standard_fds;
 
@@ -107,6 +136,7 @@ int zccp_source_open(struct zccp_endpoint *src, const char *arg, bool look)
 	if (ret)
 		return zccp_endpoint_fail(src, ret);
 	take_stat(src, &st);
+	take_fs(src);
 	if (src->kind == ZCCP_KIND_REGULAR) {
 		src->size = (uint64_t)st.st_size;
 		src->size_known = !src->std || lseek(src->fd, 0, SEEK_CUR) == 0;

@@ -177,6 +177,7 @@ static int make_plan(struct run *r)
 		.ndests = r->opts.ndests,
 		.checksummed = r->hashing || source_digest(r),
 		.source_framed = r->framed_source,
+		.source_fuse = r->source.fuse,
 	};
 	int ret;
 

@@ -31,6 +31,9 @@ static const char *engine_unfit(const struct zccp_engine_ops *ops,
 		       "does not)";
 	if (ops->rank[shape->source] == RANK_CANNOT)
 		return "cannot read this kind of source";
+	if (shape->source_fuse && !(ops->caps & ZCCP_CAP_PLAIN_SOURCE_READS))
+		return "its reads of a FUSE source can report data that is not "
+		       "there (docs/fuse-short-reads.md)";
 	for (unsigned i = 0; i < shape->ndests; i++)
 		if (ops->rank[shape->dests[i]] == RANK_CANNOT)
 			return "cannot write this kind of destination";

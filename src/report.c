@@ -122,6 +122,8 @@ static const char *const own_errors[] = {
 	[ZCCP_EINSIDE - ZCCP_EDANGLING] =
 		"cannot copy a directory into itself (it is in the source "
 		"tree)",
+	[ZCCP_ESHRANK - ZCCP_EDANGLING] =
+		"source changed while it was read (it ended before its size)",
 };
 
 const char *zccp_strerror(int err)

@@ -41,6 +41,8 @@ struct zccp_endpoint {
 	bool stream;      /* no offsets (pipes, sockets, ttys, stdout) */
 	bool std;         /* "-": stdin or stdout */
 	bool net;         /* tcp://HOST:PORT or unix:PATH: connected at open */
+	bool fuse;        /* a source on FUSE (fstatfs; zccp/plan.h) */
+	bool size_vague;  /* a pseudo file (sysfs...): may end before size */
 	bool framed;      /* a zccp stream (header, trailer), not --raw */
 	bool awaiting_reply; /* framed, sent: complete once the reply says */
 	uint32_t trailer_sent; /* ... of its trailer, while the socket was full */

@@ -44,6 +44,13 @@ enum {
 	 * back short later ends the copy (reap() returns an error).
 	 */
 	ZCCP_CAP_ORDERED_FANOUT = 1u << 5,
+	/*
+	 * Reads the source with pread(2) or libaio, whose short reads a FUSE
+	 * file system reports as they are.  io_uring and splice reads of a
+	 * FUSE file can report data that is not there or stop early
+	 * (docs/fuse-short-reads.md): a FUSE source needs this.
+	 */
+	ZCCP_CAP_PLAIN_SOURCE_READS = 1u << 6,
 };
 
 enum zccp_io_op { ZCCP_IO_READ, ZCCP_IO_WRITE };

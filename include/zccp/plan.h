@@ -30,6 +30,8 @@ struct zccp_shape {
 	/* The source is a zccp stream: its newest full chunk waits for
 	 * the next, in case the trailer starts in it. */
 	bool source_framed;
+	/* The source is on FUSE: only ZCCP_CAP_PLAIN_SOURCE_READS. */
+	bool source_fuse;
 };
 
 #define ZCCP_SIZE_UNKNOWN UINT64_MAX

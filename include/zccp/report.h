@@ -27,6 +27,7 @@ enum {
 	ZCCP_EKEEPOWNER, /* --preserve=ownership: not allowed */
 	ZCCP_EXATTR,	 /* --preserve=xattr: not allowed or not supported */
 	ZCCP_EINSIDE,	 /* -r: a destination root is in the source tree */
+	ZCCP_ESHRANK,	 /* the source ended before the size it had */
 };
 
 /* strerror() that also knows zccp's own numbers; err is positive. */

@@ -73,7 +73,8 @@ static void rw_cleanup(struct zccp_engine *e)
 
 const struct zccp_engine_ops zccp_engine_rw = {
 	.name = "rw",
-	.caps = ZCCP_CAP_USER_BUFFER | ZCCP_CAP_DIRECT,
+	.caps = ZCCP_CAP_USER_BUFFER | ZCCP_CAP_DIRECT |
+		ZCCP_CAP_PLAIN_SOURCE_READS,
 	/* Always possible, never the best where another engine runs. */
 	.setup_us = 180,
 	.rank = { 4, 4, 4, 4, 4 },

@@ -57,12 +57,17 @@ MiB=$((1 << 20))
 	assert_same "$T/fs.backing/victim.orig" "$T/fs.backing/victim"
 }
 
+# The source is a loop device over a faultfs file: a block device (every
+# engine reads it; FUSE files only some) whose reads fail from 5 MiB on.
 @test "a source that fails to read (EIO) mid-copy: exit 2, said once, old destinations intact" {
-	requires fuse
+	requires fuse loopdev
 	mount_faultfs "$T/fs" --eio-at=$((5 * MiB))
-	make_file "$T/fs.backing/src" $((16 * MiB))
+	make_file "$T/fs.backing/img" $((16 * MiB))
+	local loop
+	loop=$(losetup -r -f --show "$T/fs/img") || fail "losetup $T/fs/img"
+	on_teardown losetup -d "$loop"
 	make_old "$T/d1" "$T/d2"
-	zccp "$T/fs/src" "$T/d1" "$T/d2"
+	zccp "$loop" "$T/d1" "$T/d2"
 	assert_status 2
 	assert_stderr_count 1 'Input/output error'
 	assert_same "$T/d1.orig" "$T/d1"
@@ -87,4 +92,52 @@ MiB=$((1 << 20))
 	assert_success
 	assert_same "$T/src" "$T/fs.backing/plain" "$T/new"
 	assert_dir_holds "$T/fs.backing" plain plain.orig
+}
+
+# A FUSE server that answers reads short, with direct_io and without
+# async_dio: io_uring reads then report data that is not there and splice
+# stops early (docs/fuse-short-reads.md).  Every engine copies it right
+# or refuses it; auto picks one that reads it right.
+@test "a FUSE source answering short (direct_io): copied right, or refused with the reason" {
+	requires fuse
+	mount_faultfs "$T/fs" --direct-io --short-read=65536 --no-async-dio
+	make_file "$T/fs.backing/src" $((8 * MiB + 4097))
+	zccp "$T/fs/src" "$T/d1" "$T/d2"
+	if [[ $status -eq 2 ]]; then
+		[[ $ZCCP_ENGINE != auto ]] || fail "auto refused a FUSE source"
+		assert_stderr_matches "engine $ZCCP_ENGINE: its reads of a FUSE source can report data that is not there"
+		assert_absent "$T/d1"
+		assert_absent "$T/d2"
+	else
+		assert_success
+		assert_same "$T/fs.backing/src" "$T/d1" "$T/d2"
+	fi
+}
+
+@test "a source that ends before its size (a FUSE server short without direct_io): exit 2, old content kept" {
+	requires fuse
+	mount_faultfs "$T/fs" --short-read=65536
+	make_file "$T/fs.backing/src" $((3 * MiB + 1))
+	make_old "$T/d1"
+	zccp "$T/fs/src" "$T/d1" "$T/new"
+	if [[ $status -eq 0 ]]; then
+		# an engine that read it right after all
+		assert_same "$T/fs.backing/src" "$T/d1" "$T/new"
+	else
+		assert_status 2
+		assert_stderr_matches 'source changed while it was read \(it ended before its size\)|FUSE source'
+		assert_stderr_count 1 '^zccp: '
+		assert_same "$T/d1.orig" "$T/d1"
+		assert_absent "$T/new"
+	fi
+}
+
+@test "-v says why an engine is out for a FUSE source" {
+	requires fuse
+	mount_faultfs "$T/fs"
+	make_file "$T/fs.backing/src" $((2 * MiB))
+	zccp_plain -v "$T/fs/src" "$T/d1"
+	assert_success
+	assert_stderr_matches 'uring out: its reads of a FUSE source can report data that is not there \(docs/fuse-short-reads.md\)'
+	assert_same "$T/fs.backing/src" "$T/d1"
 }
