@@ -97,11 +97,13 @@ loop_over() {
 }
 
 # assert_claim LINE FILE SIZE: FILE's page cache agrees with its -v
-# LINE: O_DIRECT leaves at most the buffered tail's pages cached, the
-# page cache holds every whole page of the SIZE bytes.  The last,
-# partial page of a buffered copy was sometimes reported not resident
-# (2 runs in 3 on 2026-11-29, ASan build, aio engine, ext4 on 6.18; the
-# copy itself was right): a kernel detail this test does not judge, and
+# LINE: O_DIRECT leaves at most the buffered tail's pages cached, a
+# buffered copy leaves (nearly) every page of the SIZE bytes cached.
+# Nearly: the last, partial page was sometimes reported not resident (2
+# runs in 3 on 2026-11-29, ASan build, aio engine, ext4 on 6.18), and 9
+# pages in the middle once were (2026-12-06, splice engine, ASan build,
+# with the machine's DAMON reclaim running); the copies were right.
+# Reclaim is a kernel detail this test does not judge: three quarters of
 # 8 MiB against 8 KiB still tells the two apart.
 assert_claim() {
 	local cached
@@ -110,7 +112,7 @@ assert_claim() {
 		((cached <= 8192)) ||
 			fail "$2: -v claims O_DIRECT, yet $cached bytes are cached"
 	else
-		((cached >= $3 / 4096 * 4096)) ||
+		((cached >= $3 / 4 * 3)) ||
 			fail "$2: -v says buffered, yet only $cached bytes are cached"
 	fi
 }
