@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "zccp/copy.h"
@@ -64,6 +65,7 @@ struct copy {
 	bool eof;	      /* a read returned 0: no chunk after eof_seq */
 	uint64_t eof_seq;
 	uint64_t end;	      /* source bytes, known at eof */
+	bool source_checked;  /* source_unchanged() asked */
 	unsigned reads_inflight;
 	struct zccp_extents extents;
 
@@ -225,12 +227,70 @@ static void dest_commit(struct copy *c, struct dest *d)
 		dest_fail(c, d, ret);
 }
 
+/* A read of ep (the source, or /dev/zero for a hole) failed: said once
+ * (the reads still in flight fail alike), and the copy stops. */
+static void source_failed(struct copy *c, const struct zccp_endpoint *ep,
+			  int err)
+{
+	if (!c->result->source_error) {
+		zccp_report_endpoint(ep, err);
+		c->result->source_error = err;
+	}
+	c->stopping = true;
+}
+
+static bool same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+/*
+ * Once every read is done, before anything is put in place: a file
+ * modified in place while we read it (an editor saving over it, a log
+ * cut by copy-truncate) gave us neither its old bytes nor its new ones.
+ * Asked of the open descriptor: a new file renamed over the name (the
+ * usual save) is not ours and changes nothing we read.  A file that
+ * only grew is taken as a log being appended to (we read to its end);
+ * stat cannot tell that from a rewrite that came out longer.  As GNU
+ * tar does, a new ctime counts too (chmod, a new link): rare, and
+ * cheaper to rerun than to wonder.
+ */
+static int source_unchanged(const struct zccp_endpoint *src)
+{
+	struct stat st;
+
+	if (src->kind != ZCCP_KIND_REGULAR || src->stream || src->size_vague ||
+	    !src->size_known)
+		return 0;
+	if (fstat(src->fd, &st))
+		return -errno;
+	if ((uint64_t)st.st_size > src->size)
+		return 0;
+	if ((uint64_t)st.st_size < src->size)
+		return -ZCCP_ESHRANK;
+	if (!same_time(st.st_mtim, src->mtime) ||
+	    !same_time(st.st_ctim, src->ctime))
+		return -ZCCP_EREWRITTEN;
+	return 0;
+}
+
 /* Every byte is there: put the destination in place now. */
 static void dest_check_complete(struct copy *c, struct dest *d)
 {
+	int ret;
+
 	if (d->finished || d->ep->failed || d->inflight || !c->eof ||
 	    d->next_seq <= c->eof_seq || c->stopping)
 		return;
+	/* The first to finish has seen every read: ask once. */
+	if (!c->source_checked) {
+		c->source_checked = true;
+		ret = source_unchanged(c->src);
+		if (ret) {
+			source_failed(c, c->src, ret);
+			return;
+		}
+	}
 	/* A zccp stream's trailer carries the digest of every chunk. */
 	if (d->ep->framed && c->hashing && c->hash_released <= c->eof_seq)
 		return;
@@ -628,13 +688,8 @@ static void read_done(struct copy *c, struct zccp_io *io)
 	/* The watchdog shut the socket: that end is no end of file. */
 	if (result <= 0 && zccp_watch_fired(c->src->watch))
 		result = -ZCCP_EIDLE;
-	/* Said once: the reads still in flight fail alike. */
-	if (result < 0 && !c->result->source_error) {
-		zccp_report_endpoint(io->ep, result);
-		c->result->source_error = result;
-	}
 	if (result < 0)
-		c->stopping = true;
+		source_failed(c, io->ep, result);
 	io_put(c, io);
 	if (result < 0)
 		return;
@@ -644,15 +699,12 @@ static void read_done(struct copy *c, struct zccp_io *io)
 	if (c->hooks->source_header && !k->zeros &&
 	    framed_source_read(c, k, result))
 		return;
-	if (result == 0 && !k->zeros)
+	if (result == 0 && !k->zeros) {
 		source_eof(c, k);
-	if (result == 0 && !k->zeros && ended_early(c, k)) {
-		if (!c->result->source_error) { /* said once, as above */
-			zccp_report_endpoint(c->src, -ZCCP_ESHRANK);
-			c->result->source_error = -ZCCP_ESHRANK;
+		if (ended_early(c, k)) {
+			source_failed(c, c->src, -ZCCP_ESHRANK);
+			return;
 		}
-		c->stopping = true;
-		return;
 	}
 	if (k->filled < k->want && !c->stopping) {
 		read_queue(c, k);

@@ -124,6 +124,9 @@ static const char *const own_errors[] = {
 		"tree)",
 	[ZCCP_ESHRANK - ZCCP_EDANGLING] =
 		"source changed while it was read (it ended before its size)",
+	[ZCCP_EREWRITTEN - ZCCP_EDANGLING] =
+		"source changed while it was read (modified, not only "
+		"appended to)",
 };
 
 const char *zccp_strerror(int err)

@@ -589,15 +589,14 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 			  .copy_file = copy_file, .ctx = ctx };
 	char *src_real = realpath(src, NULL);
 	bool *live = calloc(n, sizeof(bool));
-	struct stat *root_st = calloc(n, sizeof(*root_st));
 	bool any_failed = false;
 	struct stat st;
 	int status = ZCCP_EXIT_USAGE;
 
 	w.umask = umask(0);
 	umask(w.umask);
-	w.root_st = root_st;
-	if (!src_real || !live || !root_st || stat(src, &st)) {
+	w.root_st = calloc(n, sizeof(*w.root_st));
+	if (!src_real || !live || !w.root_st || stat(src, &st)) {
 		zccp_error("%s: %s", src, strerror(errno));
 		goto out;
 	}
@@ -637,7 +636,7 @@ out:
 	}
 	free(w.links);
 	free(live);
-	free(root_st);
+	free(w.root_st);
 	free(src_real);
 	return status;
 }

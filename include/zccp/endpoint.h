@@ -62,6 +62,7 @@ struct zccp_endpoint {
 	uid_t uid;
 	gid_t gid;
 	struct timespec atime, mtime; /* the source's, for -p */
+	struct timespec ctime; /* with mtime: was it rewritten as we read? */
 	const struct zccp_endpoint *source; /* a destination's, for -p */
 	char *canonical;  /* absolute path of a destination not yet made */
 	uint64_t size;    /* source: bytes to copy when known */

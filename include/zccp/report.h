@@ -28,6 +28,7 @@ enum {
 	ZCCP_EXATTR,	 /* --preserve=xattr: not allowed or not supported */
 	ZCCP_EINSIDE,	 /* -r: a destination root is in the source tree */
 	ZCCP_ESHRANK,	 /* the source ended before the size it had */
+	ZCCP_EREWRITTEN, /* ... or was modified in place as we read it */
 };
 
 /* strerror() that also knows zccp's own numbers; err is positive. */

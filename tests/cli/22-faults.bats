@@ -141,3 +141,66 @@ MiB=$((1 << 20))
 	assert_stderr_matches 'uring out: its reads of a FUSE source can report data that is not there \(docs/fuse-short-reads.md\)'
 	assert_same "$T/fs.backing/src" "$T/d1"
 }
+
+# A source changed while zccp reads it.  A FIFO destination read at
+# 2 MiB/s holds the copy back (ring 2 x 64 KiB, the pipe at most 1 MiB),
+# so the change lands while most of the 8 MiB are still to be read.
+
+# has_open PID PATH: PID holds PATH open.
+has_open() {
+	local fd
+	for fd in /proc/"$1"/fd/*; do
+		[[ $(readlink "$fd" 2>/dev/null) == "$2" ]] && return 0
+	done
+	return 1
+}
+
+# copy_while_changed COMMAND...: copy $T/src to the FIFO, $T/old (an
+# existing file) and $T/new; run COMMAND once zccp has the source open;
+# $status and $stderr_lines as zccp() sets them.
+copy_while_changed() {
+	local reader copier
+	mkfifo "$T/fifo"
+	make_old "$T/old"
+	start_bg reader "$ZCCP_HELPERS/slow_reader" "$T/fifo" "$T/fifo.out" 2M
+	start_bg copier "$ZCCP" -e "$ZCCP_ENGINE" -B 64K -Q 2 \
+		"$T/src" "$T/fifo" "$T/old" "$T/new" 2>"$T/stderr"
+	wait_for 10 has_open "$copier" "$T/src" || fail "zccp never opened the source"
+	running "$copier" || fail "zccp had finished before the source changed"
+	"$@" || fail "could not change the source: $*"
+	status=0
+	wait "$copier" || status=$?
+	stderr=$(cat "$T/stderr")
+	mapfile -t stderr_lines <"$T/stderr"
+	lines=() output=""
+	zccp_log "zccp -e $ZCCP_ENGINE -B 64K -Q 2 src fifo old new (source changed: $*)"
+	wait "$reader" || fail "slow_reader failed"
+}
+
+@test "a source overwritten in place while read (same size): exit 2, nothing put in place" {
+	make_file "$T/src" $((8 * MiB))
+	make_file "$T/other" $((8 * MiB))
+	copy_while_changed dd if="$T/other" of="$T/src" bs=1M conv=notrunc status=none
+	assert_status 2
+	assert_stderr_matches '^zccp: .*src: source changed while it was read'
+	assert_stderr_count 1 '^zccp: '
+	assert_same "$T/old.orig" "$T/old"
+	assert_absent "$T/new"
+}
+
+@test "a source cut and rewritten shorter while read (copy-truncate): exit 2, nothing put in place" {
+	make_file "$T/src" $((8 * MiB))
+	copy_while_changed sh -c 'truncate -s 0 "$1" && head -c 100000 /dev/urandom >>"$1"' _ "$T/src"
+	assert_status 2
+	assert_stderr_matches '^zccp: .*src: source changed while it was read'
+	assert_same "$T/old.orig" "$T/old"
+	assert_absent "$T/new"
+}
+
+@test "a source appended to while read (a log): copied to its end, exit 0" {
+	make_file "$T/src" $((8 * MiB))
+	copy_while_changed sh -c 'head -c 300001 /dev/urandom >>"$1"' _ "$T/src"
+	assert_success
+	assert_size "$T/src" $((8 * MiB + 300001))
+	assert_same "$T/src" "$T/old" "$T/new" "$T/fifo.out"
+}
