@@ -25,6 +25,7 @@
 #include "zccp/preserve.h"
 #include "zccp/opts.h"
 #include "zccp/report.h"
+#include "zccp/stale.h"
 
 const char *zccp_kind_name(enum zccp_kind kind)
 {
@@ -417,6 +418,10 @@ void zccp_dests_discard_from_signal(void)
 
 		if (name)
 			unlink(name);
+		/* --inplace made it: a signal removes it, as a failure does */
+		if (dst && __atomic_load_n(&dst->inplace_created,
+					   __ATOMIC_SEQ_CST))
+			unlink(dst->path);
 	}
 }
 
@@ -431,7 +436,8 @@ static char *hidden_name(const struct zccp_endpoint *dst)
 		return NULL;
 	if (getrandom(rnd, sizeof(rnd), 0) == sizeof(rnd)) {
 		snprintf(leaf, sizeof(leaf),
-			 ".%.200s.zccp-%02x%02x%02x%02x%02x%02x", base, rnd[0],
+			 ".%.200s" ZCCP_TEMPORARY_SUFFIX "%02x%02x%02x%02x%02x%02x",
+			 base, rnd[0],
 			 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
 		name = join_path(dst->dir, leaf);
 	}
@@ -464,8 +470,10 @@ static int open_named_temporary(struct zccp_endpoint *dst)
 		set_tmp_name(dst, name);
 		dst->fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 			       0600);
-		if (dst->fd >= 0)
+		if (dst->fd >= 0) {
+			zccp_temporary_hold(dst->fd);
 			return 0;
+		}
 		clear_tmp_name(dst);
 		if (errno != EEXIST)
 			return -errno;
@@ -478,6 +486,7 @@ static int open_temporary(struct zccp_endpoint *dst)
 	dst->fd = open(dst->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (dst->fd >= 0) {
 		dst->tmp_unnamed = true;
+		zccp_temporary_hold(dst->fd);
 		return 0;
 	}
 	/* Filesystems without O_TMPFILE say so in several ways. */
@@ -555,8 +564,13 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		 * is not ours to remove (or, with -n, to write). */
 		dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_CLOEXEC |
 				       (dst->existed ? 0 : O_EXCL), mode);
-		/* ours to remove if the copy fails: made by this open */
-		dst->inplace_created = !dst->existed && dst->fd >= 0;
+		/* ours to remove if the copy fails or a signal ends it:
+		 * made by this open */
+		if (!dst->existed && dst->fd >= 0) {
+			track(dst);
+			__atomic_store_n(&dst->inplace_created, true,
+					 __ATOMIC_SEQ_CST);
+		}
 		if (dst->fd < 0 && errno == EEXIST && !dst->existed) {
 			dst->inplace_created = false;
 			if (opts->no_clobber) {
@@ -580,6 +594,7 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 	dst->dir = dir_of(dst->path);
 	if (!dst->dir)
 		return zccp_endpoint_fail(dst, -ENOMEM);
+	zccp_stale_sweep(dst->dir);
 	ret = open_temporary(dst);
 	if (!ret)
 		ret = set_temporary_attributes(dst, src, opts->force);
@@ -630,7 +645,9 @@ int zccp_dest_check(struct zccp_endpoint *dst, const struct zccp_opts *opts,
 	return access(dst->dir, W_OK | X_OK) ? -errno : 0;
 }
 
-/* Give an O_TMPFILE a hidden name so that rename can put it in place. */
+/* Give an O_TMPFILE a hidden name so that rename can put it in place:
+ * only then, so that a kill -9 finds a name beside the destination for
+ * no longer than it takes to rename it (zccp/stale.h). */
 static int link_unnamed(struct zccp_endpoint *dst)
 {
 	char proc[64];
@@ -673,7 +690,7 @@ static int sync_dir(const char *dir)
 	return ret;
 }
 
-/* Everything that can fail before the rename: size, data, a name. */
+/* Everything that can fail before the rename: size, data. */
 /* -p: regular files get a regular file's or a device's attributes
  * (a pipe or a socket has none worth keeping). */
 static bool keeps_attributes(const struct zccp_endpoint *dst,
@@ -707,7 +724,7 @@ int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 	if (opts->fsync && fsync(dst->fd) && errno != EINVAL &&
 	    errno != EROFS)
 		return -errno;
-	return dst->tmp_unnamed ? link_unnamed(dst) : 0;
+	return 0;
 }
 
 /* -n: a file made meanwhile still wins, as cp -n's O_EXCL: ours goes. */
@@ -743,8 +760,10 @@ static int close_checked(struct zccp_endpoint *dst)
  * so that an error closing it keeps the old content in place. */
 int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 {
-	int ret = close_checked(dst);
+	int ret = dst->tmp_unnamed ? link_unnamed(dst) : 0;
 
+	if (!ret)
+		ret = close_checked(dst);
 	if (ret)
 		return ret;
 	if (dst->tmp_name) {
@@ -763,6 +782,9 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 			ret = sync_dir(dst->dir);
 	}
 	if (!ret) {
+		/* complete: a signal from now on leaves it */
+		__atomic_store_n(&dst->inplace_created, false,
+				 __ATOMIC_SEQ_CST);
 		dst->committed = true;
 		zccp_endpoint_close(dst);
 	}
@@ -824,6 +846,7 @@ static void placed(struct zccp_endpoint *d, enum placed how,
 	if (d->tmp_name && opts->fsync)
 		sync_dir(d->dir);
 	clear_tmp_name(d);
+	__atomic_store_n(&d->inplace_created, false, __ATOMIC_SEQ_CST);
 	d->committed = true;
 }
 
@@ -866,7 +889,8 @@ int zccp_dests_publish_all(struct zccp_endpoint **dests, unsigned n,
 
 	for (unsigned i = 0; !ret && i < n; i++)
 		if (publishable(dests[i]) &&
-		    (ret = close_checked(dests[i])))
+		    ((dests[i]->tmp_unnamed && (ret = link_unnamed(dests[i]))) ||
+		     (ret = close_checked(dests[i]))))
 			zccp_endpoint_fail(dests[i], ret);
 	if (!ret)
 		ret = place_all(dests, n, opts, how);
@@ -893,8 +917,9 @@ void zccp_dest_discard(struct zccp_endpoint *dst)
 	}
 	/* An --inplace file we created and could not complete goes too. */
 	if (dst->inplace_created && !dst->committed) {
+		__atomic_store_n(&dst->inplace_created, false,
+				 __ATOMIC_SEQ_CST);
 		unlink(dst->path);
-		dst->inplace_created = false;
 	}
 	dst->tmp_unnamed = false;
 	zccp_endpoint_close(dst);

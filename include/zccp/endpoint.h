@@ -130,11 +130,11 @@ int zccp_dest_begin(struct zccp_endpoint *dst, const struct zccp_opts *opts);
 /* Make a complete destination visible: seal, then publish. */
 int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,
 		     const struct zccp_opts *opts);
-/* Truncate to size (not a clone: it has its own), fsync (--fsync),
- * give an unnamed temporary a name. */
+/* Truncate to size (not a clone: it has its own), -p, fsync (--fsync). */
 int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 		   const struct zccp_opts *opts);
-/* Rename the sealed temporary over the destination. */
+/* Name an unnamed temporary (only now: zccp/stale.h), close it, and
+ * rename it over the destination. */
 int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts);
 /*
  * --on-error=abort: publish every sealed destination, or none.  Existing

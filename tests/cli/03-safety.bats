@@ -260,3 +260,31 @@ assert_refused() {
 	assert_status 1
 	assert_same "$T/src" "$T/d1"
 }
+
+# zccp_temp DIR NAME SIZE: a file named as zccp names its temporaries.
+zccp_temp() {
+	head -c "$3" /dev/urandom >"$1/$2"
+}
+
+@test "a later zccp removes a dead zccp's temporaries, and only those it can prove stale" {
+	local holder
+	mkdir "$T/d"
+	zccp_temp "$T/d" .gone.zccp-0123456789ab 5000    # stale: removed
+	zccp_temp "$T/d" .live.zccp-0123456789ac 5000    # held by a live process
+	zccp_temp "$T/d" .fresh.zccp-0123456789ad 0      # empty, just made
+	zccp_temp "$T/d" .linked.zccp-0123456789ae 5000  # has another name
+	ln "$T/d/.linked.zccp-0123456789ae" "$T/d/keep-link"
+	zccp_temp "$T/d" .other.zccp-0123456789AB 5000   # not our name
+	zccp_temp "$T/d" .other.zccp-12345 5000          # nor this
+	mkdir "$T/d/.dir.zccp-0123456789af"              # nor a directory
+	start_bg holder flock -x "$T/d/.live.zccp-0123456789ac" sleep 120
+	held() { ! flock -n "$T/d/.live.zccp-0123456789ac" true; }
+	wait_for 10 held || fail "flock never took the lock"
+	zccp -v "$T/src" "$T/d/dst"
+	assert_success
+	assert_same "$T/src" "$T/d/dst"
+	assert_stderr_count 1 'removed, a temporary a killed zccp left'
+	assert_dir_holds "$T/d" dst .live.zccp-0123456789ac \
+		.fresh.zccp-0123456789ad .linked.zccp-0123456789ae keep-link \
+		.other.zccp-0123456789AB .other.zccp-12345 .dir.zccp-0123456789af
+}

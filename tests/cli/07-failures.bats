@@ -182,6 +182,30 @@ assert_interrupted() {
 	assert_dir_holds "$T/out" old1
 }
 
+@test "--inplace and SIGTERM mid-copy: a new file it made is removed, an existing one stays as written" {
+	local reader copier rc=0
+	mkdir "$T/out"
+	make_file "$T/src" $((8 * MiB))
+	make_old "$T/out/old1"
+	mkfifo "$T/slow"
+	start_bg reader "$SLOW_READER" "$T/slow" /dev/null 256K
+	start_bg copier sh -c 'exec 2>"$1"; shift; exec "$@"' _ "$T/stderr" \
+		"$ZCCP" -e "$ZCCP_ENGINE" -B 64K -Q 2 --inplace "$T/src" \
+		"$T/slow" "$T/out/old1" "$T/out/new2"
+	wait_for 10 test -s "$T/out/new2" || fail "nothing reached new2: $(cat "$T/stderr")"
+	running "$copier" || fail "zccp ended before the signal"
+	kill -TERM "$copier"
+	wait_for 10 eval '! running "$copier"' || fail "zccp still runs 10 s after SIGTERM"
+	wait "$copier" || rc=$?
+	cat "$T/stderr" >&2
+	[[ $rc -eq 143 ]] || fail "zccp exit status $rc, expected 143"
+	assert_dir_holds "$T/out" old1 old1.orig
+	# written in place from the start, as zccp.1 says: part of the copy
+	local got
+	got=$(stat -c %s "$T/out/old1")
+	((got > 0 && got < 8 * MiB)) || fail "old1 holds $got bytes"
+}
+
 # zccp_closing FD ARGS...: zccp ARGS with descriptor FD closed (bats' run
 # would otherwise hand it a pipe of its own for stdout).
 zccp_closing() {

@@ -23,20 +23,39 @@ flip_byte() {
 	sync -- "$1"
 }
 
+# temporary_of PID N: zccp PID's Nth temporary in $T (in the order the
+# destinations were given): O_TMPFILE ones have no name until they are
+# renamed into place, so through /proc; a named one (no O_TMPFILE) too.
+temporary_of() {
+	local fd n=0 target
+	for fd in $(ls /proc/"$1"/fd | sort -n); do
+		target=$(readlink "/proc/$1/fd/$fd") || continue
+		if [[ $target == "$T"/\#*' (deleted)' || $target == "$T"/.*.zccp-* ]]; then
+			n=$((n + 1))
+			((n == $2)) && { echo "/proc/$1/fd/$fd"; return 0; }
+		fi
+	done
+	return 1
+}
+
 # verify_with_corruption TARGET ARGS...: zccp --verify ARGS, paused
-# before its read-back while byte 1000 of TARGET (a glob: a temporary's
-# name is only known then) is flipped; sets status and stderr.
+# before its read-back while byte 1000 of TARGET is flipped: a path, or
+# "temporary N" for zccp's Nth temporary; sets status and stderr.
 verify_with_corruption() {
-	local target=$1 pid files
+	local target=$1 pid file
 	shift
 	mkfifo "$T/pause"
 	start_bg pid ZCCP_TEST_VERIFY_PAUSE="$T/pause" \
 		"$ZCCP" -e "$ZCCP_ENGINE" --verify "$@" 2>"$T/stderr"
 	timeout 30 cat "$T/pause" >/dev/null ||
 		fail "zccp never reached its read-back"
-	files=($target)
-	[[ -e ${files[0]} ]] || fail "nothing to corrupt: $target"
-	flip_byte "${files[0]}" 1000
+	file=$target
+	if [[ $target == "temporary "* ]]; then
+		file=$(temporary_of "$pid" "${target#temporary }") ||
+			fail "zccp holds no $target in $T"
+	fi
+	[[ -e $file ]] || fail "nothing to corrupt: $target"
+	flip_byte "$file" 1000
 	timeout 30 sh -c ': >"$1"' sh "$T/pause" || fail "zccp did not wait"
 	status=0
 	wait "$pid" || status=$?
@@ -59,7 +78,7 @@ verify_with_corruption() {
 
 @test "--verify: a corrupted copy fails alone, its old file intact, no temporary left" {
 	make_old "$T/d1"
-	verify_with_corruption "$T/.d1.zccp-*" "$T/src" "$T/d1" "$T/d2"
+	verify_with_corruption "temporary 1" "$T/src" "$T/d1" "$T/d2"
 	assert_status 1
 	assert_stderr_matches "^zccp: $T/d1: read back differs from the source \(--verify\)$"
 	assert_stderr_line_count 1
@@ -70,7 +89,7 @@ verify_with_corruption() {
 
 @test "--verify --on-error=abort: one bad read-back and nothing is replaced" {
 	make_old "$T/d1" "$T/d2"
-	verify_with_corruption "$T/.d2.zccp-*" --on-error=abort "$T/src" "$T/d1" "$T/d2"
+	verify_with_corruption "temporary 2" --on-error=abort "$T/src" "$T/d1" "$T/d2"
 	assert_status 1
 	assert_stderr_matches "^zccp: $T/d2: read back differs from the source \(--verify\)$"
 	assert_same "$T/d1.orig" "$T/d1"

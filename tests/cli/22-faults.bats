@@ -204,3 +204,41 @@ copy_while_changed() {
 	assert_size "$T/src" $((8 * MiB + 300001))
 	assert_same "$T/src" "$T/old" "$T/new" "$T/fifo.out"
 }
+
+# verifying PID: zccp PID reads back the FUSE destination (--verify opens
+# it a second time: two descriptors on its temporary).
+verifying() {
+	local fd n=0
+	for fd in /proc/"$1"/fd/*; do
+		[[ $(readlink "$fd" 2>/dev/null) == "$T"/fs/.slow.zccp-* ]] && n=$((n + 1))
+	done
+	((n >= 2))
+}
+
+# faultfs has no O_TMPFILE: its temporary is named for the whole copy;
+# on tmpfs, replacements are named only as they are renamed into place.
+@test "kill -9 while --verify reads back: no named temporary where O_TMPFILE works; the next zccp removes the one it had to name" {
+	requires fuse
+	local copier
+	mount_faultfs "$T/fs" --slow-read=slow --direct-io
+	mkdir "$T/d"
+	make_file "$T/src" $((8 * MiB + 1)) # read back in about a second
+	make_old "$T/d/old"
+	start_bg copier "$ZCCP" -e "$ZCCP_ENGINE" --verify "$T/src" \
+		"$T/d/old" "$T/d/new" "$T/fs/slow" 2>"$T/stderr"
+	wait_for 20 verifying "$copier" ||
+		fail "zccp never read its FUSE destination back: $(cat "$T/stderr")"
+	kill -9 "$copier"
+	wait "$copier" || true
+	assert_dir_holds "$T/d" old old.orig
+	assert_same "$T/d/old.orig" "$T/d/old"
+	# the FUSE one was left under its hidden name; the next copy there
+	# proves it stale (nobody holds it) and removes it
+	[[ $(ls -A "$T/fs.backing") == .slow.zccp-* ]] ||
+		fail "expected one named temporary in the FUSE directory, found: $(ls -A "$T/fs.backing")"
+	zccp -v "$T/src" "$T/fs/other"
+	assert_success
+	assert_stderr_matches '/\.slow\.zccp-[0-9a-f]{12}: removed, a temporary a killed zccp left$'
+	assert_dir_holds "$T/fs.backing" other
+	assert_same "$T/src" "$T/fs.backing/other"
+}

@@ -12,6 +12,8 @@
  *                       nothing (only a read-back can tell)
  *   --eio-at=OFFSET     reads that reach OFFSET fail with EIO
  *   --short-read=BYTES  a read returns at most BYTES, not only at the end
+ *   --slow-read=TEXT    each read of a file whose path holds TEXT takes
+ *                       a tenth of a second longer
  *   --direct-io         files are opened with direct_io (no page cache)
  *   --no-exchange       rename with RENAME_EXCHANGE fails with EINVAL, as
  *                       on NFS
@@ -44,6 +46,7 @@ static struct {
 	const char *drop_writes;
 	long long eio_at;          /* -1: none */
 	size_t short_read;         /* 0: none */
+	const char *slow_read;
 	int direct_io;
 	int no_exchange;
 	int no_async_dio;
@@ -100,7 +103,9 @@ static int fs_readdir(const char *path, void *buf, fuse_fill_dir_t fill,
 static int open_common(const char *path, struct fuse_file_info *fi,
 		       int flags, mode_t mode)
 {
-	int fd = openat(cfg.backing, rel(path), flags, mode);
+	/* O_DIRECT is the client's business: our buffers are not aligned
+	 * for the backing file's. */
+	int fd = openat(cfg.backing, rel(path), flags & ~O_DIRECT, mode);
 
 	if (fd < 0)
 		return fail();
@@ -124,7 +129,8 @@ static int fs_read(const char *path, char *buf, size_t size, off_t off,
 {
 	ssize_t n;
 
-	(void)path;
+	if (matches(cfg.slow_read, path))
+		usleep(100 * 1000);
 	if (cfg.eio_at >= 0 && off + (off_t)size > cfg.eio_at)
 		return -EIO;
 	if (cfg.short_read && size > cfg.short_read)
@@ -300,6 +306,8 @@ static int parse_faults(int argc, char **argv)
 			cfg.eio_at = strtoll(v, NULL, 0);
 		else if (!strncmp(argv[i], "--short-read=", 13))
 			cfg.short_read = strtoull(v, NULL, 0);
+		else if (!strncmp(argv[i], "--slow-read=", 12))
+			cfg.slow_read = v;
 		else if (!strcmp(argv[i], "--direct-io"))
 			cfg.direct_io = 1;
 		else if (!strcmp(argv[i], "--no-exchange"))
