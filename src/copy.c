@@ -606,6 +606,19 @@ static void trailer_see(void *ctx, const void *data, uint32_t n)
 	t->used += n;
 }
 
+/* "nothing written" only where true: what went to a destination in
+ * place (a device, --inplace, a relay's pipe) stays; main says which. */
+static void report_stream_failure(const struct copy *c, int err)
+{
+	for (unsigned i = 0; i < c->ndests; i++)
+		if (zccp_dest_kept_partial(c->dests[i].ep) &&
+		    c->dests[i].next_seq) { /* a write started */
+			zccp_report_endpoint(c->src, err);
+			return;
+		}
+	zccp_report_endpoint_note(c->src, err, "nothing written");
+}
+
 /* The end of a zccp stream: split off its trailer, then check it. */
 static void framed_source_end(struct copy *c, struct chunk *k)
 {
@@ -651,7 +664,7 @@ static void framed_source_end(struct copy *c, struct chunk *k)
 		return;
 	}
 fail:
-	zccp_report_endpoint(c->src, ret);
+	report_stream_failure(c, ret);
 	c->result->source_error = ret;
 	c->stopping = true;
 }

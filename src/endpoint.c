@@ -317,6 +317,15 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		if (fstat(STDOUT_FILENO, &st))
 			return zccp_endpoint_fail(dst, -errno);
 		exists = true;
+	} else if (opts->in_tree && !lstat(arg, &st) && S_ISLNK(st.st_mode)) {
+		/* -r writes nothing through a link of the destination tree:
+		 * it may lead outside.  Left as it is (-n: alone). */
+		dst->path = strdup(arg);
+		dst->kind = ZCCP_KIND_REGULAR;
+		dst->existed = dst->skipped = opts->no_clobber;
+		return !dst->path ? zccp_endpoint_fail(dst, -ENOMEM) :
+		       opts->no_clobber ? 0 :
+					  zccp_endpoint_fail(dst, -ZCCP_ETREELINK);
 	} else {
 		ret = resolve_dest_path(dst, arg, src, &st, &exists,
 					opts->in_tree);

@@ -304,6 +304,9 @@ static unsigned finish(struct run *r)
 
 		if (!d->committed && !d->skipped) {
 			failed++;
+			/* Said: it was changed, and is not the source. */
+			if (!d->failed && zccp_dest_written_in_place(d))
+				zccp_endpoint_fail(d, -ZCCP_EPARTIAL);
 			zccp_dest_discard(d);
 		}
 		zccp_endpoint_close(d);

@@ -101,9 +101,9 @@ static const char *const own_errors[] = {
 	[ZCCP_ENOTSTREAM - ZCCP_EDANGLING] =
 		"not a zccp stream (sent with --raw?)",
 	[ZCCP_EVERSION - ZCCP_EDANGLING] = "zccp stream from a newer zccp",
-	[ZCCP_ESHORT - ZCCP_EDANGLING] = "stream cut short: nothing written",
+	[ZCCP_ESHORT - ZCCP_EDANGLING] = "stream cut short",
 	[ZCCP_ECORRUPT - ZCCP_EDANGLING] =
-		"stream corrupted (checksum mismatch): nothing written",
+		"stream corrupted (checksum mismatch)",
 	[ZCCP_ENOREPLY - ZCCP_EDANGLING] =
 		"receiver closed without confirming (not zccp? then --raw)",
 	[ZCCP_EREMOTE - ZCCP_EDANGLING] =
@@ -127,6 +127,11 @@ static const char *const own_errors[] = {
 	[ZCCP_EREWRITTEN - ZCCP_EDANGLING] =
 		"source changed while it was read (modified, not only "
 		"appended to)",
+	[ZCCP_ETREELINK - ZCCP_EDANGLING] =
+		"is a symbolic link: -r does not write through it",
+	[ZCCP_EPARTIAL - ZCCP_EDANGLING] =
+		"written in place before the source failed: it holds part "
+		"of the copy, unchecked",
 };
 
 const char *zccp_strerror(int err)
@@ -142,6 +147,13 @@ const char *zccp_strerror(int err)
 void zccp_report_endpoint(const struct zccp_endpoint *ep, int err)
 {
 	zccp_error("%s: %s", endpoint_name(ep), zccp_strerror(-err));
+}
+
+void zccp_report_endpoint_note(const struct zccp_endpoint *ep, int err,
+			       const char *note)
+{
+	zccp_error("%s: %s: %s", endpoint_name(ep), zccp_strerror(-err),
+		   note);
 }
 
 /* One line per destination: how it is written, and reflink's word. */

@@ -60,9 +60,9 @@ static void put_error(FILE *out, int err)
 	put_string(out, err ? zccp_strerror(-err) : NULL);
 }
 
-/* ok: complete and in place; failed: its own error; aborted: complete
- * or not, dropped because another failed (--on-error=abort) or the
- * source did. */
+/* ok: complete and in place; failed: its own error (or written in place
+ * when the source failed); aborted: complete or not, dropped because
+ * another failed (--on-error=abort) or the source did. */
 static const char *dest_status(const struct zccp_endpoint *d)
 {
 	return d->committed ? "ok" : d->skipped ? "skipped" :

@@ -90,6 +90,23 @@ struct zccp_endpoint {
 	double seconds;
 };
 
+/*
+ * Not complete, and what is written to it stays if the copy fails: a
+ * device, --inplace onto an existing file, a pipe or socket; not a
+ * temporary, nor a file --inplace made (both go on failure).
+ */
+static inline bool zccp_dest_kept_partial(const struct zccp_endpoint *ep)
+{
+	return !ep->committed && !ep->skipped && !ep->tmp_unnamed &&
+	       !ep->tmp_name && !ep->inplace_created;
+}
+
+/* ... and bytes did reach it: changed for good, yet not the source. */
+static inline bool zccp_dest_written_in_place(const struct zccp_endpoint *ep)
+{
+	return zccp_dest_kept_partial(ep) && ep->bytes;
+}
+
 /* Still to be written: not failed, not left alone by -n. */
 static inline bool zccp_endpoint_active(const struct zccp_endpoint *ep)
 {

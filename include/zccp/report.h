@@ -29,6 +29,8 @@ enum {
 	ZCCP_EINSIDE,	 /* -r: a destination root is in the source tree */
 	ZCCP_ESHRANK,	 /* the source ended before the size it had */
 	ZCCP_EREWRITTEN, /* ... or was modified in place as we read it */
+	ZCCP_EPARTIAL,	 /* written in place, then the source failed */
+	ZCCP_ETREELINK,	 /* -r: a symbolic link where the tree has a file */
 };
 
 /* strerror() that also knows zccp's own numbers; err is positive. */
@@ -45,6 +47,9 @@ void zccp_report_status(const char *line);
 void zccp_report_line(const char *line);
 /* "zccp: DEST: reason" for a failed endpoint (err is -errno). */
 void zccp_report_endpoint(const struct zccp_endpoint *ep, int err);
+/* The same, then ": note". */
+void zccp_report_endpoint_note(const struct zccp_endpoint *ep, int err,
+			       const char *note);
 /* "zccp: DEST: cannot clone: why" (--reflink=always). */
 void zccp_report_uncloned(const struct zccp_endpoint *ep);
 void zccp_report_plan(const struct zccp_plan *plan,

@@ -298,6 +298,32 @@ open(sys.argv[2], "wb").write(d)' "$T/cap" "$T/bad"
 	replay_refused "$T/src" 'not a zccp stream \(sent with --raw\?\)'
 }
 
+@test "a corrupted stream to an --inplace receiver: the file it changed is named, never 'nothing written'" {
+	local a p e
+	capture_stream "$T/cap"
+	python3 -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read()); d[5000] ^= 1
+open(sys.argv[2], "wb").write(d)' "$T/cap" "$T/bad"
+	mkdir "$T/out"
+	for e in "${ENGINES[@]}"; do
+		make_old "$T/out/d1"
+		listen_receiver a 127.0.0.1 "$e" --inplace -- "$T/out/d1" "$T/out/new"
+		p=${LISTENERS[0]}
+		socat -u "OPEN:$T/bad" "TCP:${a#tcp://}" 2>/dev/null || true
+		wait_listeners 2
+		grep -Eq "^zccp: tcp://127.0.0.1:[0-9]+: stream corrupted \(checksum mismatch\)$" \
+			"$T/err.$p" || fail "$e: the receiver did not say the stream was corrupted"
+		grep -Fxq "zccp: $T/out/d1: written in place before the source failed: it holds part of the copy, unchecked" \
+			"$T/err.$p" || fail "$e: the receiver did not say it changed d1"
+		[[ $(wc -l <"$T/err.$p") -eq 2 ]] || fail "$e: not two lines"
+		! grep -q 'nothing written' "$T/err.$p" || fail "$e: 'nothing written', yet d1 was"
+		! cmp -s "$T/out/d1.orig" "$T/out/d1" || fail "$e: d1 unchanged: the test shows nothing"
+		# the file --inplace made goes, as on any failure
+		assert_dir_holds "$T/out" d1 d1.orig
+		rm "$T/out/d1" "$T/out/d1.orig"
+	done
+}
+
 @test "a sender killed mid-stream: the receiver renames nothing, exit 2" {
 	local a p pid
 	mkdir "$T/out"
@@ -317,8 +343,11 @@ open(sys.argv[2], "wb").write(d)' "$T/cap" "$T/bad"
 		fail "the receiver did not get the first 1.8 MB"
 	pkill -KILL -xf "$ZCCP -B 64K - $a" || fail "the sender was not found"
 	wait_listeners 2
-	grep -Eq "^zccp: tcp://127.0.0.1:[0-9]+: stream cut short: nothing written$" \
+	# the FIFO had bytes: said so, and not "nothing written"
+	grep -Eq "^zccp: tcp://127.0.0.1:[0-9]+: stream cut short$" \
 		"$T/err.$p" || fail "the receiver did not say the stream was cut short"
+	grep -Fxq "zccp: $T/fifo: written in place before the source failed: it holds part of the copy, unchecked" \
+		"$T/err.$p" || fail "the receiver did not name the FIFO it wrote"
 	assert_same "$T/out/d1.orig" "$T/out/d1"
 	assert_dir_holds "$T/out" d1 d1.orig
 }

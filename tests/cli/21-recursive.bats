@@ -208,6 +208,25 @@ setup() {
 	assert_same "$T/src/one" "$T/copy/one"
 }
 
+@test "-r never writes through a symbolic link where the tree has a file (issue 16, item 10)" {
+	mkdir -p "$T/copy/a/b" "$T/outside"
+	make_old "$T/outside/target"
+	ln -s "$T/outside/target" "$T/copy/one"            # a link to a file
+	ln -s "$T/outside" "$T/copy/a/b/page+1"            # ... to a directory
+	zccp -r "$T/src/." "$T/copy"
+	assert_status 1
+	assert_stderr_matches "^zccp: $T/copy/one: is a symbolic link: -r does not write through it$"
+	assert_stderr_matches "^zccp: $T/copy/a/b/page\+1: is a symbolic link: -r does not write through it$"
+	assert_same "$T/outside/target.orig" "$T/outside/target"
+	assert_dir_holds "$T/outside" target target.orig
+	[[ -L $T/copy/one && -L $T/copy/a/b/page+1 ]] || fail "a link was replaced"
+	assert_same "$T/src/a/b/c/chunk+1" "$T/copy/a/b/c/chunk+1"
+	# -n: left alone, as any existing name
+	zccp -r -n "$T/src/." "$T/copy"
+	assert_success
+	assert_same "$T/outside/target.orig" "$T/outside/target"
+}
+
 @test "-r: a file of the tree never lands inside a directory of the same name" {
 	mkdir -p "$T/copy/one"
 	zccp -r --json "$T/src/." "$T/copy"

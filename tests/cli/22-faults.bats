@@ -74,6 +74,31 @@ MiB=$((1 << 20))
 	assert_same "$T/d2.orig" "$T/d2"
 }
 
+@test "a source failing mid-copy with --inplace and a device: what was changed is named, in text and --json" {
+	requires fuse loopdev
+	command -v jq >/dev/null || fail "jq missing: run scripts/deps"
+	mount_faultfs "$T/fs" --eio-at=$((12 * MiB))
+	make_file "$T/fs.backing/img" $((16 * MiB))
+	local src
+	src=$(losetup -r -f --show "$T/fs/img") || fail "losetup $T/fs/img"
+	on_teardown losetup -d "$src"
+	new_loop $((16 * MiB))
+	make_old "$T/d1"
+	# a small ring: the first chunks are written long before 12 MiB is read
+	zccp --json --inplace -B 64K -Q 2 "$src" "$T/d1" "$LOOPDEV" "$T/new"
+	assert_status 2
+	assert_stderr_count 1 'Input/output error'
+	assert_stderr_count 2 ': written in place before the source failed: it holds part of the copy, unchecked$'
+	assert_stderr_matches "^zccp: $T/d1: written in place"
+	assert_stderr_matches "^zccp: $LOOPDEV: written in place"
+	assert_absent "$T/new"
+	jq -e --arg d1 "$T/d1" --arg dev "$LOOPDEV" '
+		[.destinations[] | select(.path == $d1 or .path == $dev) |
+		 select(.status == "failed" and (.error | test("written in place")))] |
+		length == 2' <<<"$output" >/dev/null ||
+		fail "--json does not say d1 and the device were changed: $output"
+}
+
 @test "--on-error=abort without RENAME_EXCHANGE (as NFS): replaced last, so a failure before keeps it" {
 	requires fuse root
 	mount_faultfs "$T/fs" --no-exchange
@@ -183,7 +208,10 @@ copy_while_changed() {
 	copy_while_changed dd if="$T/other" of="$T/src" bs=1M conv=notrunc status=none
 	assert_status 2
 	assert_stderr_matches '^zccp: .*src: source changed while it was read'
-	assert_stderr_count 1 '^zccp: '
+	assert_stderr_count 1 'source changed'
+	# the FIFO had bytes it cannot give back: said so
+	assert_stderr_matches '^zccp: .*/fifo: written in place before the source failed'
+	assert_stderr_count 2 '^zccp: '
 	assert_same "$T/old.orig" "$T/old"
 	assert_absent "$T/new"
 }
@@ -208,11 +236,9 @@ copy_while_changed() {
 # verifying PID: zccp PID reads back the FUSE destination (--verify opens
 # it a second time: two descriptors on its temporary).
 verifying() {
-	local fd n=0
-	for fd in /proc/"$1"/fd/*; do
-		[[ $(readlink "$fd" 2>/dev/null) == "$T"/fs/.slow.zccp-* ]] && n=$((n + 1))
-	done
-	((n >= 2))
+	local held
+	held=$(find /proc/"$1"/fd -lname "$T/fs/.slow.zccp-*" -printf . 2>/dev/null)
+	((${#held} >= 2))
 }
 
 # faultfs has no O_TMPFILE: its temporary is named for the whole copy;
@@ -222,7 +248,7 @@ verifying() {
 	local copier
 	mount_faultfs "$T/fs" --slow-read=slow --direct-io
 	mkdir "$T/d"
-	make_file "$T/src" $((8 * MiB + 1)) # read back in about a second
+	make_file "$T/src" $((16 * MiB + 1)) # read back in about a second
 	make_old "$T/d/old"
 	start_bg copier "$ZCCP" -e "$ZCCP_ENGINE" --verify "$T/src" \
 		"$T/d/old" "$T/d/new" "$T/fs/slow" 2>"$T/stderr"
