@@ -118,7 +118,8 @@ int zccp_guard_standard_fds(void)
 	return 0;
 }
 
-int zccp_source_open(struct zccp_endpoint *src, const char *arg, bool look)
+int zccp_source_open(struct zccp_endpoint *src, const char *arg, int fd,
+		     bool look)
 {
 	struct stat st;
 	int ret;
@@ -130,7 +131,7 @@ int zccp_source_open(struct zccp_endpoint *src, const char *arg, bool look)
 	/* look: --dry-run, which must not wait for a FIFO's writer */
 	if (src->std && (closed_standard_fds & 1u << STDIN_FILENO))
 		return zccp_endpoint_fail(src, -EBADF);
-	src->fd = src->std ? STDIN_FILENO :
+	src->fd = src->std ? STDIN_FILENO : fd >= 0 ? fd :
 		  open(arg, O_RDONLY | O_CLOEXEC | (look ? O_NONBLOCK : 0));
 	if (src->fd < 0 || fstat(src->fd, &st))
 		return zccp_endpoint_fail(src, -errno);
@@ -240,7 +241,7 @@ static char *follow_symlink(const char *arg)
 /* DIR/basename(SOURCE) when DEST names a directory, as cp does. */
 static int resolve_dest_path(struct zccp_endpoint *dst, const char *arg,
 			     const struct zccp_endpoint *src, struct stat *st,
-			     bool *exists, bool in_tree)
+			     bool *exists)
 {
 	char *base;
 
@@ -252,8 +253,6 @@ static int resolve_dest_path(struct zccp_endpoint *dst, const char *arg,
 		return -errno;
 	if (!*exists || !S_ISDIR(st->st_mode))
 		return 0;
-	if (in_tree) /* -r: a file of the tree never goes into a directory */
-		return -EISDIR;
 	if (src->std || src->net)
 		return -EISDIR; /* stdin, a connection: no name to copy to */
 	base = base_of(src->path);
@@ -288,9 +287,37 @@ static char *canonical_new_path(const char *path)
 	return out;
 }
 
+/*
+ * -r: arg's name in dirfd, its directory opened beneath the root; a link
+ * there is never followed (it may lead outside the tree).  1: a link
+ * that -n leaves alone; else 0 or -errno.
+ */
+static int resolve_beneath(struct zccp_endpoint *dst, const char *arg,
+			   const struct zccp_opts *opts, int dirfd,
+			   struct stat *st, bool *exists)
+{
+	const char *slash = strrchr(arg, '/');
+
+	dst->path = strdup(arg);
+	if (!dst->path)
+		return -ENOMEM;
+	dst->dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+	if (dst->dirfd < 0)
+		return -errno;
+	dst->beneath = true;
+	dst->leaf = dst->path + (slash ? slash + 1 - arg : 0);
+	*exists = !fstatat(dst->dirfd, dst->leaf, st, AT_SYMLINK_NOFOLLOW);
+	if (!*exists)
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISLNK(st->st_mode))
+		return opts->no_clobber ? 1 : -ZCCP_ETREELINK;
+	/* a file of the tree never goes into a directory */
+	return S_ISDIR(st->st_mode) ? -EISDIR : 0;
+}
+
 int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		      const struct zccp_endpoint *src,
-		      const struct zccp_opts *opts)
+		      const struct zccp_opts *opts, int dirfd)
 {
 	struct stat st;
 	bool exists = false;
@@ -317,18 +344,17 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		if (fstat(STDOUT_FILENO, &st))
 			return zccp_endpoint_fail(dst, -errno);
 		exists = true;
-	} else if (opts->in_tree && !lstat(arg, &st) && S_ISLNK(st.st_mode)) {
-		/* -r writes nothing through a link of the destination tree:
-		 * it may lead outside.  Left as it is (-n: alone). */
-		dst->path = strdup(arg);
-		dst->kind = ZCCP_KIND_REGULAR;
-		dst->existed = dst->skipped = opts->no_clobber;
-		return !dst->path ? zccp_endpoint_fail(dst, -ENOMEM) :
-		       opts->no_clobber ? 0 :
-					  zccp_endpoint_fail(dst, -ZCCP_ETREELINK);
+	} else if (dirfd >= 0) {
+		ret = resolve_beneath(dst, arg, opts, dirfd, &st, &exists);
+		if (ret == 1) { /* -n: a link, left alone */
+			dst->kind = ZCCP_KIND_REGULAR;
+			dst->existed = dst->skipped = true;
+			return 0;
+		}
+		if (ret)
+			return zccp_endpoint_fail(dst, ret);
 	} else {
-		ret = resolve_dest_path(dst, arg, src, &st, &exists,
-					opts->in_tree);
+		ret = resolve_dest_path(dst, arg, src, &st, &exists);
 		if (ret)
 			return zccp_endpoint_fail(dst, ret);
 	}
@@ -391,6 +417,26 @@ int zccp_check_distinct(struct zccp_endpoint *src,
 }
 
 /* The named temporaries, for the signal handler to remove. */
+/*
+ * Where a destination's names resolve: under -r against the descriptor
+ * of its directory (dst->beneath), else as paths from here.
+ */
+static int at_dir(const struct zccp_endpoint *dst)
+{
+	return dst->beneath ? dst->dirfd : AT_FDCWD;
+}
+
+static const char *at_name(const struct zccp_endpoint *dst)
+{
+	return dst->beneath ? dst->leaf : dst->path;
+}
+
+/* The directory itself (O_TMPFILE, access checks). */
+static const char *at_self(const struct zccp_endpoint *dst)
+{
+	return dst->beneath ? "." : dst->dir;
+}
+
 #define MAX_TRACKED 8192
 static struct zccp_endpoint *tracked[MAX_TRACKED];
 static unsigned ntracked;
@@ -426,11 +472,11 @@ void zccp_dests_discard_from_signal(void)
 		const char *name = dst ? dst->tmp_name : NULL;
 
 		if (name)
-			unlink(name);
+			unlinkat(at_dir(dst), name, 0);
 		/* --inplace made it: a signal removes it, as a failure does */
 		if (dst && __atomic_load_n(&dst->inplace_created,
 					   __ATOMIC_SEQ_CST))
-			unlink(dst->path);
+			unlinkat(at_dir(dst), at_name(dst), 0);
 	}
 }
 
@@ -448,7 +494,7 @@ static char *hidden_name(const struct zccp_endpoint *dst)
 			 ".%.200s" ZCCP_TEMPORARY_SUFFIX "%02x%02x%02x%02x%02x%02x",
 			 base, rnd[0],
 			 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
-		name = join_path(dst->dir, leaf);
+		name = dst->beneath ? strdup(leaf) : join_path(dst->dir, leaf);
 	}
 	free(base);
 	return name;
@@ -477,8 +523,8 @@ static int open_named_temporary(struct zccp_endpoint *dst)
 		if (!name)
 			return -ENOMEM;
 		set_tmp_name(dst, name);
-		dst->fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-			       0600);
+		dst->fd = openat(at_dir(dst), name,
+				 O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (dst->fd >= 0) {
 			zccp_temporary_hold(dst->fd);
 			return 0;
@@ -492,7 +538,8 @@ static int open_named_temporary(struct zccp_endpoint *dst)
 
 static int open_temporary(struct zccp_endpoint *dst)
 {
-	dst->fd = open(dst->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	dst->fd = openat(at_dir(dst), at_self(dst),
+			 O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (dst->fd >= 0) {
 		dst->tmp_unnamed = true;
 		zccp_temporary_hold(dst->fd);
@@ -514,7 +561,7 @@ static int check_replaceable(const struct zccp_endpoint *dst, bool force)
 {
 	if (!dst->existed || force)
 		return 0;
-	if (faccessat(AT_FDCWD, dst->path, W_OK, AT_EACCESS))
+	if (faccessat(at_dir(dst), at_name(dst), W_OK, AT_EACCESS))
 		return -errno;
 	if (dst->uid != geteuid() && geteuid() != 0)
 		return -ZCCP_EOWNER;
@@ -561,7 +608,9 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 	}
 	if (dst->kind != ZCCP_KIND_REGULAR) {
 		/* Devices and FIFOs: written in place, never truncated. */
-		dst->fd = open(dst->path, O_WRONLY | O_CLOEXEC);
+		dst->fd = openat(at_dir(dst), at_name(dst),
+				 O_WRONLY | O_CLOEXEC |
+					 (dst->beneath ? O_NOFOLLOW : 0));
 		return dst->fd < 0 ? zccp_endpoint_fail(dst, -errno) : 0;
 	}
 	if (opts->inplace) {
@@ -571,8 +620,10 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		/* Truncated by zccp_dest_begin, once nothing can stop us.
 		 * A new one is made with O_EXCL: one that appeared since
 		 * is not ours to remove (or, with -n, to write). */
-		dst->fd = open(dst->path, O_WRONLY | O_CREAT | O_CLOEXEC |
-				       (dst->existed ? 0 : O_EXCL), mode);
+		dst->fd = openat(at_dir(dst), at_name(dst),
+				 O_WRONLY | O_CREAT | O_CLOEXEC |
+					 (dst->beneath ? O_NOFOLLOW : 0) |
+					 (dst->existed ? 0 : O_EXCL), mode);
 		/* ours to remove if the copy fails or a signal ends it:
 		 * made by this open */
 		if (!dst->existed && dst->fd >= 0) {
@@ -586,7 +637,9 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 				dst->skipped = true;
 				return 0;
 			}
-			dst->fd = open(dst->path, O_WRONLY | O_CLOEXEC);
+			dst->fd = openat(at_dir(dst), at_name(dst),
+					 O_WRONLY | O_CLOEXEC |
+						 (dst->beneath ? O_NOFOLLOW : 0));
 		}
 		if (dst->fd >= 0)
 			return 0;
@@ -603,7 +656,7 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 	dst->dir = dir_of(dst->path);
 	if (!dst->dir)
 		return zccp_endpoint_fail(dst, -ENOMEM);
-	zccp_stale_sweep(dst->dir);
+	zccp_stale_sweep(at_dir(dst), at_self(dst), dst->dir);
 	ret = open_temporary(dst);
 	if (!ret)
 		ret = set_temporary_attributes(dst, src, opts->force);
@@ -668,12 +721,12 @@ static int link_unnamed(struct zccp_endpoint *dst)
 		if (!name)
 			return -ENOMEM;
 		set_tmp_name(dst, name);
-		ret = linkat(dst->fd, "", AT_FDCWD, name, AT_EMPTY_PATH);
+		ret = linkat(dst->fd, "", at_dir(dst), name, AT_EMPTY_PATH);
 		if (ret && errno == ENOENT) {
 			/* AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH. */
 			snprintf(proc, sizeof(proc), "/proc/self/fd/%d",
 				 dst->fd);
-			ret = linkat(AT_FDCWD, proc, AT_FDCWD, name,
+			ret = linkat(AT_FDCWD, proc, at_dir(dst), name,
 				     AT_SYMLINK_FOLLOW);
 		}
 		if (!ret) {
@@ -687,9 +740,10 @@ static int link_unnamed(struct zccp_endpoint *dst)
 	return -EEXIST;
 }
 
-static int sync_dir(const char *dir)
+static int sync_dir(const struct zccp_endpoint *dst)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
+	int fd = openat(at_dir(dst), at_self(dst),
+			O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -778,17 +832,18 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 	if (dst->tmp_name) {
 		/* -n: a file made meanwhile still wins, as cp -n's O_EXCL */
 		ret = !opts->no_clobber ? -EINVAL :
-		      renameat2(AT_FDCWD, dst->tmp_name, AT_FDCWD, dst->path,
-				RENAME_NOREPLACE) ? -errno : 0;
+		      renameat2(at_dir(dst), dst->tmp_name, at_dir(dst),
+				at_name(dst), RENAME_NOREPLACE) ? -errno : 0;
 		if (ret == -EEXIST)
 			return skip_appeared(dst);
 		if (ret == -EINVAL) /* not asked, or the fs has no such rename */
-			ret = rename(dst->tmp_name, dst->path) ? -errno : 0;
+			ret = renameat(at_dir(dst), dst->tmp_name, at_dir(dst),
+				       at_name(dst)) ? -errno : 0;
 		if (ret)
 			return ret;
 		clear_tmp_name(dst);
 		if (opts->fsync)
-			ret = sync_dir(dst->dir);
+			ret = sync_dir(dst);
 	}
 	if (!ret) {
 		/* complete: a signal from now on leaves it */
@@ -813,7 +868,7 @@ static int place(struct zccp_endpoint *d, const struct zccp_opts *opts,
 		 enum placed *how)
 {
 	if (!opts->no_clobber &&
-	    !renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
+	    !renameat2(at_dir(d), d->tmp_name, at_dir(d), at_name(d),
 		       RENAME_EXCHANGE)) {
 		*how = SWAPPED;
 		return 0;
@@ -822,7 +877,7 @@ static int place(struct zccp_endpoint *d, const struct zccp_opts *opts,
 		*how = errno == EINVAL ? LAST : NOT_PLACED;
 		return errno == EINVAL ? 0 : -errno;
 	}
-	if (!renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
+	if (!renameat2(at_dir(d), d->tmp_name, at_dir(d), at_name(d),
 		       RENAME_NOREPLACE)) {
 		*how = NEW_NAME;
 		return 0;
@@ -835,10 +890,10 @@ static int place(struct zccp_endpoint *d, const struct zccp_opts *opts,
 static void take_back(struct zccp_endpoint *d, enum placed how)
 {
 	if (how == SWAPPED)
-		renameat2(AT_FDCWD, d->tmp_name, AT_FDCWD, d->path,
+		renameat2(at_dir(d), d->tmp_name, at_dir(d), at_name(d),
 			  RENAME_EXCHANGE);
 	else if (how == NEW_NAME)
-		rename(d->path, d->tmp_name);
+		renameat(at_dir(d), at_name(d), at_dir(d), d->tmp_name);
 }
 
 static bool publishable(const struct zccp_endpoint *d)
@@ -851,9 +906,9 @@ static void placed(struct zccp_endpoint *d, enum placed how,
 		   const struct zccp_opts *opts)
 {
 	if (how == SWAPPED)
-		unlink(d->tmp_name); /* the old content */
+		unlinkat(at_dir(d), d->tmp_name, 0); /* the old content */
 	if (d->tmp_name && opts->fsync)
-		sync_dir(d->dir);
+		sync_dir(d);
 	clear_tmp_name(d);
 	__atomic_store_n(&d->inplace_created, false, __ATOMIC_SEQ_CST);
 	d->committed = true;
@@ -879,7 +934,8 @@ static int place_all(struct zccp_endpoint **dests, unsigned n,
 	for (i = 0; !ret && i < n; i++) {
 		if (how[i] != LAST)
 			continue;
-		if (rename(dests[i]->tmp_name, dests[i]->path))
+		if (renameat(at_dir(dests[i]), dests[i]->tmp_name,
+			     at_dir(dests[i]), at_name(dests[i])))
 			ret = zccp_endpoint_fail(dests[i], -errno);
 		else
 			placed(dests[i], LAST, opts); /* for good */
@@ -921,14 +977,14 @@ int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,
 void zccp_dest_discard(struct zccp_endpoint *dst)
 {
 	if (dst->tmp_name) {
-		unlink(dst->tmp_name);
+		unlinkat(at_dir(dst), dst->tmp_name, 0);
 		clear_tmp_name(dst);
 	}
 	/* An --inplace file we created and could not complete goes too. */
 	if (dst->inplace_created && !dst->committed) {
 		__atomic_store_n(&dst->inplace_created, false,
 				 __ATOMIC_SEQ_CST);
-		unlink(dst->path);
+		unlinkat(at_dir(dst), at_name(dst), 0);
 	}
 	dst->tmp_unnamed = false;
 	zccp_endpoint_close(dst);
@@ -956,8 +1012,12 @@ void zccp_endpoint_free(struct zccp_endpoint *ep)
 	untrack(ep);
 	zccp_endpoint_close(ep);
 	clear_tmp_name(ep);
+	if (ep->beneath)
+		close(ep->dirfd);
+	ep->beneath = false;
 	free(ep->path);
 	free(ep->canonical);
 	free(ep->dir);
 	ep->path = ep->canonical = ep->dir = NULL;
+	ep->leaf = NULL;
 }

@@ -138,7 +138,9 @@ static int open_endpoints(struct run *r)
 	struct zccp_opts *o = &r->opts;
 
 	if (o->listen ? zccp_source_listen(&r->source, o->listen) :
-			zccp_source_open(&r->source, o->source, o->dry_run))
+			zccp_source_open(&r->source, o->source,
+					 o->in_tree ? dup(o->source_fd) : -1,
+					 o->dry_run))
 		return -1;
 	r->source_opened = true;
 	r->dest_mem = calloc(o->ndests, sizeof(*r->dest_mem));
@@ -149,7 +151,8 @@ static int open_endpoints(struct run *r)
 	}
 	for (unsigned i = 0; i < o->ndests; i++) {
 		r->dests[i] = &r->dest_mem[i];
-		zccp_dest_prepare(r->dests[i], o->dests[i], &r->source, o);
+		zccp_dest_prepare(r->dests[i], o->dests[i], &r->source, o,
+				  o->in_tree ? o->dest_dirfds[i] : -1);
 		r->dests[i]->index = (int)i + 1;
 		r->hashing |= r->dests[i]->framed;
 		skip_existing(r->dests[i], o);
@@ -658,13 +661,16 @@ static void print_summary(struct run *r, int status)
 }
 
 /* -r: one file of the tree, as a copy of its own. */
-static int copy_tree_file(void *ctx, const char *src, const char *const *dests,
+static int copy_tree_file(void *ctx, const char *src, int src_fd,
+			  const char *const *dests, const int *dirfds,
 			  unsigned n, int *result, uint64_t *bytes)
 {
 	struct run sub = { .opts = *(const struct zccp_opts *)ctx };
 	int status;
 
 	sub.opts.source = src;
+	sub.opts.source_fd = src_fd;
+	sub.opts.dest_dirfds = dirfds;
 	sub.opts.in_tree = true;
 	sub.opts.dests = (const char **)dests;
 	sub.opts.ndests = n;

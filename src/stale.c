@@ -109,9 +109,9 @@ out:
 	return ret;
 }
 
-void zccp_stale_sweep(const char *dir)
+void zccp_stale_sweep(int at_fd, const char *at, const char *dir)
 {
-	int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int dirfd = openat(at_fd, at, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *e;
 	struct stat st;
 	DIR *d;

@@ -5,10 +5,12 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -37,6 +39,10 @@ struct walk {
 	bool source_failed; /* an entry of the source could not be read */
 	bool stop;	    /* --on-error=abort, and something failed */
 	struct stat *root_st; /* each root directory, once made */
+	/* Every name below the tops resolves against these, never through
+	 * a path again (beneath()): the source's top, each root's. */
+	int src_fd;
+	int *root_fd; /* -1 until made */
 	struct link *links;
 	size_t nlinks;
 };
@@ -50,6 +56,39 @@ static char *join(const char *dir, const char *name)
 	if (!*dir)
 		return strdup(name);
 	return asprintf(&path, "%s/%s", dir, name) < 0 ? NULL : path;
+}
+
+/*
+ * rel, opened beneath the directory top: no symbolic link is followed on
+ * the way and none may appear meanwhile (a directory of the tree swapped
+ * for one fails, it never leads elsewhere).  The descriptor, or -errno.
+ */
+static int beneath(int top, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (uint64_t)(flags | O_CLOEXEC),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS,
+	};
+	long fd = syscall(SYS_openat2, top, *rel ? rel : ".", &how,
+			  sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* rel's directory, opened beneath top; *name: rel's last component. */
+static int open_parent(int top, const char *rel, const char **name)
+{
+	const char *slash = strrchr(rel, '/');
+	char *dir;
+	int fd;
+
+	*name = slash ? slash + 1 : rel;
+	if (!slash)
+		return beneath(top, "", O_RDONLY | O_DIRECTORY);
+	dir = strndup(rel, (size_t)(slash - rel));
+	fd = dir ? beneath(top, dir, O_RDONLY | O_DIRECTORY) : -ENOMEM;
+	free(dir);
+	return fd;
 }
 
 static void root_fail(struct walk *w, unsigned i, const char *path, int err)
@@ -75,12 +114,13 @@ struct special {
 	const char *target; /* a symbolic link's */
 };
 
-static int make_special(const char *path, const struct special *sp)
+static int make_special(int dirfd, const char *name,
+			const struct special *sp)
 {
 	if (S_ISLNK(sp->st->st_mode))
-		return symlink(sp->target, path) ? -errno : 0;
-	return mknod(path, sp->st->st_mode & (S_IFMT | 07777),
-		     sp->st->st_rdev) ? -errno : 0;
+		return symlinkat(sp->target, dirfd, name) ? -errno : 0;
+	return mknodat(dirfd, name, sp->st->st_mode & (S_IFMT | 07777),
+		       sp->st->st_rdev) ? -errno : 0;
 }
 
 /*
@@ -88,70 +128,57 @@ static int make_special(const char *path, const struct special *sp)
  * there (so an old one stays until the new one exists), or left alone
  * with -n.  make(tmp) makes it.  1: left alone, 0: made, or -errno.
  */
-static int place(const char *path, const struct walk *w,
-		 int (*make)(const char *tmp, const void *arg), const void *arg)
+static int place(int dirfd, const char *name, const struct walk *w,
+		 int (*make)(int dirfd, const char *tmp, const void *arg),
+		 const void *arg)
 {
-	char *copy = strdup(path), *tmp = NULL;
+	char tmp[32];
 	struct stat st;
-	int ret;
+	int ret = -EEXIST;
 
-	if (!copy)
-		return -ENOMEM;
-	if (lstat(path, &st)) {
-		free(copy);
-		return errno == ENOENT ? make(path, arg) : -errno;
-	}
-	if (w->opts->no_clobber) {
-		free(copy);
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return errno == ENOENT ? make(dirfd, name, arg) : -errno;
+	if (w->opts->no_clobber)
 		return 1;
+	/* short: a long NAME must still have room beside it */
+	for (int tries = 0; tries < 100 && ret == -EEXIST; tries++) {
+		snprintf(tmp, sizeof(tmp), ".zccp-%d-%d", (int)getpid(), tries);
+		ret = make(dirfd, tmp, arg);
 	}
-	for (int tries = 0; tries < 100; tries++) {
-		char *dir = dirname(copy);
-
-		free(tmp);
-		/* short: a long NAME must still have room beside it */
-		if (asprintf(&tmp, "%s/.zccp-%d-%d", dir, (int)getpid(),
-			     tries) < 0) {
-			tmp = NULL;
-			ret = -ENOMEM;
-			break;
-		}
-		strcpy(copy, path);
-		ret = make(tmp, arg);
-		if (ret != -EEXIST)
-			break;
-	}
-	if (!ret && rename(tmp, path))
+	if (!ret && renameat(dirfd, tmp, dirfd, name))
 		ret = -errno;
-	/* failed, or path was already that file (rename did nothing) */
-	if (tmp && !lstat(tmp, &st))
-		unlink(tmp);
-	free(tmp);
-	free(copy);
+	/* failed, or name was already that file (rename did nothing) */
+	if (!fstatat(dirfd, tmp, &st, AT_SYMLINK_NOFOLLOW))
+		unlinkat(dirfd, tmp, 0);
 	return ret;
 }
 
-static int make_special_cb(const char *path, const void *arg)
+static int make_special_cb(int dirfd, const char *name, const void *arg)
 {
-	return make_special(path, arg);
+	return make_special(dirfd, name, arg);
 }
 
-/* -p for what zccp_preserve cannot open: links and device nodes. */
-static int keep_attributes_at(const char *path, const struct stat *st,
-			      const struct walk *w)
+/* -p for what zccp_preserve cannot open: links, device nodes and
+ * directories, by name in dirfd, never through a link (follow: a root
+ * the user named, which may be one). */
+static int keep_attributes_at(int dirfd, const char *name,
+			      const struct stat *st, const struct walk *w,
+			      bool follow)
 {
 	unsigned what = w->opts->preserve, need = w->opts->preserve_required;
 	struct timespec times[2] = { st->st_atim, st->st_mtim };
+	int nofollow = follow ? 0 : AT_SYMLINK_NOFOLLOW;
 
 	if ((what & ZCCP_PRESERVE_OWNERSHIP) &&
-	    lchown(path, st->st_uid, st->st_gid) &&
+	    fchownat(dirfd, name, st->st_uid, st->st_gid,
+		     AT_SYMLINK_NOFOLLOW) &&
 	    (need & ZCCP_PRESERVE_OWNERSHIP))
 		return -ZCCP_EKEEPOWNER;
 	if ((what & ZCCP_PRESERVE_MODE) && !S_ISLNK(st->st_mode) &&
-	    chmod(path, st->st_mode & 07777))
+	    fchmodat(dirfd, name, st->st_mode & 07777, nofollow))
 		return -errno;
 	if ((what & ZCCP_PRESERVE_TIMESTAMPS) &&
-	    utimensat(AT_FDCWD, path, times, AT_SYMLINK_NOFOLLOW))
+	    utimensat(dirfd, name, times, AT_SYMLINK_NOFOLLOW))
 		return -errno;
 	return 0;
 }
@@ -163,26 +190,37 @@ static void copy_special(struct walk *w, const char *rel, const char *srcpath,
 	struct special sp = { .st = st, .target = target };
 
 	if (S_ISLNK(st->st_mode)) {
-		ssize_t len = readlink(srcpath, target, sizeof(target) - 1);
+		const char *name;
+		int fd = open_parent(w->src_fd, rel, &name);
+		ssize_t len = fd < 0 ? fd :
+			readlinkat(fd, name, target, sizeof(target) - 1);
 
+		if (len < 0)
+			len = fd < 0 ? fd : -errno;
+		if (fd >= 0)
+			close(fd);
 		if (len < 0) {
-			source_fail(w, srcpath, -errno);
+			source_fail(w, srcpath, (int)len);
 			return;
 		}
 		target[len] = '\0';
 	}
 	for (unsigned i = 0; i < w->n; i++) {
 		char *path;
-		int ret;
+		const char *name;
+		int ret, fd;
 
 		if (!live[i])
 			continue;
 		path = join(w->roots[i].path, rel);
-		ret = path ? place(path, w, make_special_cb, &sp) : -ENOMEM;
+		fd = open_parent(w->root_fd[i], rel, &name);
+		ret = fd < 0 ? fd : place(fd, name, w, make_special_cb, &sp);
 		if (!ret && w->opts->preserve)
-			ret = keep_attributes_at(path, st, w);
+			ret = keep_attributes_at(fd, name, st, w, false);
 		if (ret < 0)
 			root_fail(w, i, path ? path : rel, ret);
+		if (fd >= 0)
+			close(fd);
 		free(path);
 	}
 }
@@ -198,9 +236,17 @@ static struct link *find_link(struct walk *w, const struct stat *st)
 	return NULL;
 }
 
-static int make_link_cb(const char *path, const void *first)
+/* The copy another name links to: its name in its directory. */
+struct first_name {
+	int dirfd;
+	const char *name;
+};
+
+static int make_link_cb(int dirfd, const char *name, const void *arg)
 {
-	return link(first, path) ? -errno : 0;
+	const struct first_name *first = arg;
+
+	return linkat(first->dirfd, first->name, dirfd, name, 0) ? -errno : 0;
 }
 
 /* Another name of a file already copied: linked where a copy is there
@@ -209,21 +255,27 @@ static void copy_link(struct walk *w, const char *rel, const struct link *l,
 		      const bool *live, bool *linked)
 {
 	for (unsigned i = 0; i < w->n; i++) {
-		char *path, *first;
-		int ret;
+		struct first_name first;
+		const char *name;
+		char *path;
+		int ret, fd;
 
 		linked[i] = false;
 		if (!live[i] || !l->at[i])
 			continue;
 		linked[i] = true;
 		path = join(w->roots[i].path, rel);
-		first = join(w->roots[i].path, l->at[i]);
-		ret = !path || !first ? -ENOMEM :
-					place(path, w, make_link_cb, first);
+		fd = open_parent(w->root_fd[i], rel, &name);
+		first.dirfd = open_parent(w->root_fd[i], l->at[i], &first.name);
+		ret = fd < 0 ? fd : first.dirfd < 0 ? first.dirfd :
+			place(fd, name, w, make_link_cb, &first);
 		if (ret < 0)
 			root_fail(w, i, path ? path : rel, ret);
+		if (fd >= 0)
+			close(fd);
+		if (first.dirfd >= 0)
+			close(first.dirfd);
 		free(path);
-		free(first);
 	}
 }
 
@@ -254,6 +306,7 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 			 const struct stat *st, const bool *live_in)
 {
 	const char **dests = calloc(w->n, sizeof(*dests));
+	int *dirfds = calloc(w->n, sizeof(*dirfds));
 	unsigned *root_of = calloc(w->n, sizeof(*root_of));
 	int *result = calloc(w->n, sizeof(*result));
 	bool *copied = calloc(w->n, sizeof(*copied));
@@ -261,9 +314,9 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 	struct link *l = st->st_nlink > 1 ? find_link(w, st) : NULL;
 	unsigned n = 0;
 	uint64_t bytes = 0;
-	int status;
+	int status, src_fd = -1;
 
-	if (!dests || !root_of || !result || !copied || !live) {
+	if (!dests || !dirfds || !root_of || !result || !copied || !live) {
 		source_fail(w, srcpath, -ENOMEM);
 		goto out;
 	}
@@ -274,18 +327,31 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 			live[i] &= !copied[i]; /* linked: nothing to copy */
 	}
 	for (unsigned i = 0; i < w->n; i++) {
+		const char *name;
+
 		if (!live[i])
 			continue;
 		dests[n] = join(w->roots[i].path, rel);
-		if (!dests[n]) {
-			root_fail(w, i, rel, -ENOMEM);
+		dirfds[n] = open_parent(w->root_fd[i], rel, &name);
+		if (!dests[n] || dirfds[n] < 0) {
+			root_fail(w, i, dests[n] ? dests[n] : rel,
+				  dests[n] ? dirfds[n] : -ENOMEM);
+			if (dirfds[n] >= 0)
+				close(dirfds[n]);
+			free((char *)dests[n]);
 			continue;
 		}
 		root_of[n++] = i;
 	}
 	if (!n)
 		goto out;
-	status = w->copy_file(w->ctx, srcpath, dests, n, result, &bytes);
+	src_fd = beneath(w->src_fd, rel, O_RDONLY);
+	if (src_fd < 0) {
+		source_fail(w, srcpath, src_fd);
+		goto out;
+	}
+	status = w->copy_file(w->ctx, srcpath, src_fd, dests, dirfds, n,
+			      result, &bytes);
 	if (status == ZCCP_EXIT_USAGE) /* the source file failed */
 		w->source_failed = true;
 	memset(copied, 0, w->n * sizeof(bool));
@@ -307,9 +373,14 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 	if (st->st_nlink > 1)
 		remember_link(w, l, rel, st, copied);
 out:
-	for (unsigned k = 0; dests && k < n; k++)
+	for (unsigned k = 0; dests && k < n; k++) {
 		free((char *)dests[k]);
+		close(dirfds[k]);
+	}
+	if (src_fd >= 0)
+		close(src_fd);
 	free(dests);
+	free(dirfds);
 	free(root_of);
 	free(result);
 	free(copied);
@@ -327,16 +398,19 @@ static int by_name(const void *a, const void *b)
 
 /* The names in a directory, sorted (a stable order for the copies and
  * for which name of a hard link is copied first); NULL-terminated. */
-static char **read_names(const char *path, int *err)
+static char **read_names(int top, const char *rel, int *err)
 {
-	DIR *dir = opendir(path);
+	int fd = beneath(top, rel, O_RDONLY | O_DIRECTORY);
+	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *e;
 
 	*err = 0;
 	if (!dir) {
-		*err = -errno;
+		*err = fd < 0 ? fd : -errno;
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	errno = 0;
@@ -365,30 +439,49 @@ static char **read_names(const char *path, int *err)
 	return names;
 }
 
+/* rel in root i (at path): made, or merged into where it is a directory
+ * (cp -r merges into a directory, nothing else: not a file, nor a
+ * symbolic link that leads elsewhere).  The root itself by its path: the
+ * user may have named a link to a directory. */
+static int make_dir(struct walk *w, unsigned i, const char *rel,
+		    const char *path, bool *made)
+{
+	const char *name = path;
+	int fd = AT_FDCWD, ret = 0;
+	struct stat st;
+
+	if (*rel) {
+		fd = open_parent(w->root_fd[i], rel, &name);
+		if (fd < 0)
+			return fd;
+	}
+	if (!mkdirat(fd, name, 0700))
+		*made = true;
+	else if (errno != EEXIST ||
+		 fstatat(fd, name, &st, *rel ? AT_SYMLINK_NOFOLLOW : 0))
+		ret = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		ret = -ENOTDIR;
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 /* Make rel in every live root; live[i] goes false where it cannot be.
  * made[i]: we made it (its final mode is set after its contents). */
 static void make_dirs(struct walk *w, const char *rel, bool *live, bool *made)
 {
 	for (unsigned i = 0; i < w->n; i++) {
 		char *path;
-		struct stat st;
+		int ret;
 
 		made[i] = false;
 		if (!live[i])
 			continue;
 		path = join(w->roots[i].path, rel);
-		if (!path) {
-			root_fail(w, i, rel, -ENOMEM);
-			live[i] = false;
-		} else if (!mkdir(path, 0700)) {
-			made[i] = true;
-		} else if (errno != EEXIST ||
-			   (*rel ? lstat(path, &st) : stat(path, &st)) ||
-			   !S_ISDIR(st.st_mode)) {
-			/* cp -r merges into a directory, nothing else: not
-			 * a file, nor a symbolic link that leads elsewhere */
-			root_fail(w, i, path, errno == EEXIST ? -ENOTDIR :
-								 -errno);
+		ret = !path ? -ENOMEM : make_dir(w, i, rel, path, &made[i]);
+		if (ret) {
+			root_fail(w, i, path ? path : rel, ret);
 			live[i] = false;
 		}
 		free(path);
@@ -397,6 +490,16 @@ static void make_dirs(struct walk *w, const char *rel, bool *live, bool *made)
 
 /* After its contents: the directory's mode (and with -p its owner and
  * times, which writing inside it changed). */
+/* A directory's mode (one we made: mode != 0), then -p's attributes. */
+static int dir_attributes(struct walk *w, int fd, const char *name,
+			  const struct stat *st, mode_t mode, bool root)
+{
+	if (mode && fchmodat(fd, name, mode, root ? 0 : AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	return w->opts->preserve ? keep_attributes_at(fd, name, st, w, root) :
+				   0;
+}
+
 static void finish_dirs(struct walk *w, const char *rel, const struct stat *st,
 			const bool *live, const bool *made)
 {
@@ -405,20 +508,25 @@ static void finish_dirs(struct walk *w, const char *rel, const struct stat *st,
 			      st->st_mode & 0777 & ~w->umask;
 
 	for (unsigned i = 0; i < w->n; i++) {
+		const char *name;
 		char *path;
-		int ret = 0;
+		int ret = 0, fd = AT_FDCWD;
 
 		if (!live[i] || (!made[i] && !w->opts->preserve))
 			continue;
 		path = join(w->roots[i].path, rel);
 		if (!path)
 			continue;
-		if (made[i] && chmod(path, mode))
-			ret = -errno;
-		if (!ret && w->opts->preserve)
-			ret = keep_attributes_at(path, st, w);
+		name = path; /* the root: by the path the user gave */
+		if (*rel)
+			ret = fd = open_parent(w->root_fd[i], rel, &name);
+		if (fd >= 0 || fd == AT_FDCWD)
+			ret = dir_attributes(w, fd, name, st, made[i] ? mode : 0,
+					     !*rel);
 		if (ret)
 			root_fail(w, i, path, ret);
+		if (fd >= 0)
+			close(fd);
 		free(path);
 	}
 }
@@ -426,11 +534,18 @@ static void finish_dirs(struct walk *w, const char *rel, const struct stat *st,
 /* The root directories as made: the walk must never meet one of them
  * in the source (a bind mount of a source directory, say), by device
  * and inode, whatever the paths say. */
-static void remember_roots(struct walk *w, const bool *live)
+static void remember_roots(struct walk *w, bool *live)
 {
-	for (unsigned i = 0; i < w->n; i++)
-		if (live[i] && stat(w->roots[i].path, &w->root_st[i]))
-			w->root_st[i].st_ino = 0;
+	for (unsigned i = 0; i < w->n; i++) {
+		if (!live[i])
+			continue;
+		w->root_fd[i] = open(w->roots[i].path,
+				     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (w->root_fd[i] < 0 || fstat(w->root_fd[i], &w->root_st[i])) {
+			root_fail(w, i, w->roots[i].path, -errno);
+			live[i] = false;
+		}
+	}
 }
 
 /* A source directory that is a root: that root fails, as cp refuses to
@@ -468,7 +583,7 @@ static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
 		remember_roots(w, live);
 	/* --one-file-system: a mount point is made, empty, as cp -x does */
 	if (!w->opts->one_file_system || st->st_dev == w->top_dev) {
-		names = read_names(srcpath, &err);
+		names = read_names(w->src_fd, rel, &err);
 		if (err)
 			source_fail(w, srcpath, err);
 		for (size_t k = 0; names && names[k]; k++) {
@@ -488,10 +603,25 @@ out:
 	free(made);
 }
 
+/* rel's own type and attributes, its directory opened beneath top. */
+static int lstat_beneath(int top, const char *rel, struct stat *st)
+{
+	const char *name;
+	int fd = open_parent(top, rel, &name), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	if (fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 static void copy_entry(struct walk *w, const char *rel, const bool *live)
 {
 	char *srcpath;
 	struct stat st;
+	int err;
 
 	if (w->stop)
 		return;
@@ -500,8 +630,9 @@ static void copy_entry(struct walk *w, const char *rel, const bool *live)
 		source_fail(w, rel, -ENOMEM);
 		return;
 	}
-	if (lstat(srcpath, &st))
-		source_fail(w, srcpath, -errno);
+	err = lstat_beneath(w->src_fd, rel, &st);
+	if (err)
+		source_fail(w, srcpath, err);
 	else if (S_ISDIR(st.st_mode))
 		copy_dir(w, rel, srcpath, &st, live);
 	else if (S_ISREG(st.st_mode))
@@ -596,10 +727,15 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 	w.umask = umask(0);
 	umask(w.umask);
 	w.root_st = calloc(n, sizeof(*w.root_st));
-	if (!src_real || !live || !w.root_st || stat(src, &st)) {
+	w.root_fd = malloc(n * sizeof(*w.root_fd));
+	w.src_fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (!src_real || !live || !w.root_st || !w.root_fd || w.src_fd < 0 ||
+	    fstat(w.src_fd, &st)) {
 		zccp_error("%s: %s", src, strerror(errno));
 		goto out;
 	}
+	for (unsigned i = 0; i < n; i++)
+		w.root_fd[i] = -1;
 	w.top_dev = st.st_dev;
 	for (unsigned i = 0; i < n; i++) {
 		int ret = resolve_root(&roots[i], src);
@@ -636,6 +772,12 @@ out:
 	}
 	free(w.links);
 	free(live);
+	for (unsigned i = 0; w.root_fd && i < n; i++)
+		if (w.root_fd[i] >= 0)
+			close(w.root_fd[i]);
+	free(w.root_fd);
+	if (w.src_fd >= 0)
+		close(w.src_fd);
 	free(w.root_st);
 	free(src_real);
 	return status;

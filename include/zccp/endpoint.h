@@ -71,7 +71,14 @@ struct zccp_endpoint {
 
 	/* Regular-file destinations replaced atomically. */
 	char *dir;          /* directory holding the destination */
-	char *tmp_name;     /* hidden temporary's name in dir, once named */
+	/* -r: names resolve against dirfd, the directory opened beneath
+	 * the root (tree.c), never through the path again: a directory
+	 * of the tree swapped for a link cannot send a write elsewhere. */
+	bool beneath;
+	int dirfd;
+	const char *leaf;   /* the destination's name in it (in path) */
+	char *tmp_name;     /* hidden temporary's name in dir, once named
+			     * (relative to dirfd when beneath) */
 	bool tmp_unnamed;   /* O_TMPFILE: nothing on disk to clean up */
 	mode_t create_mode;
 
@@ -125,14 +132,18 @@ int zccp_guard_standard_fds(void);
 
 /* Classify and open; return 0 or -errno (message already printed). */
 /* look: only to plan (--dry-run): a FIFO is not waited for. */
-int zccp_source_open(struct zccp_endpoint *src, const char *arg, bool look);
+/* fd >= 0: arg is already open there (-r), and fd is the endpoint's. */
+int zccp_source_open(struct zccp_endpoint *src, const char *arg, int fd,
+		     bool look);
 /* --listen: a source that is the one connection accepted on spec
  * (see zccp/net.h); accept waits for it. */
 int zccp_source_listen(struct zccp_endpoint *src, const char *spec);
 int zccp_source_accept(struct zccp_endpoint *src, unsigned timeout_ms);
+/* dirfd >= 0 (-r): arg's directory, opened beneath its root; every name
+ * then resolves against it (a copy of it is the endpoint's). */
 int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		      const struct zccp_endpoint *src,
-		      const struct zccp_opts *opts);
+		      const struct zccp_opts *opts, int dirfd);
 int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		   const struct zccp_opts *opts);
 /*

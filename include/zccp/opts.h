@@ -43,6 +43,10 @@ struct zccp_opts {
 	bool recursive;	     /* -r: a directory tree (tree.h) */
 	bool one_file_system; /* -r: stop at mount points */
 	bool in_tree;	     /* a file of a -r tree: DEST is its exact path */
+	/* With in_tree: each DEST's directory, opened beneath its root,
+	 * and the source file, opened beneath the source's (tree.c). */
+	const int *dest_dirfds;
+	int source_fd;
 	unsigned preserve;   /* ZCCP_PRESERVE_* (preserve.h) */
 	unsigned preserve_required; /* ... that must succeed */
 	bool fsync;

@@ -25,7 +25,7 @@ int zccp_temporary_hold(int fd);
 bool zccp_temporary_name(const char *name);
 
 /*
- * Remove from dir the temporaries of zccps that are gone: a name of
+ * Remove from dir (at, relative to dirfd) the temporaries of zccps that are gone: a name of
  * ours, a regular file with a single link, owned by us (root: by
  * anyone: root's replacements take the old file's owner), that nobody
  * holds, and not just made (empty and younger than a few seconds: a
@@ -33,6 +33,6 @@ bool zccp_temporary_name(const char *name);
  * swept once per process.  Best effort: what cannot be proved stale
  * stays; -v names what went.
  */
-void zccp_stale_sweep(const char *dir);
+void zccp_stale_sweep(int dirfd, const char *at, const char *dir);
 
 #endif

@@ -30,13 +30,15 @@ struct zccp_tree_root {
 
 /*
  * Copy one regular file to n destinations as zccp does without -r:
- * result[i] is 0 (copied), 1 (left alone, -n) or the -errno that
- * failed it; *bytes what was read; returns the exit status
- * (ZCCP_EXIT_*).  Messages are its own.
+ * src is open at src_fd, and each dests[i]'s directory at dirfds[i]
+ * (opened beneath the tops: names resolve there, not through the paths,
+ * which are for messages); result[i] is 0 (copied), 1 (left alone, -n)
+ * or the -errno that failed it; *bytes what was read; returns the exit
+ * status (ZCCP_EXIT_*).  Messages are its own.
  */
-typedef int (*zccp_tree_copy_fn)(void *ctx, const char *src,
-				 const char *const *dests, unsigned n,
-				 int *result, uint64_t *bytes);
+typedef int (*zccp_tree_copy_fn)(void *ctx, const char *src, int src_fd,
+				 const char *const *dests, const int *dirfds,
+				 unsigned n, int *result, uint64_t *bytes);
 
 /*
  * Resolve every root (refusing a root inside the source), then walk

@@ -227,6 +227,36 @@ setup() {
 	assert_same "$T/outside/target.orig" "$T/outside/target"
 }
 
+# has_file_open PID PATH: PID holds PATH open.
+has_file_open() {
+	[[ -n $(find /proc/"$1"/fd -lname "$2" 2>/dev/null) ]]
+}
+
+@test "-r: a destination directory swapped for a link mid-walk sends nothing outside the tree (issue 16, item 11)" {
+	requires fuse
+	local copier rc=0
+	# the source on faultfs: b/slow is read slowly, so the swap lands
+	# while zccp is inside b, after it made b and before b/t1..t3
+	mount_faultfs "$T/fs" --slow-read=slow
+	mkdir -p "$T/fs.backing/b" "$T/outside" "$T/copy"
+	make_file "$T/fs.backing/b/slow" $((3 * 1024 * 1024))
+	for f in t1 t2 t3; do make_file "$T/fs.backing/b/$f" 5000; done
+	# no -e: the walk is the same for every engine, and auto picks one
+	# that reads a FUSE source right
+	start_bg copier "$ZCCP" -r "$T/fs/." "$T/copy" 2>"$T/stderr"
+	wait_for 20 has_file_open "$copier" "$T/fs/b/slow" ||
+		fail "zccp never read b/slow: $(cat "$T/stderr")"
+	mv "$T/copy/b" "$T/b.moved"
+	ln -s "$T/outside" "$T/copy/b"
+	wait "$copier" || rc=$?
+	cat "$T/stderr" >&2
+	[[ $rc -eq 1 ]] || fail "exit status $rc, expected 1"
+	assert_dir_holds "$T/outside"
+	grep -q 't1: Too many levels of symbolic links' "$T/stderr" ||
+		fail "t1's failure not said"
+	[[ -L $T/copy/b ]] || fail "the link was replaced"
+}
+
 @test "-r: a file of the tree never lands inside a directory of the same name" {
 	mkdir -p "$T/copy/one"
 	zccp -r --json "$T/src/." "$T/copy"
