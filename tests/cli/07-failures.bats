@@ -159,46 +159,42 @@ assert_interrupted() {
 	done
 }
 
+# slow_copy_killed SIGNAL READY OPTION...: zccp OPTION... copies $T/src
+# (8 MiB) to a FIFO read at 256 KiB/s (it cannot end within 32 s),
+# $T/out/old1 and $T/out/new2; once the command READY succeeds, SIGNAL:
+# zccp must die of it.
+slow_copy_killed() {
+	local sig=$1 ready=$2 reader copier rc=0
+	shift 2
+	mkfifo "$T/slow"
+	start_bg reader "$SLOW_READER" "$T/slow" /dev/null 256K
+	start_bg copier sh -c 'exec 2>"$1"; shift; exec "$@"' _ "$T/stderr" \
+		"$ZCCP" -e "$ZCCP_ENGINE" -B 64K -Q 2 "$@" "$T/src" "$T/slow" \
+		"$T/out/old1" "$T/out/new2"
+	wait_for 10 eval "$ready" || fail "not ready ($ready): $(cat "$T/stderr")"
+	running "$copier" || fail "zccp ended before the signal"
+	kill -s "$sig" "$copier"
+	wait_for 10 eval '! running "$copier"' || fail "zccp still runs 10 s after SIG$sig"
+	wait "$copier" || rc=$?
+	cat "$T/stderr" >&2
+	((rc == 128 + $(kill -l "$sig"))) || fail "zccp exit status $rc: not killed by SIG$sig"
+}
+
 @test "SIGINT mid-copy of a regular file to a slow FIFO: status 130, nothing replaced" {
-	local reader copier rc=0
 	mkdir "$T/out"
 	make_file "$T/src" $((8 * MiB))
 	make_old "$T/out/old1"
 	mv "$T/out/old1.orig" "$T/"
-	mkfifo "$T/slow"
-	# The FIFO takes 256 KiB/s: the copy cannot end within 32 s.
-	start_bg reader "$SLOW_READER" "$T/slow" /dev/null 256K
-	start_bg copier sh -c 'exec 2>"$1"; shift; exec "$@"' _ "$T/stderr" \
-		"$ZCCP" -e "$ZCCP_ENGINE" -B 64K -Q 2 "$T/src" "$T/slow" \
-		"$T/out/old1" "$T/out/new2"
-	sleep 0.5
-	running "$copier" || fail "zccp ended before the signal"
-	kill -INT "$copier"
-	wait_for 10 eval '! running "$copier"' || fail "zccp still runs 10 s after SIGINT"
-	wait "$copier" || rc=$?
-	cat "$T/stderr" >&2
-	[[ $rc -eq 130 ]] || fail "zccp exit status $rc, expected 130"
+	slow_copy_killed INT 'sleep 0.5'
 	assert_same "$T/old1.orig" "$T/out/old1"
 	assert_dir_holds "$T/out" old1
 }
 
 @test "--inplace and SIGTERM mid-copy: a new file it made is removed, an existing one stays as written" {
-	local reader copier rc=0
 	mkdir "$T/out"
 	make_file "$T/src" $((8 * MiB))
 	make_old "$T/out/old1"
-	mkfifo "$T/slow"
-	start_bg reader "$SLOW_READER" "$T/slow" /dev/null 256K
-	start_bg copier sh -c 'exec 2>"$1"; shift; exec "$@"' _ "$T/stderr" \
-		"$ZCCP" -e "$ZCCP_ENGINE" -B 64K -Q 2 --inplace "$T/src" \
-		"$T/slow" "$T/out/old1" "$T/out/new2"
-	wait_for 10 test -s "$T/out/new2" || fail "nothing reached new2: $(cat "$T/stderr")"
-	running "$copier" || fail "zccp ended before the signal"
-	kill -TERM "$copier"
-	wait_for 10 eval '! running "$copier"' || fail "zccp still runs 10 s after SIGTERM"
-	wait "$copier" || rc=$?
-	cat "$T/stderr" >&2
-	[[ $rc -eq 143 ]] || fail "zccp exit status $rc, expected 143"
+	slow_copy_killed TERM 'test -s "$T/out/new2"' --inplace
 	assert_dir_holds "$T/out" old1 old1.orig
 	# written in place from the start, as zccp.1 says: part of the copy
 	local got
