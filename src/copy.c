@@ -801,8 +801,12 @@ static int wait_for_progress(struct copy *c)
 		n = c->engine->ops->reap(c->engine, c->done + c->ndone,
 					 c->layout->max_inflight - c->ndone,
 					 true);
-		if (n < 0)
+		if (n < 0) {
+			if (c->engine->late_read_error) /* said as such */
+				source_failed(c, c->src,
+					      c->engine->late_read_error);
 			return n;
+		}
 		c->inflight -= (unsigned)n;
 		c->ndone += (unsigned)n;
 		return 0;
@@ -864,6 +868,8 @@ static int copy_loop(struct copy *c)
 		ret = wait_for_progress(c);
 		if (ret == -EINTR)
 			continue;
+		if (ret < 0 && c->engine->late_read_error)
+			return 0; /* the source failed, and that is said */
 		if (ret < 0) {
 			c->result->engine_error = ret;
 			return ret;

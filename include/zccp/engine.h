@@ -41,7 +41,8 @@ enum {
 	 * writes of that slot queued before the next submit() after the
 	 * read itself (the SQE group engine).  The bytes are not in the
 	 * slot yet, so nothing may look at them; a read that fails or comes
-	 * back short later ends the copy (reap() returns an error).
+	 * back short later ends the copy: reap() returns its error and sets
+	 * zccp_engine.late_read_error, and the core says the source failed.
 	 */
 	ZCCP_CAP_ORDERED_FANOUT = 1u << 5,
 	/*
@@ -142,6 +143,9 @@ struct zccp_engine {
 	const struct zccp_engine_ops *ops;
 	const struct zccp_layout *layout;
 	void *priv;
+	/* ZCCP_CAP_ORDERED_FANOUT: a read reported done that failed after
+	 * all (-errno; short: -ZCCP_ESHRANK), or 0. */
+	int late_read_error;
 };
 
 extern const struct zccp_engine_ops zccp_engine_uring;

@@ -306,7 +306,9 @@ static void leader_failed(struct uring *u, struct slot *s, int res)
 {
 	struct zccp_io *io;
 
-	u->fatal = res < 0 ? res : -ENODATA;
+	/* short: the source ended before its size, as copy.c says it */
+	u->fatal = res < 0 ? res : -ZCCP_ESHRANK;
+	u->fatal_read = true;
 	while ((io = s->canceled)) {
 		s->canceled = io->next;
 		u->inflight--;

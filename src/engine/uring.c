@@ -740,6 +740,8 @@ int uring_reap(struct zccp_engine *e, struct zccp_io **done,
 		if (n || !wait)
 			break;
 	}
+	if (u->fatal_read)
+		e->late_read_error = u->fatal;
 	return u->fatal ? u->fatal : (int)n;
 }
 

@@ -59,6 +59,7 @@ struct uring {
 	struct group *group; /* the group engine's state (group.c) */
 	unsigned wait_batch; /* CQEs reap() waits for at once, if owed */
 	int fatal;	     /* an error that ends the copy, from reap */
+	bool fatal_read;     /* ... a read's (a group leader's) */
 };
 
 /*
