@@ -257,6 +257,30 @@ has_file_open() {
 	[[ -L $T/copy/b ]] || fail "the link was replaced"
 }
 
+@test "-r: a source directory swapped for a link mid-walk: nothing is read from outside the tree (issue 16, item 11)" {
+	requires fuse
+	local copier rc=0
+	# the copy of b/slow to faultfs is slow, so the swap lands while
+	# zccp is inside src/b, after it listed b and before b/t1
+	mount_faultfs "$T/fs" --slow-write=slow
+	mkdir -p "$T/tree/b" "$T/secret"
+	make_file "$T/tree/b/slow" $((2 * 1024 * 1024))
+	make_file "$T/tree/b/t1" 5000
+	make_file "$T/secret/t1" 6000
+	start_bg copier "$ZCCP" -e "$ZCCP_ENGINE" -r "$T/tree/." "$T/fs/copy" 2>"$T/stderr"
+	wait_for 20 has_file_open "$copier" "$T/tree/b/slow" ||
+		fail "zccp never read b/slow: $(cat "$T/stderr")"
+	mv "$T/tree/b" "$T/b.moved"
+	ln -s "$T/secret" "$T/tree/b"
+	wait "$copier" || rc=$?
+	cat "$T/stderr" >&2
+	[[ $rc -eq 1 ]] || fail "exit status $rc, expected 1"
+	grep -q 'b/t1: Too many levels of symbolic links' "$T/stderr" ||
+		fail "t1's failure not said"
+	[[ ! -e $T/fs.backing/copy/b/t1 ]] || fail "a file from outside the source tree was copied"
+	assert_same "$T/b.moved/slow" "$T/fs.backing/copy/b/slow"
+}
+
 @test "-r: a file of the tree never lands inside a directory of the same name" {
 	mkdir -p "$T/copy/one"
 	zccp -r --json "$T/src/." "$T/copy"

@@ -14,6 +14,7 @@
  *   --short-read=BYTES  a read returns at most BYTES, not only at the end
  *   --slow-read=TEXT    each read of a file whose path holds TEXT takes
  *                       a tenth of a second longer
+ *   --slow-write=TEXT   ... and each write
  *   --direct-io         files are opened with direct_io (no page cache)
  *   --no-exchange       rename with RENAME_EXCHANGE fails with EINVAL, as
  *                       on NFS
@@ -47,6 +48,7 @@ static struct {
 	long long eio_at;          /* -1: none */
 	size_t short_read;         /* 0: none */
 	const char *slow_read;
+	const char *slow_write;
 	int direct_io;
 	int no_exchange;
 	int no_async_dio;
@@ -144,6 +146,8 @@ static int fs_write(const char *path, const char *buf, size_t size,
 {
 	ssize_t n;
 
+	if (matches(cfg.slow_write, path))
+		usleep(100 * 1000);
 	if (matches(cfg.drop_writes, path))
 		return (int)size;
 	n = pwrite((int)fi->fh, buf, size, off);
@@ -308,6 +312,8 @@ static int parse_faults(int argc, char **argv)
 			cfg.short_read = strtoull(v, NULL, 0);
 		else if (!strncmp(argv[i], "--slow-read=", 12))
 			cfg.slow_read = v;
+		else if (!strncmp(argv[i], "--slow-write=", 13))
+			cfg.slow_write = v;
 		else if (!strcmp(argv[i], "--direct-io"))
 			cfg.direct_io = 1;
 		else if (!strcmp(argv[i], "--no-exchange"))
