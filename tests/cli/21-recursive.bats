@@ -232,9 +232,27 @@ has_file_open() {
 	[[ -n $(find /proc/"$1"/fd -lname "$2" 2>/dev/null) ]]
 }
 
+# swapped_mid_walk SLOW DIR TARGET ZCCP_ARG...: zccp ZCCP_ARG... in the
+# background; while it copies SLOW, DIR moves to $T/b.moved and a link to
+# TARGET takes its place; zccp must then exit 1, saying that b/t1 met a
+# link ("Too many levels of symbolic links").
+swapped_mid_walk() {
+	local slow=$1 dir=$2 target=$3 copier rc=0
+	shift 3
+	start_bg copier "$ZCCP" "$@" 2>"$T/stderr"
+	wait_for 20 has_file_open "$copier" "$slow" ||
+		fail "zccp never read $slow: $(cat "$T/stderr")"
+	mv "$dir" "$T/b.moved"
+	ln -s "$target" "$dir"
+	wait "$copier" || rc=$?
+	cat "$T/stderr" >&2
+	[[ $rc -eq 1 ]] || fail "exit status $rc, expected 1"
+	grep -q 'b/t1: Too many levels of symbolic links' "$T/stderr" ||
+		fail "b/t1's failure not said"
+}
+
 @test "-r: a destination directory swapped for a link mid-walk sends nothing outside the tree (issue 16, item 11)" {
 	requires fuse
-	local copier rc=0
 	# the source on faultfs: b/slow is read slowly, so the swap lands
 	# while zccp is inside b, after it made b and before b/t1..t3
 	mount_faultfs "$T/fs" --slow-read=slow
@@ -243,23 +261,14 @@ has_file_open() {
 	for f in t1 t2 t3; do make_file "$T/fs.backing/b/$f" 5000; done
 	# no -e: the walk is the same for every engine, and auto picks one
 	# that reads a FUSE source right
-	start_bg copier "$ZCCP" -r "$T/fs/." "$T/copy" 2>"$T/stderr"
-	wait_for 20 has_file_open "$copier" "$T/fs/b/slow" ||
-		fail "zccp never read b/slow: $(cat "$T/stderr")"
-	mv "$T/copy/b" "$T/b.moved"
-	ln -s "$T/outside" "$T/copy/b"
-	wait "$copier" || rc=$?
-	cat "$T/stderr" >&2
-	[[ $rc -eq 1 ]] || fail "exit status $rc, expected 1"
+	swapped_mid_walk "$T/fs/b/slow" "$T/copy/b" "$T/outside" \
+		-r "$T/fs/." "$T/copy"
 	assert_dir_holds "$T/outside"
-	grep -q 't1: Too many levels of symbolic links' "$T/stderr" ||
-		fail "t1's failure not said"
 	[[ -L $T/copy/b ]] || fail "the link was replaced"
 }
 
 @test "-r: a source directory swapped for a link mid-walk: nothing is read from outside the tree (issue 16, item 11)" {
 	requires fuse
-	local copier rc=0
 	# the copy of b/slow to faultfs is slow, so the swap lands while
 	# zccp is inside src/b, after it listed b and before b/t1
 	mount_faultfs "$T/fs" --slow-write=slow
@@ -267,16 +276,8 @@ has_file_open() {
 	make_file "$T/tree/b/slow" $((2 * 1024 * 1024))
 	make_file "$T/tree/b/t1" 5000
 	make_file "$T/secret/t1" 6000
-	start_bg copier "$ZCCP" -e "$ZCCP_ENGINE" -r "$T/tree/." "$T/fs/copy" 2>"$T/stderr"
-	wait_for 20 has_file_open "$copier" "$T/tree/b/slow" ||
-		fail "zccp never read b/slow: $(cat "$T/stderr")"
-	mv "$T/tree/b" "$T/b.moved"
-	ln -s "$T/secret" "$T/tree/b"
-	wait "$copier" || rc=$?
-	cat "$T/stderr" >&2
-	[[ $rc -eq 1 ]] || fail "exit status $rc, expected 1"
-	grep -q 'b/t1: Too many levels of symbolic links' "$T/stderr" ||
-		fail "t1's failure not said"
+	swapped_mid_walk "$T/tree/b/slow" "$T/tree/b" "$T/secret" \
+		-e "$ZCCP_ENGINE" -r "$T/tree/." "$T/fs/copy"
 	[[ ! -e $T/fs.backing/copy/b/t1 ]] || fail "a file from outside the source tree was copied"
 	assert_same "$T/b.moved/slow" "$T/fs.backing/copy/b/slow"
 }

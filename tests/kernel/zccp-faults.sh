@@ -86,6 +86,25 @@ dm() {
 	eval "$var=\$node"
 }
 
+# ext4_on_dm NAME TARGET ARGS [MKFS_OPTION...]: a 64 MiB ext4 on dm device
+# NAME ("0 131072 TARGET LOOP ARGS" over $T/fs.img), its node in fsdev,
+# mounted on $T/mnt; if that fails, "$what: set-up failed" and 1.
+ext4_on_dm() {
+	name=$1 target=$2 args=$3
+	shift 3
+	truncate -s $((64 * MiB)) "$T/fs.img"
+	if ! loop lo "$T/fs.img" ||
+	   ! dm fsdev "$name" "0 131072 $target $lo $args" ||
+	   ! "$MKFS" -q -F "$@" "$fsdev" >"$T/mkfs" 2>&1 ||
+	   ! mount -t ext4 "$fsdev" "$T/mnt"; then
+		not_ok "$what: set-up failed"
+		sed 's/^/#   /' "$T/mkfs" 2>/dev/null
+		teardown
+		return 1
+	fi
+	mounted=$T/mnt
+}
+
 make_file() { # PATH BYTES
 	head -c "$2" /dev/urandom >"$1"
 }
@@ -165,17 +184,7 @@ case_source_fs() {
 	rm -rf "${T:?}/out" "${T:?}/mnt" && mkdir "$T/out" "$T/mnt"
 	make_file "$T/old1" 100000
 	cp "$T/old1" "$T/out/d1"
-	truncate -s $((64 * MiB)) "$T/fs.img"
-	if ! loop lo "$T/fs.img" ||
-	   ! dm fsdev zf-sfs "0 131072 dust $lo 0 4096" ||
-	   ! "$MKFS" -q -F -b 4096 "$fsdev" >"$T/mkfs" 2>&1 ||
-	   ! mount -t ext4 "$fsdev" "$T/mnt"; then
-		not_ok "$what: set-up failed"
-		sed 's/^/#   /' "$T/mkfs" 2>/dev/null
-		teardown
-		return
-	fi
-	mounted=$T/mnt
+	ext4_on_dm zf-sfs dust "0 4096" -b 4096 || return
 	make_file "$T/mnt/src" $((16 * MiB))
 	sync
 	if ! where=$("$FIBMAP" "$T/mnt/src" $((5 * MiB))) ||
@@ -249,17 +258,7 @@ case_fs() {
 	make_file "$T/src" $((8 * MiB + 777))
 	make_file "$T/old" 50000
 	rm -rf "${T:?}/out" "${T:?}/mnt" && mkdir "$T/out" "$T/mnt"
-	truncate -s $((64 * MiB)) "$T/fs.img"
-	if ! loop lo "$T/fs.img" ||
-	   ! dm fsdev zf-fs "0 131072 linear $lo 0" ||
-	   ! "$MKFS" -q -F "$fsdev" >"$T/mkfs" 2>&1 ||
-	   ! mount -t ext4 "$fsdev" "$T/mnt"; then
-		not_ok "$what: set-up failed"
-		sed 's/^/#   /' "$T/mkfs" 2>/dev/null
-		teardown
-		return
-	fi
-	mounted=$T/mnt
+	ext4_on_dm zf-fs linear 0 || return
 	cp "$T/old" "$T/mnt/dst" && sync
 	before=$(listing "$T/mnt")
 	if ! "$DMCTL" reload zf-fs \
