@@ -66,6 +66,31 @@ static void take_stat(struct zccp_endpoint *ep, const struct stat *st)
 	ep->stream = ep->std || zccp_kind_is_stream(ep->kind);
 }
 
+const char *zccp_endpoint_name(const struct zccp_endpoint *ep)
+{
+	if (ep->std)
+		return ep->index ? "standard output" : "standard input";
+	return ep->path ? ep->path : ep->arg;
+}
+
+void zccp_report_endpoint(const struct zccp_endpoint *ep, int err)
+{
+	zccp_error("%s: %s", zccp_endpoint_name(ep), zccp_strerror(-err));
+}
+
+void zccp_report_endpoint_note(const struct zccp_endpoint *ep, int err,
+			       const char *note)
+{
+	zccp_error("%s: %s: %s", zccp_endpoint_name(ep), zccp_strerror(-err),
+		   note);
+}
+
+void zccp_report_uncloned(const struct zccp_endpoint *ep)
+{
+	zccp_error("%s: cannot clone: %s", zccp_endpoint_name(ep),
+		   ep->reflink_why);
+}
+
 int zccp_endpoint_fail(struct zccp_endpoint *ep, int err)
 {
 	/* Atomic: a progress thread may be reading it (progress.h). */

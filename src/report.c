@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "zccp/plan.h"
 #include "zccp/report.h"
 
 static int report_verbose;
@@ -19,6 +18,11 @@ void zccp_report_init(int verbose, bool quiet)
 {
 	report_verbose = quiet ? 0 : verbose;
 	report_quiet = quiet;
+}
+
+bool zccp_report_verbose(void)
+{
+	return report_verbose > 0;
 }
 
 static void vsay(const char *fmt, va_list ap)
@@ -81,13 +85,6 @@ void zccp_info(const char *fmt, ...)
 	va_end(ap);
 }
 
-static const char *endpoint_name(const struct zccp_endpoint *ep)
-{
-	if (ep->std)
-		return ep->index ? "standard output" : "standard input";
-	return ep->path ? ep->path : ep->arg;
-}
-
 /* zccp's own error numbers, in the order of report.h's enum. */
 static const char *const own_errors[] = {
 	[ZCCP_EDANGLING - ZCCP_EDANGLING] =
@@ -142,76 +139,4 @@ const char *zccp_strerror(int err)
 	    i < sizeof(own_errors) / sizeof(*own_errors) && own_errors[i])
 		return own_errors[i];
 	return strerror(err);
-}
-
-void zccp_report_endpoint(const struct zccp_endpoint *ep, int err)
-{
-	zccp_error("%s: %s", endpoint_name(ep), zccp_strerror(-err));
-}
-
-void zccp_report_endpoint_note(const struct zccp_endpoint *ep, int err,
-			       const char *note)
-{
-	zccp_error("%s: %s: %s", endpoint_name(ep), zccp_strerror(-err),
-		   note);
-}
-
-/* One line per destination: how it is written, and reflink's word. */
-static void report_dest(const struct zccp_endpoint *d)
-{
-	const char *via = d->tmp_unnamed || d->tmp_name ? ", via temporary" :
-							   "";
-
-	if (d->skipped) {
-		zccp_info("dest %s (%s): exists, not overwritten (-n)",
-			  endpoint_name(d), zccp_kind_name(d->kind));
-		return;
-	}
-	if (d->cloned) {
-		zccp_info("dest %s (%s%s): reflink (FICLONE): %s",
-			  endpoint_name(d), zccp_kind_name(d->kind), via,
-			  d->reflink_why);
-		return;
-	}
-	zccp_info("dest %s (%s%s): %s%s%s", endpoint_name(d),
-		  zccp_kind_name(d->kind), via, d->method ? d->method : "-",
-		  *d->reflink_why ? "; no reflink: " : "", d->reflink_why);
-}
-
-void zccp_report_uncloned(const struct zccp_endpoint *ep)
-{
-	zccp_error("%s: cannot clone: %s", endpoint_name(ep), ep->reflink_why);
-}
-
-void zccp_report_plan(const struct zccp_plan *plan,
-		      const struct zccp_endpoint *src,
-		      struct zccp_endpoint **dsts, unsigned ndst)
-{
-	if (!report_verbose)
-		return;
-	zccp_info("engine %s: %s", plan->engine->name, plan->reason);
-	zccp_info("ring: %u chunks of %u bytes, lag window %u chunks",
-		  plan->nchunks, plan->chunk_size, plan->lag_chunks);
-	zccp_info("source %s (%s): %s", endpoint_name(src),
-		  zccp_kind_name(src->kind), src->method ? src->method : "-");
-	for (unsigned i = 0; i < ndst; i++)
-		report_dest(dsts[i]);
-}
-
-void zccp_report_stats(const struct zccp_plan *plan,
-		       struct zccp_endpoint **dsts, unsigned ndst,
-		       double seconds)
-{
-	for (unsigned i = 0; i < ndst; i++) {
-		const struct zccp_endpoint *d = dsts[i];
-		double s = d->seconds > 0 ? d->seconds : seconds;
-
-		fprintf(stderr,
-			"zccp: stats: %s: %llu bytes in %.3f s (%.1f MB/s), "
-			"engine %s, %s\n",
-			endpoint_name(d), (unsigned long long)d->bytes, s,
-			s > 0 ? d->bytes / s / 1e6 : 0.0,
-			d->cloned ? "reflink" : plan->engine->name,
-			d->failed ? "failed" : d->skipped ? "skipped" : "ok");
-	}
 }

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "zccp/plan.h"
 #include "zccp/report.h"
 #include "zccp/summary.h"
 #include "zccp/tree.h"
@@ -175,4 +176,59 @@ void zccp_summary_print(FILE *out, const struct zccp_summary *s)
 		"\"bytes_written\":%" PRIu64 "}}\n", s->ndests, ok, failed,
 		skipped, s->ndests - ok - failed - skipped, written);
 	fflush(out);
+}
+
+/* One line per destination: how it is written, and reflink's word. */
+static void report_dest(const struct zccp_endpoint *d)
+{
+	const char *via = d->tmp_unnamed || d->tmp_name ? ", via temporary" :
+							   "";
+
+	if (d->skipped) {
+		zccp_info("dest %s (%s): exists, not overwritten (-n)",
+			  zccp_endpoint_name(d), zccp_kind_name(d->kind));
+		return;
+	}
+	if (d->cloned) {
+		zccp_info("dest %s (%s%s): reflink (FICLONE): %s",
+			  zccp_endpoint_name(d), zccp_kind_name(d->kind), via,
+			  d->reflink_why);
+		return;
+	}
+	zccp_info("dest %s (%s%s): %s%s%s", zccp_endpoint_name(d),
+		  zccp_kind_name(d->kind), via, d->method ? d->method : "-",
+		  *d->reflink_why ? "; no reflink: " : "", d->reflink_why);
+}
+
+void zccp_report_plan(const struct zccp_plan *plan,
+		      const struct zccp_endpoint *src,
+		      struct zccp_endpoint **dsts, unsigned ndst)
+{
+	if (!zccp_report_verbose())
+		return;
+	zccp_info("engine %s: %s", plan->engine->name, plan->reason);
+	zccp_info("ring: %u chunks of %u bytes, lag window %u chunks",
+		  plan->nchunks, plan->chunk_size, plan->lag_chunks);
+	zccp_info("source %s (%s): %s", zccp_endpoint_name(src),
+		  zccp_kind_name(src->kind), src->method ? src->method : "-");
+	for (unsigned i = 0; i < ndst; i++)
+		report_dest(dsts[i]);
+}
+
+void zccp_report_stats(const struct zccp_plan *plan,
+		       struct zccp_endpoint **dsts, unsigned ndst,
+		       double seconds)
+{
+	for (unsigned i = 0; i < ndst; i++) {
+		const struct zccp_endpoint *d = dsts[i];
+		double s = d->seconds > 0 ? d->seconds : seconds;
+
+		fprintf(stderr,
+			"zccp: stats: %s: %llu bytes in %.3f s (%.1f MB/s), "
+			"engine %s, %s\n",
+			zccp_endpoint_name(d), (unsigned long long)d->bytes, s,
+			s > 0 ? d->bytes / s / 1e6 : 0.0,
+			d->cloned ? "reflink" : plan->engine->name,
+			d->failed ? "failed" : d->skipped ? "skipped" : "ok");
+	}
 }

@@ -179,6 +179,15 @@ int zccp_dests_publish_all(struct zccp_endpoint **dests, unsigned n,
 void zccp_dest_discard(struct zccp_endpoint *dst);
 /* Async-signal-safe: unlink any named temporaries. */
 void zccp_dests_discard_from_signal(void);
+/* What messages call it: the path, the argument, or "standard input". */
+const char *zccp_endpoint_name(const struct zccp_endpoint *ep);
+/* "zccp: NAME: reason" for a failed endpoint (err is -errno). */
+void zccp_report_endpoint(const struct zccp_endpoint *ep, int err);
+/* The same, then ": note". */
+void zccp_report_endpoint_note(const struct zccp_endpoint *ep, int err,
+			       const char *note);
+/* "zccp: NAME: cannot clone: why" (--reflink=always). */
+void zccp_report_uncloned(const struct zccp_endpoint *ep);
 /* Mark it failed with err (-errno) and say so; returns err. */
 int zccp_endpoint_fail(struct zccp_endpoint *ep, int err);
 void zccp_endpoint_close(struct zccp_endpoint *ep);

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The one place that prints to the user: "zccp: WHAT: reason". */
+/*
+ * The one place that prints to the user: "zccp: WHAT: reason".  It knows
+ * nothing of endpoints or plans (endpoint.h and summary.h say those).
+ */
 #ifndef ZCCP_REPORT_H
 #define ZCCP_REPORT_H
 
 #include <stdbool.h>
-
-#include "zccp/endpoint.h"
-
-struct zccp_plan;
 
 /* zccp's own error numbers, above every errno. */
 enum {
@@ -37,6 +36,8 @@ enum {
 const char *zccp_strerror(int err);
 
 void zccp_report_init(int verbose, bool quiet);
+/* -v was given (and not -q): worth building a line for zccp_info(). */
+bool zccp_report_verbose(void);
 __attribute__((format(printf, 1, 2))) void zccp_error(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void zccp_warn(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void zccp_info(const char *fmt, ...);
@@ -45,18 +46,4 @@ void zccp_report_status(const char *line);
 /* A line of progress (plain, json): printed even with -q, which only
  * silences what was not asked for. */
 void zccp_report_line(const char *line);
-/* "zccp: DEST: reason" for a failed endpoint (err is -errno). */
-void zccp_report_endpoint(const struct zccp_endpoint *ep, int err);
-/* The same, then ": note". */
-void zccp_report_endpoint_note(const struct zccp_endpoint *ep, int err,
-			       const char *note);
-/* "zccp: DEST: cannot clone: why" (--reflink=always). */
-void zccp_report_uncloned(const struct zccp_endpoint *ep);
-void zccp_report_plan(const struct zccp_plan *plan,
-		      const struct zccp_endpoint *src,
-		      struct zccp_endpoint **dsts, unsigned ndst);
-void zccp_report_stats(const struct zccp_plan *plan,
-		       struct zccp_endpoint **dsts, unsigned ndst,
-		       double seconds);
-
 #endif

@@ -37,6 +37,17 @@ void zccp_summary_print_tree(FILE *out, int status, const char *src,
 			     const struct zccp_tree_root *roots, unsigned n,
 			     double seconds);
 
+struct zccp_plan;
+/* -v: the engine, the ring, the source and how each destination is
+ * written (why not reflink), one line each. */
+void zccp_report_plan(const struct zccp_plan *plan,
+		      const struct zccp_endpoint *src,
+		      struct zccp_endpoint **dsts, unsigned ndst);
+/* --stats: one line per destination on stderr, even with -q. */
+void zccp_report_stats(const struct zccp_plan *plan,
+		       struct zccp_endpoint **dsts, unsigned ndst,
+		       double seconds);
+
 /* A JSON string, or null for NULL: quotes, backslashes and control
  * characters escaped, other bytes as they are (paths are bytes). */
 void zccp_json_string(FILE *out, const char *text);
