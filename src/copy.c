@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -945,6 +946,48 @@ static void copy_free(struct copy *c)
 	free(c->ios);
 	free(c->done);
 	free(c->blocked);
+}
+
+static size_t chunk_bytes(const struct zccp_layout *l)
+{
+	return (size_t)l->nchunks * l->chunk_size;
+}
+
+int zccp_copy_start(struct zccp_engine *e, struct zccp_layout *l,
+		    const struct zccp_plan *plan)
+{
+	const struct zccp_engine_ops *ops = plan->engine;
+	int ret;
+
+	l->nchunks = plan->nchunks;
+	l->chunk_size = plan->chunk_size;
+	l->max_inflight = plan->nchunks * (l->ndests + 1);
+	l->chunk_mem = NULL;
+	if (ops->caps & ZCCP_CAP_USER_BUFFER) {
+		void *mem = mmap(NULL, chunk_bytes(l), PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (mem == MAP_FAILED)
+			return -errno;
+		l->chunk_mem = mem;
+	}
+	*e = (struct zccp_engine){ .ops = ops, .layout = l };
+	ret = ops->init(e);
+	if (ret) {
+		e->ops = NULL;
+		zccp_copy_stop(e, l);
+	}
+	return ret;
+}
+
+void zccp_copy_stop(struct zccp_engine *e, struct zccp_layout *l)
+{
+	if (e->ops)
+		e->ops->cleanup(e);
+	e->ops = NULL;
+	if (l->chunk_mem)
+		munmap(l->chunk_mem, chunk_bytes(l));
+	l->chunk_mem = NULL;
 }
 
 int zccp_copy_run(struct zccp_engine *engine, const struct zccp_plan *plan,

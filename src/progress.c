@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zccp/clock.h"
 #include "zccp/plan.h"
 #include "zccp/progress.h"
 #include "zccp/report.h"
@@ -41,14 +42,6 @@ int zccp_progress_parse(const char *name, enum zccp_progress_mode *mode)
 		}
 	}
 	return -EINVAL;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static bool counts(const struct zccp_endpoint *d)
@@ -92,7 +85,7 @@ static void sample(struct zccp_progress *p, struct view *v, bool last)
 	double t;
 
 	write_back(p);
-	t = now();
+	t = zccp_now();
 	*v = (struct view){ .elapsed = t - p->started, .eta = -1 };
 	for (unsigned i = 0; i < p->ndests; i++) {
 		uint64_t b = dest_bytes(p, i);
@@ -344,7 +337,7 @@ int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 					       ZCCP_PROGRESS_NONE;
 	*p = (struct zccp_progress){ .mode = mode, .dests = dests,
 				     .ndests = ndests, .total = total,
-				     .started = now() };
+				     .started = zccp_now() };
 	if (mode == ZCCP_PROGRESS_NONE)
 		return 0;
 	pthread_mutex_init(&p->lock, NULL);

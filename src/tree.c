@@ -14,9 +14,46 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "zccp/job.h"
 #include "zccp/preserve.h"
 #include "zccp/report.h"
 #include "zccp/tree.h"
+
+/*
+ * One regular file to n destinations, as zccp copies without -r: src is
+ * open at src_fd, and each dests[i]'s directory at dirfds[i] (names
+ * resolve there, not through the paths, which are for messages);
+ * result[i] as zccp_job_outcome() says; *bytes what was read.  Returns
+ * the job's exit status; the job says what failed.
+ */
+static int copy_file(const struct zccp_opts *opts, const char *src,
+		     int src_fd, const char *const *dests, const int *dirfds,
+		     unsigned n, int *result, uint64_t *bytes)
+{
+	struct zccp_opts o = *opts;
+	struct zccp_job *job;
+	int status;
+
+	o.source = src;
+	o.source_fd = src_fd;
+	o.dest_dirfds = dirfds;
+	o.in_tree = true;
+	o.dests = (const char **)dests;
+	o.ndests = n;
+	if (zccp_job_create(&job, &o)) {
+		zccp_error("%s: %s", src, strerror(ENOMEM));
+		for (unsigned i = 0; i < n; i++)
+			result[i] = -ENOMEM;
+		*bytes = 0;
+		return ZCCP_EXIT_USAGE;
+	}
+	status = zccp_job_run(job);
+	for (unsigned i = 0; i < n; i++)
+		result[i] = zccp_job_outcome(job, i);
+	*bytes = zccp_job_bytes(job);
+	zccp_job_free(job);
+	return status;
+}
 
 /* A file with more than one name: per root, the name (in the tree) of
  * the copy the others link to, or NULL while there is none (failed, or
@@ -32,8 +69,6 @@ struct walk {
 	const struct zccp_opts *opts;
 	struct zccp_tree_root *roots;
 	unsigned n;
-	zccp_tree_copy_fn copy_file;
-	void *ctx;
 	dev_t top_dev;
 	mode_t umask;
 	bool source_failed; /* an entry of the source could not be read */
@@ -350,8 +385,8 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 		source_fail(w, srcpath, src_fd);
 		goto out;
 	}
-	status = w->copy_file(w->ctx, srcpath, src_fd, dests, dirfds, n,
-			      result, &bytes);
+	status = copy_file(w->opts, srcpath, src_fd, dests, dirfds, n,
+			   result, &bytes);
 	if (status == ZCCP_EXIT_USAGE) /* the source file failed */
 		w->source_failed = true;
 	memset(copied, 0, w->n * sizeof(bool));
@@ -713,11 +748,9 @@ static bool given_before(const struct zccp_tree_root *roots, unsigned i)
 }
 
 int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
-		   const struct zccp_opts *opts, zccp_tree_copy_fn copy_file,
-		   void *ctx)
+		   const struct zccp_opts *opts)
 {
-	struct walk w = { .src = src, .opts = opts, .roots = roots, .n = n,
-			  .copy_file = copy_file, .ctx = ctx };
+	struct walk w = { .src = src, .opts = opts, .roots = roots, .n = n };
 	char *src_real = realpath(src, NULL);
 	bool *live = calloc(n, sizeof(bool));
 	bool any_failed = false;

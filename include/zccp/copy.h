@@ -58,7 +58,21 @@ struct zccp_copy_hooks {
  */
 
 /*
- * Run the copy with an initialised engine.  Destinations whose
+ * Start the plan's engine on l, whose endpoints and flags the caller
+ * set: the ring's geometry comes from the plan, and the chunk memory
+ * is mapped here, before init (which may register it), when the engine
+ * copies through user memory (ZCCP_CAP_USER_BUFFER).  0/-errno; on
+ * error nothing is left mapped or started.
+ */
+int zccp_copy_start(struct zccp_engine *e, struct zccp_layout *l,
+		    const struct zccp_plan *plan);
+
+/* Stop the engine and unmap l's chunks; does nothing if it never
+ * started, and nothing the second time. */
+void zccp_copy_stop(struct zccp_engine *e, struct zccp_layout *l);
+
+/*
+ * Run the copy with an engine zccp_copy_start started.  Destinations whose
  * endpoint is already failed or cloned are skipped; if none is left,
  * the source is not read.  Failures are reported as they happen.
  */

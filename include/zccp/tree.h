@@ -29,24 +29,13 @@ struct zccp_tree_root {
 };
 
 /*
- * Copy one regular file to n destinations as zccp does without -r:
- * src is open at src_fd, and each dests[i]'s directory at dirfds[i]
- * (opened beneath the tops: names resolve there, not through the paths,
- * which are for messages); result[i] is 0 (copied), 1 (left alone, -n)
- * or the -errno that failed it; *bytes what was read; returns the exit
- * status (ZCCP_EXIT_*).  Messages are its own.
- */
-typedef int (*zccp_tree_copy_fn)(void *ctx, const char *src, int src_fd,
-				 const char *const *dests, const int *dirfds,
-				 unsigned n, int *result, uint64_t *bytes);
-
-/*
  * Resolve every root (refusing a root inside the source), then walk
- * the source.  Returns ZCCP_EXIT_*: 2 if nothing could start.
+ * the source, copying each regular file as one job (job.h) to every
+ * root that is still live.  Returns ZCCP_EXIT_*: 2 if nothing could
+ * start.
  */
 int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
-		   const struct zccp_opts *opts, zccp_tree_copy_fn copy_file,
-		   void *ctx);
+		   const struct zccp_opts *opts);
 
 void zccp_tree_free(struct zccp_tree_root *roots, unsigned n);
 

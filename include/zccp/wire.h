@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One job's zccp streams (protocol in stream.h): the --listen source's
+ * accept and header, framed destinations' headers and replies, the
+ * payload digest both ends keep, and the watchdog for what the kernel
+ * cannot time out.  The job (job.h) calls these in order: accept,
+ * begin per destination, start, (copy), end per destination, stop,
+ * await_replies, reply, free.
+ */
+#ifndef ZCCP_WIRE_H
+#define ZCCP_WIRE_H
+
+#include <stdbool.h>
+
+#include "zccp/endpoint.h"
+#include "zccp/opts.h"
+#include "zccp/stream.h"
+#include "zccp/watchdog.h"
+
+struct zccp_wire {
+	bool framed_source; /* the source is a zccp stream (not --raw) */
+	bool hashing;	    /* a stream is sent or received: keep hash */
+	struct zccp_stream_header header; /* the received stream's */
+	struct zccp_stream_hash hash;
+	struct zccp_watchdog watchdog;
+	struct zccp_watch *watches;
+};
+
+/*
+ * --listen: wait for the sender (--timeout) and, unless --raw, read
+ * its header into w->header.  0/-errno, reported.
+ */
+int zccp_wire_accept(struct zccp_wire *w, struct zccp_endpoint *src,
+		     const struct zccp_opts *o);
+
+/* Send a framed destination its header; a failure fails it alone. */
+void zccp_wire_begin(struct zccp_endpoint *d, const struct zccp_endpoint *src,
+		     unsigned timeout_ms);
+
+/* Before the copy: the payload digest and the watchdog.  0/-errno. */
+int zccp_wire_start(struct zccp_wire *w, struct zccp_endpoint *src,
+		    struct zccp_endpoint **dests, unsigned n,
+		    const struct zccp_opts *o);
+
+/* A framed destination holds every byte: send its trailer.  0/-errno. */
+int zccp_wire_end(struct zccp_wire *w, struct zccp_endpoint *d);
+
+/* After the copy: no more timeouts to watch. */
+void zccp_wire_stop(struct zccp_wire *w);
+
+/* A framed destination is complete once its receiver says so; one
+ * that says otherwise, or nothing, fails. */
+void zccp_wire_await_replies(struct zccp_wire *w, struct zccp_endpoint **dests,
+			     unsigned n, unsigned timeout_ms);
+
+/* Tell a received stream's sender how it went (status ZCCP_EXIT_*);
+ * nothing unless the source is a zccp stream. */
+void zccp_wire_reply(const struct zccp_wire *w, struct zccp_endpoint *src,
+		     int status, unsigned ndests, uint64_t bytes,
+		     unsigned timeout_ms);
+
+void zccp_wire_free(struct zccp_wire *w);
+
+#endif
