@@ -199,11 +199,9 @@ static void chunk_finished_by(struct copy *c, struct chunk *k)
 
 static void dest_fail(struct copy *c, struct dest *d, int err)
 {
-	if (d->ep->failed)
+	if (zccp_endpoint_failed(d->ep))
 		return;
-	/* Atomic: the progress thread reads it (progress.h). */
-	__atomic_store_n(&d->ep->failed, true, __ATOMIC_RELAXED);
-	d->ep->error = err;
+	zccp_endpoint_set(d->ep, ZCCP_EP_FAILED, err);
 	d->ep->seconds = elapsed(c);
 	zccp_report_endpoint(d->ep, err);
 	c->result->failed++;
@@ -280,7 +278,7 @@ static void dest_check_complete(struct copy *c, struct dest *d)
 {
 	int ret;
 
-	if (d->finished || d->ep->failed || d->inflight || !c->eof ||
+	if (d->finished || zccp_endpoint_failed(d->ep) || d->inflight || !c->eof ||
 	    d->next_seq <= c->eof_seq || c->stopping)
 		return;
 	/* The first to finish has seen every read: ask once. */
@@ -306,7 +304,7 @@ static unsigned dest_advance(struct copy *c, struct dest *d, unsigned limit)
 {
 	unsigned moved = 0;
 
-	while (moved < limit && !d->ep->failed && !d->finished &&
+	while (moved < limit && !zccp_endpoint_failed(d->ep) && !d->finished &&
 	       !c->stopping &&
 	       d->next_seq < c->read_seq &&
 	       !(c->eof && d->next_seq > c->eof_seq)) {
@@ -351,7 +349,7 @@ static void write_done(struct copy *c, struct zccp_io *io)
 		io->result = -EIO; /* no progress would loop forever */
 	if (io->result < 0 && zccp_watch_fired(d->ep->watch))
 		io->result = -ZCCP_ESTALL;
-	if (io->result > 0 && !d->ep->failed) {
+	if (io->result > 0 && !zccp_endpoint_failed(d->ep)) {
 		__atomic_store_n(&d->ep->bytes,
 				 d->ep->bytes + (uint64_t)io->result,
 				 __ATOMIC_RELAXED);
@@ -490,7 +488,7 @@ static void chunk_ready(struct copy *c, struct chunk *k)
 static bool any_dest_needs_zeros(const struct copy *c)
 {
 	for (unsigned i = 0; i < c->ndests; i++)
-		if (!c->dests[i].ep->failed && !c->dests[i].finished &&
+		if (!zccp_endpoint_failed(c->dests[i].ep) && !c->dests[i].finished &&
 		    c->dests[i].needs_zeros)
 			return true;
 	return false;
@@ -917,8 +915,8 @@ static int copy_setup(struct copy *c, const struct zccp_plan *plan)
 		d->needs_zeros = needs_zeros(d->ep, c->opts);
 		/* A clone is complete already, -n leaves one alone: neither
 		 * holds a chunk back. */
-		d->finished = d->ep->cloned || d->ep->skipped;
-		if (!d->ep->failed && !d->finished)
+		d->finished = zccp_endpoint_state(d->ep) != ZCCP_EP_PENDING;
+		if (!zccp_endpoint_failed(d->ep) && !d->finished)
 			c->live++;
 	}
 	if (c->hooks->hash || c->hooks->checksum) {

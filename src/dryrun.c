@@ -34,12 +34,12 @@ static int dry_run_dest(FILE *out, const struct zccp_plan *plan,
 	const char *how;
 	int ret;
 
-	if (d->failed) {
+	if (zccp_endpoint_failed(d)) {
 		fprintf(out, "dest %s: would fail: %s\n", d->arg,
 			zccp_strerror(-d->error));
 		return 1;
 	}
-	if (d->skipped) {
+	if (zccp_endpoint_skipped(d)) {
 		fprintf(out, "dest %s (%s): exists, not overwritten (-n)\n",
 			d->arg, zccp_kind_name(d->kind));
 		return 0;

@@ -91,11 +91,45 @@ void zccp_report_uncloned(const struct zccp_endpoint *ep)
 		   ep->reflink_why);
 }
 
+/* The lifecycle of endpoint.h's enum zccp_ep_state. */
+static bool may_move(enum zccp_ep_state from, enum zccp_ep_state to)
+{
+	switch (from) {
+	case ZCCP_EP_PENDING:
+		return to != ZCCP_EP_PENDING;
+	case ZCCP_EP_CLONED:
+		return to == ZCCP_EP_COMMITTED || to == ZCCP_EP_SKIPPED ||
+		       to == ZCCP_EP_FAILED;
+	case ZCCP_EP_SENT:
+		return to == ZCCP_EP_COMMITTED || to == ZCCP_EP_FAILED;
+	case ZCCP_EP_FAILED:
+		return to == ZCCP_EP_FAILED;
+	default:
+		return false;
+	}
+}
+
+int zccp_endpoint_set(struct zccp_endpoint *ep, enum zccp_ep_state to,
+		      int err)
+{
+	if (!may_move(zccp_endpoint_state(ep), to)) {
+#ifdef ZCCP_STRICT_STATE
+		fprintf(stderr, "zccp: %s: state %d -> %d\n",
+			zccp_endpoint_name(ep), zccp_endpoint_state(ep), to);
+		abort();
+#endif
+		return -EINVAL;
+	}
+	if (to == ZCCP_EP_FAILED)
+		ep->error = err;
+	/* Atomic: a progress thread may be reading it (progress.h). */
+	__atomic_store_n(&ep->state, to, __ATOMIC_RELAXED);
+	return 0;
+}
+
 int zccp_endpoint_fail(struct zccp_endpoint *ep, int err)
 {
-	/* Atomic: a progress thread may be reading it (progress.h). */
-	__atomic_store_n(&ep->failed, true, __ATOMIC_RELAXED);
-	ep->error = err;
+	zccp_endpoint_set(ep, ZCCP_EP_FAILED, err);
 	zccp_report_endpoint(ep, err);
 	return err;
 }
@@ -196,7 +230,7 @@ int zccp_source_accept(struct zccp_endpoint *src, unsigned timeout_ms)
 	if (src->fd == -ETIMEDOUT) {
 		zccp_error("--listen %s: no sender within %u s (--timeout)",
 			   src->arg, timeout_ms / 1000);
-		src->failed = true;
+		zccp_endpoint_set(src, ZCCP_EP_FAILED, 0); /* said above */
 		return src->fd;
 	}
 	if (src->fd < 0) {
@@ -205,7 +239,7 @@ int zccp_source_accept(struct zccp_endpoint *src, unsigned timeout_ms)
 			   "not an address: want HOST:PORT, [IPV6]:PORT, "
 			   ":PORT, *:PORT or unix:PATH" :
 			   zccp_strerror(-src->fd));
-		src->failed = true;
+		zccp_endpoint_set(src, ZCCP_EP_FAILED, 0); /* said above */
 		return src->fd;
 	}
 	zccp_info("connection from %s", src->path);
@@ -373,7 +407,8 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		ret = resolve_beneath(dst, arg, opts, dirfd, &st, &exists);
 		if (ret == 1) { /* -n: a link, left alone */
 			dst->kind = ZCCP_KIND_REGULAR;
-			dst->existed = dst->skipped = true;
+			dst->existed = true;
+			zccp_endpoint_set(dst, ZCCP_EP_SKIPPED, 0);
 			return 0;
 		}
 		if (ret)
@@ -417,7 +452,7 @@ int zccp_check_distinct(struct zccp_endpoint *src,
 		/* A terminal may be stdin and stdout at once: that is fine. */
 		bool shared_tty = d->kind == ZCCP_KIND_CHAR;
 
-		if (d->failed)
+		if (zccp_endpoint_failed(d))
 			continue;
 		if (!shared_tty && same_file(src, d)) {
 			/* a --listen source has an address, not a path */
@@ -428,7 +463,7 @@ int zccp_check_distinct(struct zccp_endpoint *src,
 			return -EINVAL;
 		}
 		for (unsigned j = 0; j < i; j++) {
-			if (dsts[j]->failed)
+			if (zccp_endpoint_failed(dsts[j]))
 				continue;
 			if ((d->std && dsts[j]->std) ||
 			    (!shared_tty && same_file(d, dsts[j]))) {
@@ -659,7 +694,7 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		if (dst->fd < 0 && errno == EEXIST && !dst->existed) {
 			dst->inplace_created = false;
 			if (opts->no_clobber) {
-				dst->skipped = true;
+				zccp_endpoint_set(dst, ZCCP_EP_SKIPPED, 0);
 				return 0;
 			}
 			dst->fd = openat(at_dir(dst), at_name(dst),
@@ -799,7 +834,7 @@ int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 	 * clone has its size: truncating would zero its tail block past
 	 * the end, and so unshare it (xfs).
 	 */
-	if (dst->kind == ZCCP_KIND_REGULAR && !dst->std && !dst->cloned &&
+	if (dst->kind == ZCCP_KIND_REGULAR && !dst->std && !dst->reflinked &&
 	    ftruncate(dst->fd, (off_t)size))
 		return -errno;
 	if (keeps_attributes(dst, opts)) {
@@ -821,8 +856,7 @@ static int skip_appeared(struct zccp_endpoint *dst)
 	zccp_dest_discard(dst);
 	dst->bytes = 0;
 	dst->verified = false;
-	/* atomic: a progress thread may be reading it */
-	__atomic_store_n(&dst->skipped, true, __ATOMIC_RELAXED);
+	zccp_endpoint_set(dst, ZCCP_EP_SKIPPED, 0);
 	zccp_info("%s: appeared meanwhile, not overwritten (-n)", dst->arg);
 	return 0;
 }
@@ -874,7 +908,7 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 		/* complete: a signal from now on leaves it */
 		__atomic_store_n(&dst->inplace_created, false,
 				 __ATOMIC_SEQ_CST);
-		dst->committed = true;
+		zccp_endpoint_set(dst, ZCCP_EP_COMMITTED, 0);
 		zccp_endpoint_close(dst);
 	}
 	return ret;
@@ -936,7 +970,7 @@ static void placed(struct zccp_endpoint *d, enum placed how,
 		sync_dir(d);
 	clear_tmp_name(d);
 	__atomic_store_n(&d->inplace_created, false, __ATOMIC_SEQ_CST);
-	d->committed = true;
+	zccp_endpoint_set(d, ZCCP_EP_COMMITTED, 0);
 }
 
 /* Put every one in place (those with no way back last); on a failure,
@@ -1006,7 +1040,7 @@ void zccp_dest_discard(struct zccp_endpoint *dst)
 		clear_tmp_name(dst);
 	}
 	/* An --inplace file we created and could not complete goes too. */
-	if (dst->inplace_created && !dst->committed) {
+	if (dst->inplace_created && !zccp_endpoint_committed(dst)) {
 		__atomic_store_n(&dst->inplace_created, false,
 				 __ATOMIC_SEQ_CST);
 		unlinkat(at_dir(dst), at_name(dst), 0);
@@ -1017,7 +1051,7 @@ void zccp_dest_discard(struct zccp_endpoint *dst)
 
 int zccp_dest_begin(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 {
-	if (dst->failed || !opts->inplace || dst->kind != ZCCP_KIND_REGULAR ||
+	if (zccp_endpoint_failed(dst) || !opts->inplace || dst->kind != ZCCP_KIND_REGULAR ||
 	    dst->std || dst->replaced_inplace)
 		return 0;
 	if (ftruncate(dst->fd, 0))

@@ -53,7 +53,7 @@ static bool commit_deferred(const struct zccp_job *j)
 static bool any_failed(const struct zccp_job *j)
 {
 	for (unsigned i = 0; i < j->opts.ndests; i++)
-		if (j->dests[i]->failed)
+		if (zccp_endpoint_failed(j->dests[i]))
 			return true;
 	return false;
 }
@@ -61,8 +61,7 @@ static bool any_failed(const struct zccp_job *j)
 /* Failed without a message (the caller said why), temporary removed. */
 static void dest_fail(struct zccp_endpoint *d, int err)
 {
-	__atomic_store_n(&d->failed, true, __ATOMIC_RELAXED);
-	d->error = err;
+	zccp_endpoint_set(d, ZCCP_EP_FAILED, err);
 	zccp_dest_discard(d);
 }
 
@@ -107,9 +106,10 @@ static int make_plan(struct zccp_job *j)
  * failure (coreutils 9.1, Debian 12). */
 static void skip_existing(struct zccp_endpoint *d, const struct zccp_opts *o)
 {
-	if (!o->no_clobber || !d->existed || d->failed || d->std || d->net)
+	if (!o->no_clobber || !d->existed || zccp_endpoint_failed(d) ||
+	    d->std || d->net)
 		return;
-	d->skipped = true;
+	zccp_endpoint_set(d, ZCCP_EP_SKIPPED, 0);
 }
 
 static int open_source(struct zccp_job *j)
@@ -278,10 +278,11 @@ static unsigned finish(struct zccp_job *j)
 	for (unsigned i = 0; j->dests && i < j->opts.ndests; i++) {
 		struct zccp_endpoint *d = j->dests[i];
 
-		if (!d->committed && !d->skipped) {
+		if (!zccp_endpoint_committed(d) && !zccp_endpoint_skipped(d)) {
 			failed++;
 			/* Said: it was changed, and is not the source. */
-			if (!d->failed && zccp_dest_written_in_place(d))
+			if (!zccp_endpoint_failed(d) &&
+			    zccp_dest_written_in_place(d))
 				zccp_endpoint_fail(d, -ZCCP_EPARTIAL);
 			zccp_dest_discard(d);
 		}
@@ -373,10 +374,10 @@ static void begin_dests(struct zccp_job *j)
 	for (unsigned i = 0; i < j->opts.ndests; i++) {
 		struct zccp_endpoint *d = j->dests[i];
 
-		if (d->skipped)
+		if (zccp_endpoint_skipped(d))
 			continue;
 		zccp_dest_begin(d, &j->opts);
-		if (!d->failed)
+		if (!zccp_endpoint_failed(d))
 			clone_dest(j, d);
 	}
 }
@@ -554,7 +555,8 @@ int zccp_job_outcome(const struct zccp_job *j, unsigned i)
 {
 	const struct zccp_endpoint *d = j->dests ? j->dests[i] : NULL;
 
-	return d && d->committed ? 0 : d && d->skipped ? 1 :
+	return d && zccp_endpoint_committed(d) ? 0 :
+	       d && zccp_endpoint_skipped(d) ? 1 :
 	       d && d->error ? d->error :
 	       j->source.error ? j->source.error : -ECANCELED;
 }

@@ -46,8 +46,7 @@ int zccp_progress_parse(const char *name, enum zccp_progress_mode *mode)
 
 static bool counts(const struct zccp_endpoint *d)
 {
-	return !__atomic_load_n(&d->skipped, __ATOMIC_RELAXED) &&
-	       !__atomic_load_n(&d->failed, __ATOMIC_RELAXED);
+	return zccp_endpoint_active(d);
 }
 
 /* --fsync: what was written before a writeback we waited for is on
@@ -231,8 +230,7 @@ static void print_json(const struct zccp_progress *p, const struct view *v,
 		zccp_json_string(out, p->dests[i]->arg);
 		fprintf(out, ",\"bytes\":%" PRIu64 ",\"failed\":%s}",
 			dest_bytes(p, i),
-			__atomic_load_n(&p->dests[i]->failed,
-					__ATOMIC_RELAXED) ? "true" : "false");
+			zccp_endpoint_failed(p->dests[i]) ? "true" : "false");
 	}
 	fprintf(out, "],\"done\":%s}", done ? "true" : "false");
 	if (!fclose(out))
@@ -317,7 +315,7 @@ static int open_sync_fds(struct zccp_progress *p)
 		bool file = d->kind == ZCCP_KIND_REGULAR ||
 			    d->kind == ZCCP_KIND_BLOCK;
 
-		p->sync_fds[i] = file && !d->std && !d->cloned &&
+		p->sync_fds[i] = file && !d->std && !d->reflinked &&
 						 zccp_endpoint_active(d) ?
 					 fcntl(d->fd, F_DUPFD_CLOEXEC, 3) :
 					 -1;

@@ -199,7 +199,8 @@ int zccp_reflink_clone(struct zccp_endpoint *dst,
 		explain(dst, src, ret);
 		return ret;
 	}
-	dst->cloned = true;
+	dst->reflinked = true;
+	zccp_endpoint_set(dst, ZCCP_EP_CLONED, 0);
 	dst->bytes = size;
 	why(dst, "same %s filesystem", fs_name(dst->fd));
 	return 0;

@@ -222,7 +222,8 @@ int zccp_stream_end(struct zccp_endpoint *dst,
 {
 	int ret = send_trailer(dst, h, false, 0);
 
-	dst->awaiting_reply = !ret;
+	if (!ret)
+		zccp_endpoint_set(dst, ZCCP_EP_SENT, 0);
 	return ret;
 }
 
@@ -234,7 +235,6 @@ int zccp_stream_await_reply(struct zccp_endpoint *dst,
 	struct zccp_stream_reply reply;
 	int ret;
 
-	dst->awaiting_reply = false;
 	if (dst->trailer_sent < ZCCP_STREAM_TRAILER_LEN) {
 		ret = send_trailer(dst, h, true, timeout_ms);
 		if (ret)
@@ -250,7 +250,7 @@ int zccp_stream_await_reply(struct zccp_endpoint *dst,
 	if (!ret && (reply.failed || reply.bytes != dst->bytes))
 		ret = -ZCCP_EREMOTE;
 	if (!ret) {
-		dst->committed = true;
+		zccp_endpoint_set(dst, ZCCP_EP_COMMITTED, 0);
 		zccp_endpoint_close(dst);
 	}
 	return ret;

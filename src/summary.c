@@ -66,8 +66,16 @@ static void put_error(FILE *out, int err)
  * another failed (--on-error=abort) or the source did. */
 static const char *dest_status(const struct zccp_endpoint *d)
 {
-	return d->committed ? "ok" : d->skipped ? "skipped" :
-	       d->failed ? "failed" : "aborted";
+	switch (zccp_endpoint_state(d)) {
+	case ZCCP_EP_COMMITTED:
+		return "ok";
+	case ZCCP_EP_SKIPPED:
+		return "skipped";
+	case ZCCP_EP_FAILED:
+		return "failed";
+	default:
+		return "aborted";
+	}
 }
 
 static void put_dest(FILE *out, const struct zccp_endpoint *d,
@@ -83,10 +91,10 @@ static void put_dest(FILE *out, const struct zccp_endpoint *d,
 	fprintf(out, ",\"status\":\"%s\",\"bytes\":%" PRIu64
 		",\"seconds\":%.6f,\"engine\":", dest_status(d), d->bytes,
 		d->seconds);
-	put_string(out, d->cloned ? "reflink" : engine);
+	put_string(out, d->reflinked ? "reflink" : engine);
 	fprintf(out, ",\"verified\":%s,\"error\":",
 		d->verified ? "true" : "false");
-	put_error(out, d->failed ? d->error : 0);
+	put_error(out, zccp_endpoint_failed(d) ? d->error : 0);
 	fputc('}', out);
 }
 
@@ -163,9 +171,9 @@ void zccp_summary_print(FILE *out, const struct zccp_summary *s)
 						     .kind = ZCCP_KIND_COUNT };
 		const struct zccp_endpoint *d = s->dests ? s->dests[i] : &blank;
 
-		ok += d->committed;
-		failed += d->failed && !d->committed;
-		skipped += d->skipped;
+		ok += zccp_endpoint_committed(d);
+		failed += zccp_endpoint_failed(d);
+		skipped += zccp_endpoint_skipped(d);
 		written += d->bytes;
 		if (i)
 			fputc(',', out);
@@ -184,12 +192,12 @@ static void report_dest(const struct zccp_endpoint *d)
 	const char *via = d->tmp_unnamed || d->tmp_name ? ", via temporary" :
 							   "";
 
-	if (d->skipped) {
+	if (zccp_endpoint_skipped(d)) {
 		zccp_info("dest %s (%s): exists, not overwritten (-n)",
 			  zccp_endpoint_name(d), zccp_kind_name(d->kind));
 		return;
 	}
-	if (d->cloned) {
+	if (d->reflinked) {
 		zccp_info("dest %s (%s%s): reflink (FICLONE): %s",
 			  zccp_endpoint_name(d), zccp_kind_name(d->kind), via,
 			  d->reflink_why);
@@ -228,7 +236,7 @@ void zccp_report_stats(const struct zccp_plan *plan,
 			"engine %s, %s\n",
 			zccp_endpoint_name(d), (unsigned long long)d->bytes, s,
 			s > 0 ? d->bytes / s / 1e6 : 0.0,
-			d->cloned ? "reflink" : plan->engine->name,
-			d->failed ? "failed" : d->skipped ? "skipped" : "ok");
+			d->reflinked ? "reflink" : plan->engine->name,
+			dest_status(d));
 	}
 }

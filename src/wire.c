@@ -43,7 +43,7 @@ void zccp_wire_begin(struct zccp_endpoint *d, const struct zccp_endpoint *src,
  * for tcp). */
 static bool needs_watch(const struct zccp_endpoint *ep)
 {
-	return ep->net && !ep->failed && ep->fd >= 0 &&
+	return ep->net && !zccp_endpoint_failed(ep) && ep->fd >= 0 &&
 	       !zccp_net_is_tcp(ep->fd);
 }
 
@@ -104,7 +104,7 @@ void zccp_wire_await_replies(struct zccp_wire *w, struct zccp_endpoint **dests,
 		struct zccp_endpoint *d = dests[i];
 		int ret;
 
-		if (!d->awaiting_reply)
+		if (zccp_endpoint_state(d) != ZCCP_EP_SENT)
 			continue;
 		ret = zccp_stream_await_reply(d, &w->hash, timeout_ms);
 		if (ret) {

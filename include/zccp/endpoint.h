@@ -32,6 +32,25 @@ static inline bool zccp_kind_is_stream(enum zccp_kind kind)
 	       kind == ZCCP_KIND_CHAR;
 }
 
+/*
+ * Where a destination is in its copy.  Written only through
+ * zccp_endpoint_set(); read through zccp_endpoint_state() and the
+ * helpers below (atomic: the progress thread reads it meanwhile).
+ *   PENDING -> SKIPPED, CLONED, SENT, COMMITTED or FAILED
+ *   CLONED  -> COMMITTED, SKIPPED (-n: a file appeared) or FAILED
+ *   SENT    -> COMMITTED or FAILED
+ *   FAILED  -> FAILED (a later error replaces the first)
+ */
+enum zccp_ep_state {
+	ZCCP_EP_PENDING,   /* to be written by the ring */
+	ZCCP_EP_SKIPPED,   /* -n: it exists and is left alone */
+	ZCCP_EP_CLONED,    /* reflink holds every byte; not yet in place */
+	ZCCP_EP_SENT,      /* a zccp stream, sent: complete once its
+			      * receiver's reply says so */
+	ZCCP_EP_COMMITTED, /* complete and in place */
+	ZCCP_EP_FAILED,    /* ep->error says why */
+};
+
 struct zccp_endpoint {
 	const char *arg;  /* as the user wrote it (for messages) */
 	char *path;       /* resolved path; NULL for stdin/stdout */
@@ -44,14 +63,11 @@ struct zccp_endpoint {
 	bool fuse;        /* a source on FUSE (fstatfs; zccp/plan.h) */
 	bool size_vague;  /* a pseudo file (sysfs...): may end before size */
 	bool framed;      /* a zccp stream (header, trailer), not --raw */
-	bool awaiting_reply; /* framed, sent: complete once the reply says */
 	uint32_t trailer_sent; /* ... of its trailer, while the socket was full */
 	struct zccp_watch *watch; /* stall timeout (watchdog.h), or NULL */
 	bool existed;     /* destination existed before we started */
-	bool failed;
-	bool committed;   /* complete and in place */
+	enum zccp_ep_state state; /* zccp_endpoint_set() only */
 	bool verified;    /* --verify read it back intact */
-	bool skipped;     /* -n: it exists and is left alone */
 	bool inplace_created; /* --inplace made this file: remove on failure */
 	bool replaced_inplace; /* --inplace -f, not writable: via a temporary */
 	int error;        /* -errno that failed it */
@@ -83,8 +99,9 @@ struct zccp_endpoint {
 	mode_t create_mode;
 
 	/* --reflink (reflink.c): a clone holds every byte before the
-	 * copy starts, so the core keeps it out of the ring. */
-	bool cloned;
+	 * copy starts (ZCCP_EP_CLONED), so the core keeps it out of the
+	 * ring; reflinked stays true once it is in place, for reports. */
+	bool reflinked;
 	char reflink_why[112]; /* cloned: how; else why not (-v, errors) */
 
 	/* Engine's per-endpoint decision, shown by -v. */
@@ -97,6 +114,36 @@ struct zccp_endpoint {
 	double seconds;
 };
 
+static inline enum zccp_ep_state
+zccp_endpoint_state(const struct zccp_endpoint *ep)
+{
+	return __atomic_load_n(&ep->state, __ATOMIC_RELAXED);
+}
+
+static inline bool zccp_endpoint_failed(const struct zccp_endpoint *ep)
+{
+	return zccp_endpoint_state(ep) == ZCCP_EP_FAILED;
+}
+
+static inline bool zccp_endpoint_skipped(const struct zccp_endpoint *ep)
+{
+	return zccp_endpoint_state(ep) == ZCCP_EP_SKIPPED;
+}
+
+static inline bool zccp_endpoint_committed(const struct zccp_endpoint *ep)
+{
+	return zccp_endpoint_state(ep) == ZCCP_EP_COMMITTED;
+}
+
+/*
+ * Move ep to state to, the only way its state changes; err (-errno) is
+ * its error when to is ZCCP_EP_FAILED.  0, or -EINVAL for a move the
+ * lifecycle above does not have (nothing changes; built with
+ * ZCCP_STRICT_STATE, as the sanitized twin is, it aborts instead).
+ */
+int zccp_endpoint_set(struct zccp_endpoint *ep, enum zccp_ep_state to,
+		      int err);
+
 /*
  * Not complete, and what is written to it stays if the copy fails: a
  * device, --inplace onto an existing file, a pipe or socket; not a
@@ -104,8 +151,10 @@ struct zccp_endpoint {
  */
 static inline bool zccp_dest_kept_partial(const struct zccp_endpoint *ep)
 {
-	return !ep->committed && !ep->skipped && !ep->tmp_unnamed &&
-	       !ep->tmp_name && !ep->inplace_created;
+	enum zccp_ep_state st = zccp_endpoint_state(ep);
+
+	return st != ZCCP_EP_COMMITTED && st != ZCCP_EP_SKIPPED &&
+	       !ep->tmp_unnamed && !ep->tmp_name && !ep->inplace_created;
 }
 
 /* ... and bytes did reach it: changed for good, yet not the source. */
@@ -117,7 +166,9 @@ static inline bool zccp_dest_written_in_place(const struct zccp_endpoint *ep)
 /* Still to be written: not failed, not left alone by -n. */
 static inline bool zccp_endpoint_active(const struct zccp_endpoint *ep)
 {
-	return !ep->failed && !ep->skipped;
+	enum zccp_ep_state st = zccp_endpoint_state(ep);
+
+	return st != ZCCP_EP_FAILED && st != ZCCP_EP_SKIPPED;
 }
 
 struct zccp_opts;

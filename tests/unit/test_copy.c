@@ -74,7 +74,7 @@ static uint64_t slowest_completed(void)
 	uint64_t low = UINT64_MAX;
 
 	for (int i = 0; i < MAX_DESTS; i++)
-		if (t.dests[i] && !t.dests[i]->failed &&
+		if (t.dests[i] && !zccp_endpoint_failed(t.dests[i]) &&
 		    t.mem[i].completed < low)
 			low = t.mem[i].completed;
 	return low;
@@ -360,7 +360,7 @@ static void test_one_fails(void)
 	CHECK(t.mem[1].done_calls == 0);
 	CHECK(t.mem[0].done_calls == 1 && t.mem[0].whole_at_done);
 	CHECK(t.mem[2].done_calls == 1 && t.mem[2].whole_at_done);
-	CHECK(t.dests[1]->failed && t.dests[1]->error == -EIO);
+	CHECK(zccp_endpoint_failed(t.dests[1]) && t.dests[1]->error == -EIO);
 }
 
 /* A late destination fails at its last byte after the others were
@@ -387,8 +387,64 @@ static void test_all_fail(void)
 	CHECK(r.failed == 1 && t.mem[0].done_calls == 0);
 }
 
+/* zccp_copy_start/stop: what init sees, what a failed init leaves. */
+static int init_calls, init_ret, cleanup_calls;
+static bool init_saw_memory;
+
+static int counting_init(struct zccp_engine *e)
+{
+	const struct zccp_layout *l = e->layout;
+
+	init_calls++;
+	/* engines register the chunks in init: they must be there */
+	init_saw_memory = l->chunk_mem &&
+			  (uintptr_t)l->chunk_mem % 4096 == 0 &&
+			  l->nchunks == NCHUNKS && l->chunk_size == CHUNK;
+	return init_ret;
+}
+
+static void counting_cleanup(struct zccp_engine *e)
+{
+	(void)e;
+	cleanup_calls++;
+}
+
+static void test_start_stop(void)
+{
+	struct zccp_engine_ops ops = scripted_async;
+	struct zccp_plan plan = { .engine = &ops, .chunk_size = CHUNK,
+				  .nchunks = NCHUNKS, .lag_chunks = LAG };
+	struct zccp_layout l = { .ndests = 2 };
+	struct zccp_engine e = { 0 };
+
+	ops.init = counting_init;
+	ops.cleanup = counting_cleanup;
+	zccp_copy_stop(&e, &l); /* never started: nothing to do */
+	CHECK(cleanup_calls == 0);
+	CHECK(zccp_copy_start(&e, &l, &plan) == 0);
+	CHECK(init_calls == 1 && init_saw_memory && e.ops == &ops);
+	CHECK(l.max_inflight == NCHUNKS * 3);
+	memset(l.chunk_mem, 0xa5, (size_t)NCHUNKS * CHUNK); /* writable */
+	zccp_copy_stop(&e, &l);
+	zccp_copy_stop(&e, &l);
+	CHECK(cleanup_calls == 1 && !l.chunk_mem && !e.ops);
+
+	init_ret = -ENODEV; /* a failed init cleans up after itself */
+	CHECK(zccp_copy_start(&e, &l, &plan) == -ENODEV);
+	CHECK(init_calls == 2 && !l.chunk_mem && !e.ops);
+	zccp_copy_stop(&e, &l);
+	CHECK(cleanup_calls == 1);
+
+	ops.caps &= ~ZCCP_CAP_USER_BUFFER; /* kernel buffers: no map */
+	init_ret = 0;
+	CHECK(zccp_copy_start(&e, &l, &plan) == 0 && !l.chunk_mem);
+	zccp_copy_stop(&e, &l);
+	CHECK(cleanup_calls == 2);
+}
+
 int main(void)
 {
+	test_start_stop();
 	test_scripts();
 	test_one_fails();
 	test_fails_after_others_committed();

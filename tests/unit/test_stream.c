@@ -128,7 +128,7 @@ static void test_trailer_meets_full_socket(void)
 	dst.fd = sv[0];
 	junk = fill(sv[0]);
 	CHECK(!zccp_stream_end(&dst, &h));
-	CHECK(dst.awaiting_reply && dst.trailer_sent < sizeof(trailer));
+	CHECK(zccp_endpoint_state(&dst) == ZCCP_EP_SENT && dst.trailer_sent < sizeof(trailer));
 	/* The receiver: reads everything, checks the trailer, replies. */
 	pid = fork();
 	if (pid == 0) {
@@ -140,7 +140,7 @@ static void test_trailer_meets_full_socket(void)
 	}
 	close(sv[1]);
 	CHECK(!zccp_stream_await_reply(&dst, &h, 10000));
-	CHECK(dst.committed);
+	CHECK(zccp_endpoint_committed(&dst));
 	CHECK(pid > 0);
 	if (pid > 0) {
 		int status = -1;
