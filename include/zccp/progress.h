@@ -7,8 +7,9 @@
  * sync_file_range on its own descriptors), so the bar cannot run ahead
  * of a slow disk and then stall at the end.
  *
- * It reads ep->bytes and ep->failed with atomic loads: the copy core
- * stores them atomically while the thread runs.
+ * It reads ep->bytes and the endpoint's state with atomic loads: the
+ * copy core and zccp_endpoint_set() store them atomically while the
+ * thread runs.
  */
 #ifndef ZCCP_PROGRESS_H
 #define ZCCP_PROGRESS_H
