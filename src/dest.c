@@ -199,6 +199,47 @@ static int set_temporary_attributes(struct zccp_endpoint *dst,
 	return fchmod(dst->fd, mode) ? -errno : 0;
 }
 
+/*
+ * --inplace on a regular file: 0 when dst->fd is open (or -n left it
+ * alone), 1 to replace it through a temporary after all (-f, and we
+ * may not write it), else -errno.
+ */
+static int open_in_place(struct zccp_endpoint *dst,
+			 const struct zccp_endpoint *src,
+			 const struct zccp_opts *opts)
+{
+	int nofollow = dst->beneath ? O_NOFOLLOW : 0;
+	mode_t mode = src->kind == ZCCP_KIND_REGULAR && !src->std ?
+			      src->mode & 0777 : 0666;
+
+	/* Truncated by zccp_dest_begin, once nothing can stop us.  A new
+	 * one is made with O_EXCL: one that appeared since is not ours to
+	 * remove (or, with -n, to write). */
+	dst->fd = openat(at_dir(dst), at_name(dst),
+			 O_WRONLY | O_CREAT | O_CLOEXEC | nofollow |
+				 (dst->existed ? 0 : O_EXCL), mode);
+	/* ours to remove if the copy fails or a signal ends it: made by
+	 * this open */
+	if (!dst->existed && dst->fd >= 0) {
+		track(dst);
+		__atomic_store_n(&dst->inplace_created, true, __ATOMIC_SEQ_CST);
+	}
+	if (dst->fd < 0 && errno == EEXIST && !dst->existed) {
+		if (opts->no_clobber)
+			return zccp_endpoint_set(dst, ZCCP_EP_SKIPPED, 0);
+		dst->fd = openat(at_dir(dst), at_name(dst),
+				 O_WRONLY | O_CLOEXEC | nofollow);
+	}
+	if (dst->fd >= 0)
+		return 0;
+	/* cp -f removes it and writes anew: a temporary does that without
+	 * losing the old file before the new one is whole. */
+	if (errno != EACCES || !opts->force)
+		return -errno;
+	dst->replaced_inplace = true;
+	return 1;
+}
+
 int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		   const struct zccp_opts *opts)
 {
@@ -221,43 +262,9 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		return dst->fd < 0 ? zccp_endpoint_fail(dst, -errno) : 0;
 	}
 	if (opts->inplace) {
-		mode_t mode = src->kind == ZCCP_KIND_REGULAR && !src->std ?
-				      src->mode & 0777 : 0666;
-
-		/* Truncated by zccp_dest_begin, once nothing can stop us.
-		 * A new one is made with O_EXCL: one that appeared since
-		 * is not ours to remove (or, with -n, to write). */
-		dst->fd = openat(at_dir(dst), at_name(dst),
-				 O_WRONLY | O_CREAT | O_CLOEXEC |
-					 (dst->beneath ? O_NOFOLLOW : 0) |
-					 (dst->existed ? 0 : O_EXCL), mode);
-		/* ours to remove if the copy fails or a signal ends it:
-		 * made by this open */
-		if (!dst->existed && dst->fd >= 0) {
-			track(dst);
-			__atomic_store_n(&dst->inplace_created, true,
-					 __ATOMIC_SEQ_CST);
-		}
-		if (dst->fd < 0 && errno == EEXIST && !dst->existed) {
-			__atomic_store_n(&dst->inplace_created, false,
-					 __ATOMIC_SEQ_CST);
-			if (opts->no_clobber) {
-				zccp_endpoint_set(dst, ZCCP_EP_SKIPPED, 0);
-				return 0;
-			}
-			dst->fd = openat(at_dir(dst), at_name(dst),
-					 O_WRONLY | O_CLOEXEC |
-						 (dst->beneath ? O_NOFOLLOW : 0));
-		}
-		if (dst->fd >= 0)
-			return 0;
-		/* cp -f removes it and writes anew: a temporary does that
-		 * without losing the old file before the new one is whole. */
-		if (errno != EACCES || !opts->force)
-			return zccp_endpoint_fail(dst, -errno);
-		__atomic_store_n(&dst->inplace_created, false,
-				 __ATOMIC_SEQ_CST);
-		dst->replaced_inplace = true;
+		ret = open_in_place(dst, src, opts);
+		if (ret <= 0)
+			return ret ? zccp_endpoint_fail(dst, ret) : 0;
 	}
 	ret = check_replaceable(dst, opts->force);
 	if (ret)
