@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "zccp/engine.h"
+#include "zccp/report.h"
 
 /* Order breaks ties in auto's choice: generally best first. */
 const struct zccp_engine_ops *const zccp_engines[] = {
@@ -24,6 +25,17 @@ const struct zccp_engine_ops *zccp_engine_find(const char *name)
 		if (!strcmp(zccp_engines[i]->name, name))
 			return zccp_engines[i];
 	return NULL;
+}
+
+void zccp_engine_stop(struct zccp_engine *e)
+{
+	char line[512];
+
+	if (!e->ops)
+		return;
+	if (e->ops->notes && e->ops->notes(e, line, sizeof(line)) > 0)
+		zccp_info("%s", line);
+	e->ops->cleanup(e);
 }
 
 int zccp_probe(struct zccp_probes *p, unsigned i)

@@ -327,8 +327,7 @@ static bool any_failed(const struct run *r)
 
 static void run_free(struct run *r)
 {
-	if (r->engine.ops)
-		r->engine.ops->cleanup(&r->engine);
+	zccp_engine_stop(&r->engine); /* notes for -v, then cleanup */
 	if (r->layout.chunk_mem)
 		munmap(r->layout.chunk_mem, r->chunk_bytes);
 	for (unsigned i = 0; r->dests && i < r->opts.ndests; i++)

@@ -129,6 +129,14 @@ struct zccp_engine_ops {
 		    bool wait);
 	void (*cleanup)(struct zccp_engine *e);
 	/*
+	 * Optional: what the engine has to tell a user of -v about the
+	 * run, called before cleanup().  Engines print nothing
+	 * (docs/contract.md): the core prints the line.  Returns 0 if
+	 * there is nothing to say, else >0 with one line (no "zccp: ", no
+	 * newline) in buf, cut to len.
+	 */
+	int (*notes)(struct zccp_engine *e, char *buf, size_t len);
+	/*
 	 * Optional, for engines without ZCCP_CAP_USER_BUFFER: hand the
 	 * bytes [off, off + len) of a ready chunk slot to see(), in
 	 * pieces, leaving the slot as it was; 0 or -errno.  The core looks
@@ -159,6 +167,12 @@ extern const struct zccp_engine_ops *const zccp_engines[];
 extern const unsigned zccp_nengines;
 
 const struct zccp_engine_ops *zccp_engine_find(const char *name);
+
+/*
+ * End an engine started with ops->init: print its notes (-v), then
+ * ops->cleanup.  Nothing if e->ops is NULL.
+ */
+void zccp_engine_stop(struct zccp_engine *e);
 
 #define ZCCP_MAX_ENGINES 8
 
