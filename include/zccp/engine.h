@@ -95,6 +95,9 @@ enum { ZCCP_QUEUED = 1, ZCCP_DONE = 0 };
 
 struct zccp_engine_ops {
 	const char *name;
+	/* What its probe finds, for --version's kernel features ("libaio");
+	 * NULL: nothing worth a line (rw). */
+	const char *feature;
 	unsigned caps;
 	/* Preference where several engines can run, by endpoint kind:
 	 * lower is better; from bench/ measurements (see README). */
@@ -145,6 +148,13 @@ struct zccp_engine_ops {
 	int (*peek)(struct zccp_engine *e, unsigned chunk, uint32_t off,
 		    uint32_t len, void (*see)(void *ctx, const void *data,
 					      uint32_t n), void *ctx);
+	/*
+	 * Optional: more --version feature lines, after `feature`'s.
+	 * probed is what probe() just returned; say(label, value) prints
+	 * one line ("yes", or "no: why").
+	 */
+	void (*features)(int probed,
+			 void (*say)(const char *label, const char *value));
 };
 
 struct zccp_engine {
@@ -156,17 +166,23 @@ struct zccp_engine {
 	int late_read_error;
 };
 
-extern const struct zccp_engine_ops zccp_engine_uring;
-extern const struct zccp_engine_ops zccp_engine_group;
-extern const struct zccp_engine_ops zccp_engine_splice;
-extern const struct zccp_engine_ops zccp_engine_aio;
-extern const struct zccp_engine_ops zccp_engine_rw;
-
-/* The registry, in order of general preference. */
+/*
+ * The registry, in order of general preference: src/engine.c's list is
+ * the only place the engines are named (each file defines its
+ * zccp_engine_NAME).
+ */
 extern const struct zccp_engine_ops *const zccp_engines[];
 extern const unsigned zccp_nengines;
 
+/* The registered engine called name, or NULL. */
 const struct zccp_engine_ops *zccp_engine_find(const char *name);
+
+/*
+ * The engines' names in registry order, joined by sep and, before the
+ * last, by last: (", ", " or ") gives "uring, group, ... or rw".
+ * Returns 0, or -ENOSPC if buf (len bytes) is too small.
+ */
+int zccp_engine_names(char *buf, size_t len, const char *sep, const char *last);
 
 /*
  * End an engine started with ops->init: print its notes (-v), then

@@ -446,8 +446,12 @@ static int group_probe(const char **why)
 	return ret;
 }
 
-/* Copy a memfd through one READ_PAGES group: does the kernel lend? */
-bool zccp_group_lends_pages(void)
+/*
+ * Does this kernel lend page cache pages to a group (an
+ * IORING_OP_READ_PAGES leader, a kernel buffer its members write
+ * from)?  Copy a memfd through one such group to know.
+ */
+static bool lends_pages(void)
 {
 	static const char text[] = "zccp: page cache leader probe";
 	struct __kernel_timespec limit = { .tv_sec = 2 };
@@ -492,6 +496,18 @@ out:
 	return ok;
 }
 
+/* --version: with groups, can their leaders lend pages? */
+static void group_features(int probed,
+			   void (*say)(const char *label, const char *value))
+{
+	const char *value = "no: needs SQE groups";
+
+	if (!probed)
+		value = lends_pages() ? "yes" :
+			"no: no IORING_OP_READ_PAGES (kernel/ patch 5)";
+	say("SQE group kernel buffers", value);
+}
+
 /* Whether to lend the source's pages, or why not (for -v). */
 static const char *why_not_lend(const struct zccp_layout *layout)
 {
@@ -505,7 +521,7 @@ static const char *why_not_lend(const struct zccp_layout *layout)
 		if (layout->dests[i]->stream)
 			return "a destination is a stream (its writes "
 			       "follow the group: chunks would be read twice)";
-	if (!zccp_group_lends_pages())
+	if (!lends_pages())
 		return "the kernel has no IORING_OP_READ_PAGES (kernel/ "
 		       "patch 5)";
 	return NULL;
@@ -609,6 +625,7 @@ static void group_cleanup(struct zccp_engine *e)
 
 const struct zccp_engine_ops zccp_engine_group = {
 	.name = "group",
+	.feature = "io_uring SQE groups",
 	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL |
 		ZCCP_CAP_DIRECT | ZCCP_CAP_ORDERED_FANOUT,
 	/*
@@ -637,4 +654,5 @@ const struct zccp_engine_ops zccp_engine_group = {
 	.reap = uring_reap,
 	.cleanup = group_cleanup,
 	.notes = group_notes,
+	.features = group_features,
 };

@@ -804,6 +804,7 @@ void uring_cleanup(struct zccp_engine *e)
 
 const struct zccp_engine_ops zccp_engine_uring = {
 	.name = "uring",
+	.feature = "io_uring",
 	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL |
 		ZCCP_CAP_DIRECT,
 	.setup_us = 1000, /* ring, registered buffers and files */
