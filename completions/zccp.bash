@@ -28,7 +28,14 @@ _zccp()
 
 	case $prev in
 	-e | --engine)
-		mapfile -t COMPREPLY < <(compgen -W 'auto uring group splice aio rw' -- "$cur")
+		# The engines of the zccp on PATH, from its --version; none
+		# but auto if there is no zccp there.
+		local line engines=
+		while read -r line; do
+			[[ $line == engines:* ]] && engines=${line#engines:}
+		done < <(command zccp --version 2>/dev/null)
+		engines=${engines//(unavailable)/}
+		mapfile -t COMPREPLY < <(compgen -W "auto $engines" -- "$cur")
 		return
 		;;
 	--sparse | --reflink | --direct)

@@ -18,7 +18,6 @@
 #include "zccp/preserve.h"
 #include "zccp/progress.h"
 #include "zccp/report.h"
-#include "zccp/uring_group.h"
 
 enum {
 	OPT_LAG = 256,
@@ -47,6 +46,7 @@ struct cli_option {
 	int key; /* short letter, or OPT_* */
 	const char *arg;
 	const char *help;
+	bool engines; /* help goes on with the registry's engine names */
 };
 
 /*
@@ -85,8 +85,7 @@ static const struct cli_option cli_options[] = {
 	  "a summary object on stdout at the end" },
 	{ "stats", no_argument, OPT_STATS, NULL,
 	  "per destination: bytes, seconds, rate, engine" },
-	{ "engine", required_argument, 'e', "NAME",
-	  "auto (default), uring, group, splice, aio or rw" },
+	{ "engine", required_argument, 'e', "NAME", "auto (default), ", true },
 	{ "block-size", required_argument, 'B', "SIZE",
 	  "chunk size, 4K..1G, a multiple of 4K (default 1M)" },
 	{ "queue-depth", required_argument, 'Q', "N",
@@ -115,6 +114,16 @@ static const struct cli_option cli_options[] = {
 
 #define NOPTIONS (sizeof(cli_options) / sizeof(cli_options[0]))
 
+/* "uring, group, ... or rw", from the registry. */
+static const char *engine_names(void)
+{
+	static char names[160];
+
+	if (!names[0] && zccp_engine_names(names, sizeof(names), ", ", " or "))
+		snprintf(names, sizeof(names), "see zccp --version");
+	return names;
+}
+
 static void print_help(void)
 {
 	printf("Usage: zccp [OPTION]... SOURCE DEST...\n"
@@ -137,49 +146,44 @@ static void print_help(void)
 				 o->has_arg == optional_argument ? "[=" :
 				 o->arg ? "=" : "", o->arg ? o->arg : "",
 				 o->has_arg == optional_argument ? "]" : "");
-		printf("  %-22s %s\n", left, o->help);
+		printf("  %-22s %s%s\n", left, o->help,
+		       o->engines ? engine_names() : "");
 	}
 	printf("\nSIZE takes K, M, G (powers of 1024).  Exit status: 0 all "
 	       "complete, 1 a\ndestination failed, 2 usage error, refused "
 	       "destination or source failure.\nSee zccp(1).\n");
 }
 
-/* "  NAME  yes" or "  NAME  no: why", from an engine's probe. */
-static bool print_feature(const char *feature, const char *engine)
+/* "  LABEL  yes" or "  LABEL  no: why": a kernel feature line. */
+static void say_feature(const char *label, const char *value)
 {
-	const struct zccp_engine_ops *ops = zccp_engine_find(engine);
-	const char *why = "not built in";
-	int ret = ops ? ops->probe(&why) : -ENOSYS;
-
-	printf("  %-26s %s%s\n", feature, ret ? "no: " : "yes",
-	       ret ? why : "");
-	return !ret;
+	printf("  %-26s %s\n", label, value);
 }
 
+/* Each engine's probe, once: its feature lines, then the engines line. */
 static void print_version(void)
 {
+	int probed[ZCCP_MAX_ENGINES];
 	struct utsname uts;
 
 	printf("zccp %s\n", ZCCP_VERSION);
 	if (!uname(&uts))
 		printf("kernel features (Linux %s):\n", uts.release);
-	print_feature("io_uring", "uring");
-	if (print_feature("io_uring SQE groups", "group"))
-		printf("  %-26s %s\n", "SQE group kernel buffers",
-		       zccp_group_lends_pages() ? "yes" :
-		       "no: no IORING_OP_READ_PAGES (kernel/ patch 5)");
-	else
-		printf("  %-26s %s\n", "SQE group kernel buffers",
-		       "no: needs SQE groups");
-	print_feature("libaio", "aio");
-	print_feature("splice and tee", "splice");
-	printf("engines:");
 	for (unsigned i = 0; i < zccp_nengines; i++) {
+		const struct zccp_engine_ops *ops = zccp_engines[i];
 		const char *why = "";
-		int ret = zccp_engines[i]->probe(&why);
 
-		printf(" %s%s", zccp_engines[i]->name, ret ? "(unavailable)" : "");
+		probed[i] = ops->probe(&why);
+		if (ops->feature)
+			printf("  %-26s %s%s\n", ops->feature,
+			       probed[i] ? "no: " : "yes", probed[i] ? why : "");
+		if (ops->features)
+			ops->features(probed[i], say_feature);
 	}
+	printf("engines:");
+	for (unsigned i = 0; i < zccp_nengines; i++)
+		printf(" %s%s", zccp_engines[i]->name,
+		       probed[i] ? "(unavailable)" : "");
 	printf("\n");
 }
 
@@ -267,10 +271,13 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 		opts->lag = n;
 		return 0;
 	case 'e':
-		if (strcmp(arg, "auto") && !zccp_engine_find(arg))
-			return bad_value("engine", arg,
-					 "want auto, uring, group, splice, aio "
-					 "or rw");
+		if (strcmp(arg, "auto") && !zccp_engine_find(arg)) {
+			char want[200];
+
+			snprintf(want, sizeof(want), "want auto, %s",
+				 engine_names());
+			return bad_value("engine", arg, want);
+		}
 		opts->engine = arg;
 		return 0;
 	case OPT_SPARSE:

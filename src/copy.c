@@ -980,8 +980,7 @@ int zccp_copy_start(struct zccp_engine *e, struct zccp_layout *l,
 
 void zccp_copy_stop(struct zccp_engine *e, struct zccp_layout *l)
 {
-	if (e->ops)
-		e->ops->cleanup(e);
+	zccp_engine_stop(e); /* its -v note, then its cleanup */
 	e->ops = NULL;
 	if (l->chunk_mem)
 		munmap(l->chunk_mem, chunk_bytes(l));

@@ -95,6 +95,9 @@ enum { ZCCP_QUEUED = 1, ZCCP_DONE = 0 };
 
 struct zccp_engine_ops {
 	const char *name;
+	/* What its probe finds, for --version's kernel features ("libaio");
+	 * NULL: nothing worth a line (rw). */
+	const char *feature;
 	unsigned caps;
 	/* Preference where several engines can run, by endpoint kind:
 	 * lower is better; from bench/ measurements (see README). */
@@ -129,6 +132,14 @@ struct zccp_engine_ops {
 		    bool wait);
 	void (*cleanup)(struct zccp_engine *e);
 	/*
+	 * Optional: what the engine has to tell a user of -v about the
+	 * run, called before cleanup().  Engines print nothing
+	 * (docs/contract.md): the core prints the line.  Returns 0 if
+	 * there is nothing to say, else >0 with one line (no "zccp: ", no
+	 * newline) in buf, cut to len.
+	 */
+	int (*notes)(struct zccp_engine *e, char *buf, size_t len);
+	/*
 	 * Optional, for engines without ZCCP_CAP_USER_BUFFER: hand the
 	 * bytes [off, off + len) of a ready chunk slot to see(), in
 	 * pieces, leaving the slot as it was; 0 or -errno.  The core looks
@@ -137,6 +148,13 @@ struct zccp_engine_ops {
 	int (*peek)(struct zccp_engine *e, unsigned chunk, uint32_t off,
 		    uint32_t len, void (*see)(void *ctx, const void *data,
 					      uint32_t n), void *ctx);
+	/*
+	 * Optional: more --version feature lines, after `feature`'s.
+	 * probed is what probe() just returned; say(label, value) prints
+	 * one line ("yes", or "no: why").
+	 */
+	void (*features)(int probed,
+			 void (*say)(const char *label, const char *value));
 };
 
 struct zccp_engine {
@@ -148,17 +166,29 @@ struct zccp_engine {
 	int late_read_error;
 };
 
-extern const struct zccp_engine_ops zccp_engine_uring;
-extern const struct zccp_engine_ops zccp_engine_group;
-extern const struct zccp_engine_ops zccp_engine_splice;
-extern const struct zccp_engine_ops zccp_engine_aio;
-extern const struct zccp_engine_ops zccp_engine_rw;
-
-/* The registry, in order of general preference. */
+/*
+ * The registry, in order of general preference: src/engine.c's list is
+ * the only place the engines are named (each file defines its
+ * zccp_engine_NAME).
+ */
 extern const struct zccp_engine_ops *const zccp_engines[];
 extern const unsigned zccp_nengines;
 
+/* The registered engine called name, or NULL. */
 const struct zccp_engine_ops *zccp_engine_find(const char *name);
+
+/*
+ * The engines' names in registry order, joined by sep and, before the
+ * last, by last: (", ", " or ") gives "uring, group, ... or rw".
+ * Returns 0, or -ENOSPC if buf (len bytes) is too small.
+ */
+int zccp_engine_names(char *buf, size_t len, const char *sep, const char *last);
+
+/*
+ * End an engine started with ops->init: print its notes (-v), then
+ * ops->cleanup.  Nothing if e->ops is NULL.
+ */
+void zccp_engine_stop(struct zccp_engine *e);
 
 #define ZCCP_MAX_ENGINES 8
 

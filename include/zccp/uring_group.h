@@ -2,8 +2,8 @@
 /*
  * The SQE group ABI of kernel/patches (docs/sqe-group.md), for programs
  * built against Debian's liburing 2.3, which predates it; and the
- * functional probes that tell whether the running kernel has groups and
- * the page cache leader (IORING_OP_READ_PAGES).
+ * functional probe that tells whether the running kernel has groups
+ * (engine/group.c probes the page cache leader, IORING_OP_READ_PAGES).
  */
 #ifndef ZCCP_URING_GROUP_H
 #define ZCCP_URING_GROUP_H
@@ -105,11 +105,5 @@ static inline void zccp_prep_write_kbuf(struct io_uring_sqe *sqe, int fd,
 			 (void *)(unsigned long)koff, len, off);
 	sqe->flags |= IOSQE_GROUP_KBUF;
 }
-
-/*
- * Does this kernel lend page cache pages to a group (IORING_OP_READ_PAGES
- * leader, a kernel buffer its members write from)?  In engine/group.c.
- */
-bool zccp_group_lends_pages(void);
 
 #endif

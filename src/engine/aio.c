@@ -445,6 +445,7 @@ static void aio_cleanup(struct zccp_engine *e)
 
 const struct zccp_engine_ops zccp_engine_aio = {
 	.name = "aio",
+	.feature = "libaio",
 	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL |
 		ZCCP_CAP_DIRECT | ZCCP_CAP_PLAIN_SOURCE_READS,
 	/* From measurement; uring is preferred where available. */

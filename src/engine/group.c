@@ -33,13 +33,14 @@
  * uring engine's (uring.c).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "zccp/direct.h"
-#include "zccp/report.h"
+#include "zccp/errors.h"
 #include "zccp/uring_group.h"
 #include "uring.h"
 
@@ -144,7 +145,7 @@ static bool read_groupable(const struct zccp_layout *layout,
 static int group_queue(struct zccp_engine *e, struct zccp_io *io)
 {
 	struct uring *u = e->priv;
-	struct group *g = u->group;
+	struct group *g = u->ext_priv;
 	struct slot *s = &g->slots[io->chunk];
 
 	if (io->op == ZCCP_IO_READ) {
@@ -224,7 +225,7 @@ static void prep_write_lent(const struct zccp_layout *layout,
 static int submit_slot(struct uring *u, const struct zccp_layout *layout,
 		       unsigned chunk)
 {
-	struct group *g = u->group;
+	struct group *g = u->ext_priv;
 	struct slot *s = &g->slots[chunk];
 	/* A group must fit the SQ: members beyond that wait, parked. */
 	unsigned members = s->nmembers < g->sq_entries - 1 ?
@@ -265,14 +266,18 @@ static int submit_slot(struct uring *u, const struct zccp_layout *layout,
 	return 0;
 }
 
-bool group_pending(const struct uring *u)
+/* Groups wait for group_flush(): an empty submit would still enter. */
+static bool group_pending(const struct uring *u)
 {
-	return u->group->npending != 0;
+	const struct group *g = u->ext_priv;
+
+	return g->npending != 0;
 }
 
-int group_flush(struct uring *u, const struct zccp_layout *layout)
+/* Queue the groups assembled since the last submit. */
+static int group_flush(struct uring *u, const struct zccp_layout *layout)
 {
-	struct group *g = u->group;
+	struct group *g = u->ext_priv;
 	unsigned done = 0;
 	int ret = 0;
 
@@ -334,12 +339,13 @@ static bool leader_cqe(struct uring *u, uint64_t data, int res)
 	unsigned chunk = (unsigned)((data >> LEADER_SLOT_SHIFT) &
 				    LEADER_SLOT_MASK);
 	uint32_t len = (uint32_t)((data >> LEADER_LEN_SHIFT) & LEADER_LEN_MASK);
+	struct group *g = u->ext_priv;
 	struct zccp_io *io;
 	struct slot *s;
 
-	if (chunk >= u->group->nslots)
+	if (chunk >= g->nslots)
 		return true;
-	s = &u->group->slots[chunk];
+	s = &g->slots[chunk];
 	if (res != (int)len) {
 		leader_failed(u, s, res);
 		return true;
@@ -349,7 +355,7 @@ static bool leader_cqe(struct uring *u, uint64_t data, int res)
 	if (s->pages) {
 		/* The group is over and its pages gone: writes still
 		 * waiting need the chunk in the buffer. */
-		pages_returned(u->group, s);
+		pages_returned(g, s);
 		return true;
 	}
 	if (!s->filled)
@@ -363,8 +369,13 @@ static bool leader_cqe(struct uring *u, uint64_t data, int res)
 	return true;
 }
 
-bool group_cqe(struct uring *u, uint64_t data, int res)
+/*
+ * A completion that belongs to a group: true if it consumed the CQE (a
+ * leader's, or a member held back), false to let uring.c complete it.
+ */
+static bool group_cqe(struct uring *u, uint64_t data, int res)
 {
+	struct group *g = u->ext_priv;
 	struct zccp_io *io;
 	struct slot *s;
 
@@ -373,7 +384,7 @@ bool group_cqe(struct uring *u, uint64_t data, int res)
 	io = (void *)(uintptr_t)(data & ~(uint64_t)URING_DIRECT);
 	if (!io || io->op != ZCCP_IO_WRITE)
 		return false;
-	s = &u->group->slots[io->chunk];
+	s = &g->slots[io->chunk];
 	if (s->state != SLOT_SUBMITTED || s->filled)
 		return false;
 	if (res == -ECANCELED) {
@@ -388,15 +399,25 @@ bool group_cqe(struct uring *u, uint64_t data, int res)
 	return false;
 }
 
-void group_free(struct uring *u)
+static void group_free(struct uring *u)
 {
-	if (!u->group)
+	struct group *g = u->ext_priv;
+
+	if (!g)
 		return;
-	free(u->group->slots);
-	free(u->group->pending);
-	free(u->group);
-	u->group = NULL;
+	free(g->slots);
+	free(g->pending);
+	free(g);
+	u->ext_priv = NULL;
 }
+
+/* What uring.c calls: the ring runs groups only through these. */
+static const struct uring_ext group_ext = {
+	.cqe = group_cqe,
+	.flush = group_flush,
+	.pending = group_pending,
+	.free = group_free,
+};
 
 /* ---- ops ------------------------------------------------------------ */
 
@@ -425,8 +446,12 @@ static int group_probe(const char **why)
 	return ret;
 }
 
-/* Copy a memfd through one READ_PAGES group: does the kernel lend? */
-bool zccp_group_lends_pages(void)
+/*
+ * Does this kernel lend page cache pages to a group (an
+ * IORING_OP_READ_PAGES leader, a kernel buffer its members write
+ * from)?  Copy a memfd through one such group to know.
+ */
+static bool lends_pages(void)
 {
 	static const char text[] = "zccp: page cache leader probe";
 	struct __kernel_timespec limit = { .tv_sec = 2 };
@@ -471,6 +496,18 @@ out:
 	return ok;
 }
 
+/* --version: with groups, can their leaders lend pages? */
+static void group_features(int probed,
+			   void (*say)(const char *label, const char *value))
+{
+	const char *value = "no: needs SQE groups";
+
+	if (!probed)
+		value = lends_pages() ? "yes" :
+			"no: no IORING_OP_READ_PAGES (kernel/ patch 5)";
+	say("SQE group kernel buffers", value);
+}
+
 /* Whether to lend the source's pages, or why not (for -v). */
 static const char *why_not_lend(const struct zccp_layout *layout)
 {
@@ -484,7 +521,7 @@ static const char *why_not_lend(const struct zccp_layout *layout)
 		if (layout->dests[i]->stream)
 			return "a destination is a stream (its writes "
 			       "follow the group: chunks would be read twice)";
-	if (!zccp_group_lends_pages())
+	if (!lends_pages())
 		return "the kernel has no IORING_OP_READ_PAGES (kernel/ "
 		       "patch 5)";
 	return NULL;
@@ -501,13 +538,15 @@ static int group_init(struct zccp_engine *e)
 		return ret;
 	u = e->priv;
 	g = calloc(1, sizeof(*g));
+	/* From here on the ring is ours: uring_cleanup() frees g too. */
+	u->ext = &group_ext;
+	u->ext_priv = g;
 	if (g) {
 		g->slots = calloc(layout->nchunks, sizeof(*g->slots));
 		g->pending = calloc(layout->nchunks, sizeof(*g->pending));
 	}
 	if (!g || !g->slots || !g->pending || layout->nchunks >
 						     LEADER_SLOT_MASK) {
-		u->group = g;
 		uring_cleanup(e);
 		return -ENOMEM;
 	}
@@ -515,7 +554,6 @@ static int group_init(struct zccp_engine *e)
 	g->sq_entries = u->ring.sq.ring_entries;
 	g->why_not_lend = why_not_lend(layout);
 	g->lend_pages = !g->why_not_lend;
-	u->group = g;
 	/*
 	 * The kernel starts a chunk's writes itself, so nothing waits for
 	 * us to see a single CQE: wait for a quarter of the ring's groups
@@ -532,7 +570,7 @@ static int group_setup_endpoint(struct zccp_engine *e,
 				struct zccp_endpoint *ep)
 {
 	const struct uring *u = e->priv;
-	const struct group *g = u->group;
+	const struct group *g = u->ext_priv;
 	int ret = uring_setup_endpoint(e, ep);
 
 	if (ret || ep == e->layout->zero)
@@ -554,17 +592,27 @@ static int group_setup_endpoint(struct zccp_engine *e,
 	return 0;
 }
 
+/* Lending cost a second read of some chunks: -v says how many. */
+static int group_notes(struct zccp_engine *e, char *buf, size_t len)
+{
+	const struct uring *u = e->priv;
+	const struct group *g = u ? u->ext_priv : NULL;
+
+	if (!g || !g->refills)
+		return 0;
+	return snprintf(buf, len, "group: %lu chunk(s) read into the buffer "
+			"again, for writes that came after their group had "
+			"lent the pages", g->refills);
+}
+
 /* A failed copy may leave parked writes: they never reached the ring. */
 static void group_cleanup(struct zccp_engine *e)
 {
 	struct uring *u = e->priv;
+	struct group *g = u ? u->ext_priv : NULL;
 
-	if (u && u->group && u->group->refills)
-		zccp_info("group: %lu chunk(s) read into the buffer again, "
-			  "for writes that came after their group had lent "
-			  "the pages", u->group->refills);
-	for (unsigned i = 0; u && u->group && i < u->group->nslots; i++) {
-		struct slot *s = &u->group->slots[i];
+	for (unsigned i = 0; g && i < g->nslots; i++) {
+		struct slot *s = &g->slots[i];
 
 		for (; s->parked; s->parked = s->parked->next)
 			u->inflight--;
@@ -577,6 +625,7 @@ static void group_cleanup(struct zccp_engine *e)
 
 const struct zccp_engine_ops zccp_engine_group = {
 	.name = "group",
+	.feature = "io_uring SQE groups",
 	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL |
 		ZCCP_CAP_DIRECT | ZCCP_CAP_ORDERED_FANOUT,
 	/*
@@ -604,4 +653,6 @@ const struct zccp_engine_ops zccp_engine_group = {
 	.submit = uring_prepare,
 	.reap = uring_reap,
 	.cleanup = group_cleanup,
+	.notes = group_notes,
+	.features = group_features,
 };

@@ -884,6 +884,7 @@ static void splice_cleanup(struct zccp_engine *e)
 
 const struct zccp_engine_ops zccp_engine_splice = {
 	.name = "splice",
+	.feature = "splice and tee",
 	.caps = ZCCP_CAP_ZERO_COPY,
 	/* Pipes and sockets take pages by reference; files still get a
 	 * kernel copy into their page cache; devices are copied too. */

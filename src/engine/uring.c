@@ -415,8 +415,8 @@ int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 	}
 	ep->method = direct ? direct_method(u, ep, reading, why)
 			    : buffered_method(u, ep, reading, why);
-	/* The group engine's members post one CQE each: no SEND_ZC. */
-	if (!reading && e->ops == &zccp_engine_uring) {
+	/* No SEND_ZC under an extension: group members post one CQE each. */
+	if (!reading && !u->ext) {
 		bool zc;
 		const char *zc_why = send_zc_choice(u, ep, &zc);
 
@@ -555,8 +555,8 @@ int uring_prepare(struct zccp_engine *e)
 	struct uring *u = e->priv;
 	int ret;
 
-	if (u->group) {
-		ret = group_flush(u, e->layout);
+	if (u->ext) {
+		ret = u->ext->flush(u, e->layout);
 		if (ret)
 			return ret;
 	}
@@ -651,7 +651,7 @@ static unsigned collect(struct uring *u, const struct zccp_layout *layout,
 		if (n == max)
 			break;
 		seen++;
-		if (u->group && group_cqe(u, data, cqe->res))
+		if (u->ext && u->ext->cqe(u, data, cqe->res))
 			continue;
 		if (!io)
 			continue; /* a retry's poll, or cleanup's cancel */
@@ -725,7 +725,7 @@ int uring_reap(struct zccp_engine *e, struct zccp_io **done,
 			/* Left queued by a transient submit failure or a
 			 * retry, or prepared by a deferred submit. */
 			if (io_uring_sq_ready(&u->ring) || u->backlog ||
-			    (u->group && group_pending(u))) {
+			    (u->ext && u->ext->pending(u))) {
 				ret = uring_submit(e);
 				if (ret)
 					return ret;
@@ -795,7 +795,8 @@ void uring_cleanup(struct zccp_engine *e)
 		cancel_and_drain(u);
 	/* Also unregisters the buffers. */
 	io_uring_queue_exit(&u->ring);
-	group_free(u);
+	if (u->ext)
+		u->ext->free(u);
 	zccp_twins_close(e->layout);
 	free(u);
 	e->priv = NULL;
@@ -803,6 +804,7 @@ void uring_cleanup(struct zccp_engine *e)
 
 const struct zccp_engine_ops zccp_engine_uring = {
 	.name = "uring",
+	.feature = "io_uring",
 	.caps = ZCCP_CAP_ASYNC | ZCCP_CAP_USER_BUFFER | ZCCP_CAP_PARALLEL |
 		ZCCP_CAP_DIRECT,
 	.setup_us = 1000, /* ring, registered buffers and files */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Inside the io_uring engines: uring.c's ring, shared with group.c,
- * which runs the same ring with SQE groups.
+ * which runs the same ring with SQE groups through struct uring_ext.
  */
 #ifndef ZCCP_ENGINE_URING_H
 #define ZCCP_ENGINE_URING_H
@@ -44,6 +44,28 @@
 #define URING_DIRECT 1u
 #define URING_LEADER 2u
 
+struct uring;
+
+/*
+ * An engine built on this ring (group.c) hooks into it here, so that
+ * uring.c calls its extension without knowing it: uring.c -> table,
+ * group.c -> uring.c, no cycle.  Set by the extension's init, before
+ * setup_endpoint; with an extension every hook is required.
+ */
+struct uring_ext {
+	/* A completion the extension may own (a group's leader, or a
+	 * member held back): true if it consumed the CQE, false to let
+	 * uring.c complete it as usual. */
+	bool (*cqe)(struct uring *u, uint64_t data, int res);
+	/* Queue what the extension assembled since the last submit;
+	 * 0 or -errno. */
+	int (*flush)(struct uring *u, const struct zccp_layout *layout);
+	/* Something waits for flush(): an empty SQ must still submit. */
+	bool (*pending)(const struct uring *u);
+	/* Free ext_priv; the ring is gone already. */
+	void (*free)(struct uring *u);
+};
+
 struct uring {
 	struct io_uring ring;
 	unsigned inflight; /* queued and not yet handed back by reap */
@@ -56,7 +78,9 @@ struct uring {
 	/* Transfers that found the SQ full while the kernel would take no
 	 * more for now (CQ backpressure); prepared when room frees up. */
 	struct zccp_io *backlog, **backlog_tail;
-	struct group *group; /* the group engine's state (group.c) */
+	/* NULL: plain uring engine; else the extension and its state. */
+	const struct uring_ext *ext;
+	void *ext_priv;
 	unsigned wait_batch; /* CQEs reap() waits for at once, if owed */
 	int fatal;	     /* an error that ends the copy, from reap */
 	bool fatal_read;     /* ... a read's (a group leader's) */
@@ -77,8 +101,8 @@ struct uring {
 		[ZCCP_KIND_CHAR] = 2,                                  \
 	}
 
-struct group;
-
+/* The uring engine's ops, as engine.h describes them, for group.c to
+ * build on. */
 int uring_probe(const char **why);
 int uring_init(struct zccp_engine *e);
 int uring_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep);
@@ -99,17 +123,5 @@ void uring_prep_transfer(const struct uring *u,
 /* Which fd serves io, and how many of its bytes (O_DIRECT routing). */
 int uring_route(const struct zccp_layout *layout, struct zccp_io *io,
 		uint32_t *len, bool *direct);
-
-/*
- * group.c's part of reaping: a completion that belongs to a group.
- * Returns true if it consumed the CQE (a leader's, or a member held
- * back), false to let uring.c complete *io as usual.
- */
-bool group_cqe(struct uring *u, uint64_t data, int res);
-/* Queue the groups assembled since the last submit. */
-int group_flush(struct uring *u, const struct zccp_layout *layout);
-/* Groups wait for group_flush(): an empty submit would still enter. */
-bool group_pending(const struct uring *u);
-void group_free(struct uring *u);
 
 #endif

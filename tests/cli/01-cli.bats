@@ -85,12 +85,45 @@ assert_nothing_written() {
 	zccp_plain --version
 	assert_success
 	[[ $output == *"$version"* ]] || fail "--version does not say $version"
-	local e
-	for e in "${ZCCP_ENGINE_NAMES[@]}"; do
-		[[ $output =~ (^|[^a-z])$e([^a-z]|$) ]] ||
-			fail "--version does not mention engine $e"
+	# Every engine of src/engine.c's registry, available or not.
+	local e registry
+	registry=$(sed -n 's/^\tX(\([a-z0-9_]*\)).*/\1/p' "$ZCCP_SOURCE_DIR/src/engine.c")
+	[[ $(wc -w <<<"$registry") -ge 4 ]] || fail "src/engine.c registers only: $registry"
+	for e in $registry; do
+		grep -qE "^engines:.* $e(\(unavailable\))?( |\$)" <<<"$output" ||
+			fail "--version does not list engine $e: $output"
 	done
 	[[ -z $stderr ]] || fail "--version wrote to stderr"
+}
+
+# engine_documented FILE ENGINE: FILE describes ENGINE where it lists
+# the engines (hand-written, unlike --help and the bash completion).
+engine_documented() {
+	local f=$ZCCP_SOURCE_DIR/$1 e=$2
+	case $1 in
+	zccp.1) # the ENGINES section has an entry for it
+		sed -n '/^\.SH ENGINES/,/^\.SH /p' "$f" | grep -A1 -x '\.TP' | grep -qx "\.B $e" ;;
+	completions/zccp.zsh) grep -qF " $e\\:\"" "$f" ;;
+	completions/zccp.fish) grep -q "^$e\\\\t'" "$f" ;;
+	docs/contract.md) grep -E -- '--engine=NAME' "$f" | grep -qw -- "$e" ;;
+	README.md) # a row of the engines table and a value of --engine
+		grep -qF "| \`$e\` |" "$f" &&
+			grep -F -- '`--engine=NAME`' "$f" | grep -qF "\`$e\`" ;;
+	*) return 2 ;;
+	esac
+}
+
+@test "every engine of --version is described in zccp.1, zsh, fish, contract.md, README" {
+	local engines e f
+	zccp_plain --version
+	assert_success
+	engines=$(sed -n 's/^engines://p' <<<"$output" | sed 's/(unavailable)//g')
+	[[ $(wc -w <<<"$engines") -ge 4 ]] || fail "--version lists only: $engines"
+	for f in zccp.1 completions/zccp.zsh completions/zccp.fish docs/contract.md README.md; do
+		for e in $engines; do
+			engine_documented "$f" "$e" || fail "$f does not describe engine $e"
+		done
+	done
 }
 
 @test "--version names the kernel features it found" {
@@ -230,6 +263,20 @@ bad_value() {
 
 @test "-e nope is refused" {
 	bad_value 'engine.*nope' -e nope
+}
+
+# Both lists come from the registry: "auto, uring, group, ... or rw".
+@test "--help and a bad --engine list auto and every engine of --version" {
+	local engines list
+	zccp_plain --version
+	assert_success
+	engines=$(sed -n 's/^engines: //p' <<<"$output" | sed 's/(unavailable)//g')
+	list=$(sed -E 's/ /, /g; s/, ([^,]*)$/ or \1/' <<<"$engines")
+	[[ $list == *", "*" or "* ]] || fail "--version lists only: $engines"
+	zccp_plain --help
+	assert_success
+	assert_output_line "  -e, --engine=NAME      auto (default), $list"
+	bad_value "^zccp: invalid --engine 'nope': want auto, $list\$" -e nope
 }
 
 @test "--sparse=maybe is refused" {

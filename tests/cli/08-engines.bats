@@ -30,7 +30,7 @@ assert_verbose_dest() {
 	assert_success
 	assert_same "$T/src" "$T/d1" "$T/d2"
 	assert_stderr_format
-	assert_stderr_count 1 '^zccp: .*engine:? (uring|splice|aio|rw)\b.*: .{10,}'
+	assert_stderr_count 1 "^zccp: .*engine:? $ZCCP_ENGINE_RE\\b.*: .{10,}"
 	assert_verbose_dest "$T/d1"
 	assert_verbose_dest "$T/d2"
 }

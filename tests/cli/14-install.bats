@@ -27,9 +27,12 @@ load helpers
 }
 
 # complete_words LINE: what the bash completion offers for LINE (the
-# cursor at its end), one per line.
+# cursor at its end), one per line.  $ZCCP is the zccp on its PATH,
+# unless PATH is set otherwise in the environment of the call.
 complete_words() {
-	bash -c '
+	mkdir -p "$T/bin"
+	ln -sf "$ZCCP" "$T/bin/zccp"
+	PATH=${COMPLETE_PATH-$T/bin:$PATH} "$BASH" -c '
 		source "$1"
 		complete -p zccp >/dev/null || exit 3
 		read -ra COMP_WORDS <<<"$2"
@@ -49,9 +52,14 @@ complete_words() {
 	[[ $output == "--engine=" ]] || fail "--eng: '$output'"
 	run complete_words "zccp -e "
 	assert_success
-	for e in auto uring group splice aio rw; do
+	local engines
+	engines=$("$ZCCP" --version | sed -n 's/^engines://p' | sed 's/(unavailable)//g')
+	[[ $(wc -w <<<"$engines") -ge 4 ]] || fail "--version lists only: $engines"
+	for e in auto $engines; do
 		grep -qx "$e" <<<"$output" || fail "-e: no $e in '$output'"
 	done
+	[[ $(wc -l <<<"$output") -eq $(($(wc -w <<<"$engines") + 1)) ]] ||
+		fail "-e: more than auto and the engines: '$output'"
 	run complete_words "zccp --on-error "
 	[[ $output == $'continue\nabort' ]] || fail "--on-error: '$output'"
 	run complete_words "zccp --progress=p"
@@ -63,4 +71,12 @@ complete_words() {
 	touch "$T/some-file"
 	run complete_words "zccp $T/some-f"
 	[[ $output == "$T/some-file" ]] || fail "files: '$output'"
+}
+
+@test "bash completion without zccp on PATH: -e offers auto alone, no error" {
+	mkdir -p "$T/empty"
+	COMPLETE_PATH=$T/empty run --separate-stderr complete_words "zccp -e "
+	assert_success
+	[[ $output == auto ]] || fail "-e: '$output'"
+	[[ -z $stderr ]] || fail "stderr: $stderr"
 }

@@ -17,7 +17,7 @@ setup() {
 	[[ ${lines[0]} == "dry run: nothing is written" ]] || fail "first line: ${lines[0]}"
 	[[ ${lines[1]} == "source $T/src (regular file, $((1024 * 1024 + 1)) bytes)" ]] ||
 		fail "source line: ${lines[1]}"
-	[[ ${lines[2]} =~ ^engine\ (uring|splice|aio|rw|group):\ . ]] || fail "engine line: ${lines[2]}"
+	[[ ${lines[2]} =~ ^engine\ $ZCCP_ENGINE_RE:\ . ]] || fail "engine line: ${lines[2]}"
 	[[ ${lines[3]} =~ ^ring:\ [0-9]+\ chunks\ of\ [0-9]+\ bytes ]] || fail "ring line: ${lines[3]}"
 	[[ ${lines[4]} =~ ^dest\ $T/d1\ \(regular\ file\):\ written\ to\ a\ temporary\ beside\ it,\ renamed\ over\ it\ when\ complete\;\ reflink:\ no\ \(.+\)\;\ (buffered|O_DIRECT) ]] ||
 		fail "d1 line: ${lines[4]}"

@@ -4,15 +4,19 @@
 #
 # Environment (set by tests/CMakeLists.txt):
 #   ZCCP          the zccp binary under test (plain or -asan build)
-#   ZCCP_ENGINE   auto, uring, splice, aio or rw: what `zccp` passes to -e
+#   ZCCP_ENGINE   auto or an engine (src/engine.c): what `zccp` passes to -e
 #   ZCCP_HELPERS  directory holding the no_uring and slow_reader helpers
-# setup_suite.bash fails the whole run loudly when these are unusable.
+# setup_suite.bash fails the whole run loudly when these are unusable,
+# and exports ZCCP_ENGINE_LIST: the engines `zccp --version` says this
+# kernel runs.
 
 bats_require_minimum_version 1.5.0
 
 ZCCP_ENGINE=${ZCCP_ENGINE:-auto}
 ZCCP_SOURCE_DIR=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-ZCCP_ENGINE_NAMES=(uring splice aio rw)
+read -ra ZCCP_ENGINE_NAMES <<<"${ZCCP_ENGINE_LIST:-}"
+# "(uring|splice|aio|rw)": any of them, in a regular expression.
+ZCCP_ENGINE_RE="($(IFS='|'; echo "${ZCCP_ENGINE_NAMES[*]}"))"
 NO_URING="$ZCCP_HELPERS/no_uring"
 SLOW_READER="$ZCCP_HELPERS/slow_reader"
 FAULTFS="$ZCCP_HELPERS/faultfs"

@@ -4,7 +4,7 @@
 # into failures, or worse skips, in every test.
 
 setup_suite() {
-	local engines="auto uring splice aio rw" helper
+	local version engines helper
 
 	if [[ -z ${ZCCP:-} ]]; then
 		echo "setup_suite: ZCCP is not set; run the suites through ctest" \
@@ -15,8 +15,24 @@ setup_suite() {
 		echo "setup_suite: ZCCP=$ZCCP is not an executable file" >&2
 		return 1
 	fi
-	if [[ " $engines " != *" ${ZCCP_ENGINE:-} "* ]]; then
-		echo "setup_suite: ZCCP_ENGINE='${ZCCP_ENGINE:-}' is not one of: $engines" >&2
+	# The binary starts at all (a broken sanitizer runtime, a missing
+	# shared library): say so once.
+	if ! version=$("$ZCCP" --version); then
+		echo "setup_suite: '$ZCCP --version' fails" >&2
+		return 1
+	fi
+	# The engines this kernel runs, for helpers.bash's ZCCP_ENGINE_NAMES.
+	engines=$(sed -n 's/^engines://p' <<<"$version")
+	ZCCP_ENGINE_LIST=$(tr ' ' '\n' <<<"$engines" | grep -v -e '^$' -e '(unavailable)$' | xargs)
+	export ZCCP_ENGINE_LIST
+	if [[ -z $ZCCP_ENGINE_LIST ]]; then
+		echo "setup_suite: '$ZCCP --version' names no engine this kernel runs: $version" >&2
+		return 1
+	fi
+	# run-suite skips an unavailable engine before bats starts.
+	if [[ " auto $ZCCP_ENGINE_LIST " != *" ${ZCCP_ENGINE:-} "* ]]; then
+		echo "setup_suite: ZCCP_ENGINE='${ZCCP_ENGINE:-}' is not one of: auto $ZCCP_ENGINE_LIST" \
+			"(zccp --version: engines:$engines)" >&2
 		return 1
 	fi
 	for helper in no_uring slow_reader; do
@@ -25,10 +41,4 @@ setup_suite() {
 			return 1
 		fi
 	done
-	# The binary starts at all (a broken sanitizer runtime, a missing
-	# shared library): say so once.
-	if ! "$ZCCP" --version >/dev/null; then
-		echo "setup_suite: '$ZCCP --version' fails" >&2
-		return 1
-	fi
 }
