@@ -18,24 +18,24 @@ char *zccp_path_join(const char *dir, const char *name)
 	return path;
 }
 
-char *zccp_path_dir(const char *path)
+/* dirname(3) and basename(3) may change their argument: a copy. */
+static char *on_copy(const char *path, char *(*part)(char *))
 {
-	char *copy = strdup(path), *dir;
+	char *copy = strdup(path), *out;
 
 	if (!copy)
 		return NULL;
-	dir = strdup(dirname(copy));
+	out = strdup(part(copy));
 	free(copy);
-	return dir;
+	return out;
+}
+
+char *zccp_path_dir(const char *path)
+{
+	return on_copy(path, dirname);
 }
 
 char *zccp_path_base(const char *path)
 {
-	char *copy = strdup(path), *base;
-
-	if (!copy)
-		return NULL;
-	base = strdup(basename(copy));
-	free(copy);
-	return base;
+	return on_copy(path, basename);
 }
