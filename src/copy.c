@@ -278,8 +278,8 @@ static void dest_check_complete(struct copy *c, struct dest *d)
 {
 	int ret;
 
-	if (d->finished || zccp_endpoint_failed(d->ep) || d->inflight || !c->eof ||
-	    d->next_seq <= c->eof_seq || c->stopping)
+	if (d->finished || zccp_endpoint_failed(d->ep) || d->inflight ||
+	    !c->eof || d->next_seq <= c->eof_seq || c->stopping)
 		return;
 	/* The first to finish has seen every read: ask once. */
 	if (!c->source_checked) {
@@ -488,8 +488,8 @@ static void chunk_ready(struct copy *c, struct chunk *k)
 static bool any_dest_needs_zeros(const struct copy *c)
 {
 	for (unsigned i = 0; i < c->ndests; i++)
-		if (!zccp_endpoint_failed(c->dests[i].ep) && !c->dests[i].finished &&
-		    c->dests[i].needs_zeros)
+		if (!zccp_endpoint_failed(c->dests[i].ep) &&
+		    !c->dests[i].finished && c->dests[i].needs_zeros)
 			return true;
 	return false;
 }

@@ -511,9 +511,11 @@ static void take_back(struct zccp_endpoint *d, enum placed how)
 		renameat(at_dir(d), at_name(d), at_dir(d), d->tmp_name);
 }
 
+/* Still to be put in place (place_all may have put a LAST one already). */
 static bool publishable(const struct zccp_endpoint *d)
 {
-	return zccp_endpoint_active(d) && !d->framed;
+	return zccp_endpoint_active(d) && !zccp_endpoint_committed(d) &&
+	       !d->framed;
 }
 
 /* In place: the old contents go, the temporaries' names are free. */

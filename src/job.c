@@ -106,9 +106,9 @@ static int make_plan(struct zccp_job *j)
  * failure (coreutils 9.1, Debian 12). */
 static void skip_existing(struct zccp_endpoint *d, const struct zccp_opts *o)
 {
-	if (!o->no_clobber || !d->existed || zccp_endpoint_failed(d) ||
+	if (!o->no_clobber || !d->existed || !zccp_endpoint_active(d) ||
 	    d->std || d->net)
-		return;
+		return; /* failed, or already left alone (-r: a link) */
 	zccp_endpoint_set(d, ZCCP_EP_SKIPPED, 0);
 }
 
@@ -149,6 +149,11 @@ static int open_endpoints(struct zccp_job *j)
 	j->dest_mem = calloc(o->ndests, sizeof(*j->dest_mem));
 	j->dests = calloc(o->ndests, sizeof(*j->dests));
 	if (!j->dest_mem || !j->dests) {
+		/* none opened: finish, free and --json see no destinations */
+		free(j->dest_mem);
+		free(j->dests);
+		j->dest_mem = NULL;
+		j->dests = NULL;
 		zccp_error("out of memory");
 		return -1;
 	}

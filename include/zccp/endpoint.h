@@ -63,7 +63,7 @@ struct zccp_endpoint {
 	bool fuse;        /* a source on FUSE (fstatfs; zccp/plan.h) */
 	bool size_vague;  /* a pseudo file (sysfs...): may end before size */
 	bool framed;      /* a zccp stream (header, trailer), not --raw */
-	uint32_t trailer_sent; /* ... of its trailer, while the socket was full */
+	uint32_t trailer_sent; /* of its trailer, while the socket was full */
 	struct zccp_watch *watch; /* stall timeout (watchdog.h), or NULL */
 	bool existed;     /* destination existed before we started */
 	enum zccp_ep_state state; /* zccp_endpoint_set() only */

@@ -128,7 +128,8 @@ static void test_trailer_meets_full_socket(void)
 	dst.fd = sv[0];
 	junk = fill(sv[0]);
 	CHECK(!zccp_stream_end(&dst, &h));
-	CHECK(zccp_endpoint_state(&dst) == ZCCP_EP_SENT && dst.trailer_sent < sizeof(trailer));
+	CHECK(zccp_endpoint_state(&dst) == ZCCP_EP_SENT &&
+	      dst.trailer_sent < sizeof(trailer));
 	/* The receiver: reads everything, checks the trailer, replies. */
 	pid = fork();
 	if (pid == 0) {
