@@ -85,6 +85,15 @@ _zccp()
 		# ADDRESS: HOST:PORT, :PORT, *:PORT or unix:PATH; nothing to offer
 		return
 		;;
+	--rsh)
+		mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+		return
+		;;
+	--key-file | --remote-zccp)
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		compopt -o filenames
+		return
+		;;
 	-h | --help | -V | --version)
 		return
 		;;
@@ -94,7 +103,7 @@ _zccp()
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --reflink= --direct=
-			--inplace --fsync --timeout= --listen= --raw --checksum --verify --json
+			--inplace --fsync --timeout= --listen= --raw --key-file= --insecure --rsh= --remote-zccp= --checksum --verify --json
 			-n --no-clobber -f --force --dry-run -g --progress
 			-p --preserve -r --recursive --one-file-system
 			--on-error= --stats -v --verbose -q --quiet -h --help

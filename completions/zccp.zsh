@@ -22,6 +22,10 @@ _arguments -s -S \
   '--timeout=[seconds a network destination may take to connect or stall]:seconds:(0 5 10 30 60 300)' \
   '--listen=[receive the source from one sender on this address]:address (HOST\:PORT, \:PORT, *\:PORT or unix\:PATH): ' \
   '--raw[sockets carry bare data, for nc and socat]' \
+  '--key-file=[the zccp streams'"'"'s secret (mode 600)]:key file:_files' \
+  '--insecure[allow TCP without a key: anyone may send or listen]' \
+  '--rsh=[how ssh:// starts its receivers (default ssh)]:command:_command_names' \
+  '--remote-zccp=[ssh\://: the path of zccp on the other host]:path: ' \
   '--checksum=-[print the source'"'"'s digest on stdout]::algorithm:(sha256 xxh128)' \
   '--verify[read every file and device back and compare digests before replacing]' \
   '--on-error=[what to do when a destination fails]:policy:((continue\:"the other destinations go on" abort\:"stop everything, remove temporaries"))' \

@@ -88,7 +88,8 @@ static int check_private(const struct stat *st, const char **why)
 int zccp_key_load(struct zccp_key *key, const char *path, const char **why)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must be refused, not waited on. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	int ret;
 
 	*why = "";

@@ -14,9 +14,11 @@
 
 #include "zccp/digest.h"
 #include "zccp/engine.h"
+#include "zccp/net.h"
 #include "zccp/opts.h"
 #include "zccp/preserve.h"
 #include "zccp/progress.h"
+#include "zccp/remote.h"
 #include "zccp/report.h"
 
 enum {
@@ -38,6 +40,11 @@ enum {
 	OPT_PROGRESS,
 	OPT_PRESERVE,
 	OPT_ONE_FS,
+	OPT_KEY_FILE,
+	OPT_INSECURE,
+	OPT_RSH,
+	OPT_REMOTE_ZCCP,
+	OPT_SERVE,
 };
 
 struct cli_option {
@@ -47,6 +54,7 @@ struct cli_option {
 	const char *arg;
 	const char *help;
 	bool engines; /* help goes on with the registry's engine names */
+	bool hidden;  /* not for people: no help line */
 };
 
 /*
@@ -102,6 +110,17 @@ static const struct cli_option cli_options[] = {
 	  "receive SOURCE on HOST:PORT, :PORT, *:PORT, unix:PATH" },
 	{ "raw", no_argument, OPT_RAW, NULL,
 	  "sockets carry bare data (nc, socat), no zccp stream" },
+	{ "key-file", required_argument, OPT_KEY_FILE, "FILE",
+	  "the streams' shared secret (mode 600, 32+ bytes)" },
+	{ "insecure", no_argument, OPT_INSECURE, NULL,
+	  "TCP without a key: anyone may send or listen" },
+	{ "rsh", required_argument, OPT_RSH, "COMMAND",
+	  "ssh:// starts the receiver with this (default ssh)" },
+	/* rare enough to leave --help to a screen: zccp.1 has it */
+	{ "remote-zccp", required_argument, OPT_REMOTE_ZCCP, "PATH",
+	  "ssh://: zccp's path on the other host", false, true },
+	/* what an ssh:// sender starts on the other host (remote.h) */
+	{ "serve", no_argument, OPT_SERVE, NULL, "", false, true },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
 	  "network connect, stall or wait limit (default 30)" },
 	{ "verbose", no_argument, 'v', NULL,
@@ -128,14 +147,15 @@ static void print_help(void)
 {
 	printf("Usage: zccp [OPTION]... SOURCE DEST...\n"
 	       "  or:  zccp [OPTION]... --listen=ADDRESS DEST...\n"
-	       "Copy SOURCE to every DEST, reading it once and writing in "
-	       "parallel.\nSOURCE: a file, device, FIFO or - (stdin).  DEST: "
-	       "a file (replaced when\ncomplete), device, FIFO, DIR/, - "
-	       "(stdout), tcp://HOST:PORT or unix:PATH.\n\n");
+	       "Copy SOURCE (file, device, FIFO, -) to every DEST at once: a "
+	       "file (replaced\nwhole), device, FIFO, DIR/, -, tcp://HOST:PORT, "
+	       "unix:PATH or ssh://HOST/PATH.\n\n");
 	for (size_t i = 0; i < NOPTIONS; i++) {
 		const struct cli_option *o = &cli_options[i];
 		char left[40];
 
+		if (o->hidden)
+			continue;
 		if (!o->name)
 			snprintf(left, sizeof(left), "-%c", o->key);
 		else
@@ -149,9 +169,9 @@ static void print_help(void)
 		printf("  %-22s %s%s\n", left, o->help,
 		       o->engines ? engine_names() : "");
 	}
-	printf("\nSIZE takes K, M, G (powers of 1024).  Exit status: 0 all "
-	       "complete, 1 a\ndestination failed, 2 usage error, refused "
-	       "destination or source failure.\nSee zccp(1).\n");
+	printf("\nSIZE takes K, M, G (powers of 1024).  Exit: 0 all complete, "
+	       "1 a destination\nfailed, 2 usage error, refused destination "
+	       "or source failure.  See zccp(1).\n");
 }
 
 /* "  LABEL  yes" or "  LABEL  no: why": a kernel feature line. */
@@ -319,6 +339,11 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 		opts->listen = arg;
 		return 0;
 	case OPT_RAW: opts->raw = true; return 0;
+	case OPT_KEY_FILE: opts->key_file = arg; return 0;
+	case OPT_INSECURE: opts->insecure = true; return 0;
+	case OPT_RSH: opts->rsh = arg; return 0;
+	case OPT_REMOTE_ZCCP: opts->remote_zccp = arg; return 0;
+	case OPT_SERVE: opts->serve = true; return 0;
 	case OPT_CHECKSUM:
 		if (arg && zccp_digest_parse(arg, &algo))
 			return bad_value("checksum", arg,
@@ -398,6 +423,67 @@ static void set_defaults(struct zccp_opts *opts)
 	};
 }
 
+/*
+ * ssh:// makes a fresh key per transfer unless --key-file gives one; no
+ * other socket destination can know it.  0, or -1 said.
+ */
+static int check_ssh(const struct zccp_opts *o)
+{
+	const char *ssh = NULL, *other = NULL;
+
+	for (unsigned i = 0; i < o->ndests; i++) {
+		if (zccp_remote_is_ssh(o->dests[i]))
+			ssh = o->dests[i];
+		else if (zccp_net_is_address(o->dests[i]))
+			other = o->dests[i];
+	}
+	if (ssh && o->raw) {
+		zccp_error("%s: ssh:// sends a zccp stream: it cannot be used "
+			   "with --raw", ssh);
+		return -1;
+	}
+	if (ssh && other && !o->key_file) {
+		zccp_error("%s: beside ssh:// destinations, needs "
+			   "--key-file=FILE (one key serves the transfer)",
+			   other);
+		return -1;
+	}
+	return 0;
+}
+
+/* TCP without a key lets anyone in: only when the user says so. */
+static int check_keys(const struct zccp_opts *o)
+{
+	const char *open = NULL;
+
+	if (o->serve && (o->listen || o->key_file || o->raw)) {
+		zccp_error("--serve is for ssh:// senders only");
+		return -1;
+	}
+	if (o->key_file && (o->insecure || o->raw)) {
+		zccp_error("--key-file cannot be used with --%s",
+			   o->raw ? "raw (it carries no key)" : "insecure");
+		return -1;
+	}
+	if (check_ssh(o))
+		return -1;
+	if (o->key_file || o->insecure)
+		return 0;
+	if (o->listen && !zccp_net_is_unix(o->listen))
+		open = o->listen;
+	for (unsigned i = 0; !open && i < o->ndests; i++)
+		if (zccp_net_is_address(o->dests[i]) &&
+		    !zccp_net_is_unix(o->dests[i]))
+			open = o->dests[i];
+	if (!open)
+		return 0;
+	zccp_error("%s%s: TCP needs --key-file=FILE (the same secret at both "
+		   "ends), or --insecure to let anyone %s",
+		   o->listen == open ? "--listen=" : "", open,
+		   o->listen == open ? "send" : "receive");
+	return -1;
+}
+
 enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 				    struct zccp_opts *opts)
 {
@@ -429,9 +515,9 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 			return ZCCP_CLI_ERROR;
 	}
 	/* --listen: the connection is the source; all operands are DESTs. */
-	if (argc - optind < (opts->listen ? 1 : 2)) {
+	if (argc - optind < (opts->listen || opts->serve ? 1 : 2)) {
 		zccp_error("%s (try 'zccp --help')",
-			   argc == optind && !opts->listen ?
+			   argc == optind && !opts->listen && !opts->serve ?
 			   "missing SOURCE and DEST" : "missing DEST");
 		return ZCCP_CLI_ERROR;
 	}
@@ -455,9 +541,9 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 			   "sender comes)" : "json");
 		return ZCCP_CLI_ERROR;
 	}
-	if (!opts->listen)
+	if (!opts->listen && !opts->serve)
 		opts->source = argv[optind++];
 	opts->dests = (const char **)&argv[optind];
 	opts->ndests = (unsigned)(argc - optind);
-	return ZCCP_CLI_RUN;
+	return check_keys(opts) ? ZCCP_CLI_ERROR : ZCCP_CLI_RUN;
 }

@@ -416,8 +416,8 @@ static void hash_see(void *ctx, const void *data, uint32_t n)
 {
 	const struct zccp_copy_hooks *hooks = ctx;
 
-	if (hooks->hash)
-		zccp_stream_hash_update(hooks->hash, data, n);
+	if (hooks->mac)
+		zccp_stream_mac_update(hooks->mac, data, n);
 	if (hooks->checksum)
 		zccp_digest_update(hooks->checksum, data, n);
 }
@@ -656,7 +656,7 @@ static void framed_source_end(struct copy *c, struct chunk *k)
 	/* The digest must hold the last chunk before it can be checked. */
 	zccp_hasher_wait(&c->hasher, k->seq + 1);
 	hash_collect(c);
-	ret = zccp_stream_trailer_check(trailer.bytes, c->hooks->hash,
+	ret = zccp_stream_trailer_check(trailer.bytes, c->hooks->mac,
 					c->hooks->source_header);
 	if (!ret) {
 		c->eof = true;
@@ -919,7 +919,7 @@ static int copy_setup(struct copy *c, const struct zccp_plan *plan)
 		if (!zccp_endpoint_failed(d->ep) && !d->finished)
 			c->live++;
 	}
-	if (c->hooks->hash || c->hooks->checksum) {
+	if (c->hooks->mac || c->hooks->checksum) {
 		int ret = zccp_hasher_start(&c->hasher, hash_chunk, c);
 
 		if (ret)

@@ -591,6 +591,12 @@ int zccp_dest_commit(struct zccp_endpoint *dst, uint64_t size,
 	return ret ? ret : zccp_dest_publish(dst, opts);
 }
 
+void zccp_dest_fail(struct zccp_endpoint *dst, int err)
+{
+	zccp_endpoint_fail(dst, err);
+	zccp_dest_discard(dst);
+}
+
 void zccp_dest_discard(struct zccp_endpoint *dst)
 {
 	if (dst->tmp_name) {

@@ -21,6 +21,7 @@
 #include "zccp/net.h"
 #include "zccp/opts.h"
 #include "zccp/path.h"
+#include "zccp/remote.h"
 #include "zccp/report.h"
 
 const char *zccp_kind_name(enum zccp_kind kind)
@@ -219,29 +220,6 @@ int zccp_source_listen(struct zccp_endpoint *src, const char *spec)
 	return src->canonical ? 0 : zccp_endpoint_fail(src, -ENOMEM);
 }
 
-int zccp_source_accept(struct zccp_endpoint *src, unsigned timeout_ms)
-{
-	zccp_info("listening on %s", src->arg);
-	src->fd = zccp_net_accept(src->arg, timeout_ms, &src->path);
-	if (src->fd == -ETIMEDOUT) {
-		zccp_error("--listen %s: no sender within %u s (--timeout)",
-			   src->arg, timeout_ms / 1000);
-		zccp_endpoint_set(src, ZCCP_EP_FAILED, 0); /* said above */
-		return src->fd;
-	}
-	if (src->fd < 0) {
-		zccp_error("--listen %s: %s", src->arg,
-			   src->fd == -ZCCP_EADDRESS ?
-			   "not an address: want HOST:PORT, [IPV6]:PORT, "
-			   ":PORT, *:PORT or unix:PATH" :
-			   zccp_strerror(-src->fd));
-		zccp_endpoint_set(src, ZCCP_EP_FAILED, 0); /* said above */
-		return src->fd;
-	}
-	zccp_info("connection from %s", src->path);
-	return 0;
-}
-
 /*
  * Like cp, write through a symlink to its target: the temporary goes
  * beside the target and replaces it, and the link stays a link.  A
@@ -350,9 +328,10 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 	*dst = (struct zccp_endpoint){ .arg = arg, .fd = -1, .engine_fd = -1,
 				       .index = dst->index > 0 ? dst->index : 1 };
 	dst->std = !strcmp(arg, "-");
-	if (zccp_net_is_address(arg)) {
+	if (zccp_net_is_address(arg) || zccp_remote_is_ssh(arg)) {
 		/* connected at open; two alike are one destination twice */
 		dst->net = true;
+		dst->remote = zccp_remote_is_ssh(arg);
 		dst->framed = !opts->raw;
 		dst->kind = ZCCP_KIND_SOCKET;
 		dst->stream = true;

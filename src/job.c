@@ -26,7 +26,6 @@ struct zccp_job {
 	struct zccp_plan plan;
 	struct zccp_layout layout;
 	struct zccp_engine engine;
-	const char *engine_name; /* the engine that started, for --json */
 	struct zccp_wire wire;
 	struct zccp_progress progress;
 	uint64_t received; /* source (payload) bytes */
@@ -58,13 +57,6 @@ static bool any_failed(const struct zccp_job *j)
 	return false;
 }
 
-/* Failed without a message (the caller said why), temporary removed. */
-static void dest_fail(struct zccp_endpoint *d, int err)
-{
-	zccp_endpoint_set(d, ZCCP_EP_FAILED, err);
-	zccp_dest_discard(d);
-}
-
 int zccp_job_create(struct zccp_job **jp, const struct zccp_opts *o)
 {
 	struct zccp_job *j = calloc(1, sizeof(*j));
@@ -84,7 +76,7 @@ static int make_plan(struct zccp_job *j)
 		.source_bytes = j->source.size_known ? j->source.size :
 						       ZCCP_SIZE_UNKNOWN,
 		.ndests = j->opts.ndests,
-		.checksummed = j->wire.hashing || source_digest(j),
+		.checksummed = j->wire.macing || source_digest(j),
 		.source_framed = j->wire.framed_source,
 		.source_fuse = j->source.fuse,
 	};
@@ -144,7 +136,7 @@ static int open_endpoints(struct zccp_job *j)
 {
 	const struct zccp_opts *o = &j->opts;
 
-	if (open_source(j))
+	if (zccp_wire_prepare(&j->wire, o) || open_source(j))
 		return -1;
 	j->dest_mem = calloc(o->ndests, sizeof(*j->dest_mem));
 	j->dests = calloc(o->ndests, sizeof(*j->dests));
@@ -162,7 +154,7 @@ static int open_endpoints(struct zccp_job *j)
 		zccp_dest_prepare(j->dests[i], o->dests[i], &j->source, o,
 				  o->in_tree ? o->dest_dirfds[i] : -1);
 		j->dests[i]->index = (int)i + 1;
-		j->wire.hashing |= j->dests[i]->framed;
+		j->wire.macing |= j->dests[i]->framed;
 		skip_existing(j->dests[i], o);
 	}
 	if (zccp_check_distinct(&j->source, j->dests, o->ndests) ||
@@ -173,7 +165,7 @@ static int open_endpoints(struct zccp_job *j)
 	/* Destinations are checked, and nothing waits for a sender that
 	 * could not be served: plan, then wait for the sender. */
 	j->wire.framed_source = !o->raw;
-	j->wire.hashing |= j->wire.framed_source;
+	j->wire.macing |= j->wire.framed_source;
 	if (make_plan(j))
 		return -1;
 	return zccp_wire_accept(&j->wire, &j->source, o);
@@ -214,10 +206,8 @@ static int plan_and_start(struct zccp_job *j)
 		if (make_plan(j))
 			return -1;
 		ret = start_engine(j);
-		if (!ret) {
-			j->engine_name = j->plan.engine->name;
+		if (!ret)
 			return 0;
-		}
 		zccp_probe_fail(&j->probes, j->plan.engine, ret,
 				strerror(-ret));
 		if (strcmp(j->opts.engine, "auto")) {
@@ -248,10 +238,8 @@ static int setup_endpoints(struct zccp_job *j)
 		if (!zccp_endpoint_active(d))
 			continue;
 		ret = ops->setup_endpoint(&j->engine, d);
-		if (ret) {
-			zccp_endpoint_fail(d, ret);
-			zccp_dest_discard(d);
-		}
+		if (ret)
+			zccp_dest_fail(d, ret);
 	}
 	return 0;
 }
@@ -264,10 +252,17 @@ static int prepare(struct zccp_job *j)
 	for (unsigned i = 0; i < j->opts.ndests; i++) {
 		struct zccp_endpoint *d = j->dests[i];
 
-		if (!zccp_endpoint_active(d) ||
-		    zccp_dest_open(d, &j->source, &j->opts) || !d->framed)
+		if (!zccp_endpoint_active(d))
 			continue;
-		zccp_wire_begin(d, &j->source, j->opts.timeout_ms);
+		if (d->remote) {
+			d->source = &j->source;
+			zccp_wire_remote(&j->wire, d, &j->opts);
+		} else if (zccp_dest_open(d, &j->source, &j->opts)) {
+			continue;
+		}
+		if (d->framed && zccp_endpoint_active(d))
+			zccp_wire_begin(&j->wire, d, &j->source,
+					j->opts.timeout_ms);
 	}
 	return setup_endpoints(j);
 }
@@ -359,18 +354,17 @@ static void clone_dest(struct zccp_job *j, struct zccp_endpoint *d)
 
 	if (ret) {
 		if (j->opts.reflink == ZCCP_WHEN_ALWAYS) {
-			zccp_report_uncloned(d);
-			dest_fail(d, ret);
+			zccp_report_uncloned(d); /* says why, not ret */
+			zccp_endpoint_set(d, ZCCP_EP_FAILED, ret);
+			zccp_dest_discard(d);
 		}
 		return; /* auto: the ring copies it */
 	}
 	if (!commit_deferred(j))
 		ret = zccp_dest_commit(d, d->bytes, &j->opts);
 	d->seconds = zccp_now() - start;
-	if (ret) {
-		zccp_report_endpoint(d, ret);
-		dest_fail(d, ret);
-	}
+	if (ret)
+		zccp_dest_fail(d, ret);
 }
 
 /* Nothing can stop us now: truncate --inplace files, then clone. */
@@ -448,7 +442,7 @@ static int run_ring(struct zccp_job *j)
 	struct zccp_copy_hooks hooks = {
 		.done = commit_deferred(j) ? NULL : dest_done,
 		.ctx = j,
-		.hash = j->wire.hashing ? &j->wire.hash : NULL,
+		.mac = j->wire.macing ? &j->wire.mac : NULL,
 		.checksum = source_digest(j) ? &j->checksum : NULL,
 		.source_header = j->wire.framed_source ? &j->wire.header :
 							 NULL,
@@ -537,7 +531,7 @@ bool zccp_job_summary(const struct zccp_job *j, int status,
 		.dests = j->dests,
 		.dest_args = j->opts.dests,
 		.ndests = j->opts.ndests,
-		.engine = j->engine_name,
+		.engine = j->engine.ops ? j->engine.ops->name : NULL,
 		.bytes = j->received,
 		.source_error = j->source_error ? j->source_error :
 						  j->source.error,

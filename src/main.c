@@ -14,6 +14,7 @@
 
 #include "zccp/clock.h"
 #include "zccp/job.h"
+#include "zccp/remote.h"
 #include "zccp/report.h"
 #include "zccp/summary.h"
 #include "zccp/tree.h"
@@ -112,9 +113,29 @@ static int copy_one(const struct zccp_opts *opts)
 	return status;
 }
 
+/* --serve: the key from ssh's channel, and --listen where it came in. */
+static int serve_setup(struct zccp_opts *opts, struct zccp_key *key,
+		       char **spec)
+{
+	int ret = zccp_serve_setup(key, spec);
+
+	if (ret) {
+		zccp_error("--serve: %s", ret == -ZCCP_ENOSERVE ?
+			   "only an ssh:// sender starts it (no key on "
+			   "standard input, or no SSH_CONNECTION)" :
+			   strerror(-ret));
+		return -1;
+	}
+	opts->listen = *spec;
+	opts->key = key;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct zccp_opts opts = { 0 };
+	struct zccp_key key;
+	char *spec = NULL;
 	int status;
 
 	if (zccp_guard_standard_fds())
@@ -128,6 +149,8 @@ int main(int argc, char **argv)
 		break;
 	}
 	zccp_report_init(opts.verbose, opts.quiet);
+	if (opts.serve && serve_setup(&opts, &key, &spec))
+		return ZCCP_EXIT_USAGE;
 	install_signals();
 	raise_nofile(opts.ndests);
 	if (opts.recursive) {
@@ -137,5 +160,8 @@ int main(int argc, char **argv)
 		if (was_tree)
 			return check_stdout(status);
 	}
-	return check_stdout(copy_one(&opts));
+	status = check_stdout(copy_one(&opts));
+	explicit_bzero(&key, sizeof(key));
+	free(spec);
+	return status;
 }

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,6 +29,11 @@ bool zccp_net_is_address(const char *arg)
 {
 	return !strncmp(arg, TCP_PREFIX, strlen(TCP_PREFIX)) ||
 	       !strncmp(arg, UNIX_PREFIX, strlen(UNIX_PREFIX));
+}
+
+bool zccp_net_is_unix(const char *arg)
+{
+	return !strncmp(arg, UNIX_PREFIX, strlen(UNIX_PREFIX));
 }
 
 /* Wait for a non-blocking connect() in progress; 0 or -errno. */
@@ -185,7 +191,6 @@ int zccp_net_connect(const char *arg, unsigned timeout_ms)
 	return connect_tcp(arg + strlen(TCP_PREFIX), timeout_ms);
 }
 
-#define MAX_LISTENERS 8
 
 static int listen_on(int family, const struct sockaddr *addr,
 		     socklen_t addrlen)
@@ -200,7 +205,7 @@ static int listen_on(int family, const struct sockaddr *addr,
 	     setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one))) ||
 	    (family != AF_UNIX &&
 	     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one))) ||
-	    bind(fd, addr, addrlen) || listen(fd, 1)) {
+	    bind(fd, addr, addrlen) || listen(fd, ZCCP_NET_BACKLOG)) {
 		int err = -errno;
 
 		close(fd);
@@ -251,7 +256,7 @@ static int listen_spec(const char *spec, int *fds, char **unix_path)
 	if (gai)
 		return resolve_error(gai);
 	ret = -EADDRNOTAVAIL;
-	for (ai = list; ai && n < MAX_LISTENERS; ai = ai->ai_next) {
+	for (ai = list; ai && n < ZCCP_NET_MAX_LISTENERS; ai = ai->ai_next) {
 		int fd = listen_on(ai->ai_family, ai->ai_addr, ai->ai_addrlen);
 
 		if (fd >= 0)
@@ -289,54 +294,68 @@ static char *peer_name(int fd, const char *unix_path)
 	return name;
 }
 
-/* The first connection on any of fds[], within timeout_ms. */
-static int accept_first(const int *fds, int n, unsigned timeout_ms)
+int zccp_net_listen(struct zccp_listener *l, const char *spec)
 {
-	struct pollfd pfd[MAX_LISTENERS];
-	int ret;
+	/* unix: a socket only its owner may connect to (connect needs
+	 * write permission); the umask is process-wide, so only for bind. */
+	mode_t old = umask(0177);
+	int n = listen_spec(spec, l->fds, &l->unix_path);
 
-	for (int i = 0; i < n; i++)
-		pfd[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-	for (;;) {
-		ret = poll(pfd, (nfds_t)n, timeout_ms ? (int)timeout_ms : -1);
-		if (ret < 0 && errno == EINTR)
-			continue;
-		if (ret <= 0)
-			return ret ? -errno : -ETIMEDOUT;
-		for (int i = 0; i < n; i++) {
-			if (!pfd[i].revents)
-				continue;
-			ret = accept4(fds[i], NULL, NULL, SOCK_CLOEXEC);
-			if (ret >= 0 || (errno != EAGAIN &&
-					 errno != ECONNABORTED))
-				return ret >= 0 ? ret : -errno;
-		}
-	}
+	umask(old);
+	l->n = n > 0 ? n : 0;
+	return n < 0 ? n : 0;
 }
 
-int zccp_net_accept(const char *spec, unsigned timeout_ms, char **peer)
+int zccp_net_listen_accept(struct zccp_listener *l, int i, char **peer)
 {
-	int fds[MAX_LISTENERS], n, fd;
-	char *unix_path = NULL;
+	int fd = accept4(l->fds[i], NULL, NULL, SOCK_CLOEXEC);
 
-	n = listen_spec(spec, fds, &unix_path);
-	if (n < 0)
-		return n;
-	fd = accept_first(fds, n, timeout_ms);
-	for (int i = 0; i < n; i++)
-		close(fds[i]);
-	/* One connection: nobody else may connect to what we made. */
-	if (unix_path)
-		unlink(unix_path);
-	if (fd >= 0) {
-		*peer = peer_name(fd, unix_path);
-		if (!*peer) {
-			close(fd);
-			fd = -ENOMEM;
-		}
+	if (fd < 0)
+		return errno == ECONNABORTED ? -EAGAIN : -errno;
+	*peer = peer_name(fd, l->unix_path);
+	if (!*peer) {
+		close(fd);
+		return -ENOMEM;
 	}
-	free(unix_path);
 	return fd;
+}
+
+void zccp_net_unlisten(struct zccp_listener *l)
+{
+	for (int i = 0; i < l->n; i++)
+		close(l->fds[i]);
+	l->n = 0;
+	/* One connection: nobody else may connect to what we made. */
+	if (l->unix_path)
+		unlink(l->unix_path);
+	free(l->unix_path);
+	l->unix_path = NULL;
+}
+
+int zccp_net_local_name(int fd, char *host, size_t size, unsigned *port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char serv[NI_MAXSERV];
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -errno;
+	if (getnameinfo((struct sockaddr *)&ss, len, host, (socklen_t)size,
+			serv, sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV))
+		return -EINVAL;
+	*port = (unsigned)atoi(serv);
+	return 0;
+}
+
+int zccp_net_peer_uid(int fd, uid_t *uid)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len))
+		return -errno;
+	*uid = cred.uid;
+	return 0;
 }
 
 static bool same_address(const struct sockaddr *a, const struct sockaddr *b)

@@ -27,7 +27,7 @@ static const char *engine_unfit(const struct zccp_engine_ops *ops,
 	if (shape->checksummed && !sees_data && !ops->peek)
 		return opts->checksum ? "--checksum must see the data" :
 		       opts->verify ? "--verify must see the source's data" :
-		       "a zccp stream's checksum must see the data (--raw "
+		       "a zccp stream's MAC must see the data (--raw "
 		       "does not)";
 	if (ops->rank[shape->source] == RANK_CANNOT)
 		return "cannot read this kind of source";

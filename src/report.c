@@ -100,7 +100,7 @@ static const char *const own_errors[] = {
 	[ZCCP_EVERSION - ZCCP_EDANGLING] = "zccp stream from a newer zccp",
 	[ZCCP_ESHORT - ZCCP_EDANGLING] = "stream cut short",
 	[ZCCP_ECORRUPT - ZCCP_EDANGLING] =
-		"stream corrupted (checksum mismatch)",
+		"stream corrupted or forged (its MAC does not match)",
 	[ZCCP_ENOREPLY - ZCCP_EDANGLING] =
 		"receiver closed without confirming (not zccp? then --raw)",
 	[ZCCP_EREMOTE - ZCCP_EDANGLING] =
@@ -129,6 +129,16 @@ static const char *const own_errors[] = {
 	[ZCCP_EPARTIAL - ZCCP_EDANGLING] =
 		"written in place before the source failed: it holds part "
 		"of the copy, unchecked",
+	[ZCCP_EAUTH - ZCCP_EDANGLING] =
+		"not authenticated: another key, a replay, or changed on "
+		"the way",
+	[ZCCP_EKEYS - ZCCP_EDANGLING] =
+		"one end has a key and the other not (--key-file on both)",
+	[ZCCP_ESILENT - ZCCP_EDANGLING] =
+		"the receiver sent no challenge within --timeout (not a zccp "
+		"--listen? then --raw)",
+	[ZCCP_ENOSERVE - ZCCP_EDANGLING] =
+		"could not start zccp there",
 };
 
 const char *zccp_strerror(int err)

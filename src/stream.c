@@ -4,13 +4,22 @@
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <xxhash.h>
 
 #include "zccp/report.h"
 #include "zccp/stream.h"
 
-#define HASH_XXH3_128 1
+#define MAC_UMAC128_HMAC_SHA256 2
 #define FLAG_SIZE_KNOWN 1u
+#define FLAG_KEYED 2u
+#define HEADER_LEN 64u /* the hello before its tag */
+
+/* What no key means: tags anyone can make, so they catch accidents. */
+static const struct zccp_key no_key;
+
+static const struct zccp_key *key_or_none(const struct zccp_key *key)
+{
+	return key ? key : &no_key;
+}
 
 static void put_be(uint8_t *p, uint64_t v, unsigned bytes)
 {
@@ -27,101 +36,190 @@ static uint64_t get_be(const uint8_t *p, unsigned bytes)
 	return v;
 }
 
-int zccp_stream_hash_init(struct zccp_stream_hash *h)
+void zccp_stream_mac_init(struct zccp_stream_mac *m,
+			  const struct zccp_key *key,
+			  const uint8_t transfer[ZCCP_NONCE_LEN])
 {
-	h->bytes = 0;
-	h->state = XXH3_createState();
-	if (!h->state)
-		return -ENOMEM;
-	XXH3_128bits_reset(h->state);
-	return 0;
+	*m = (struct zccp_stream_mac){ .key = key };
+	memcpy(m->transfer, transfer, ZCCP_NONCE_LEN);
+	zccp_payload_mac_init(&m->payload, key_or_none(key), transfer);
 }
 
-void zccp_stream_hash_update(struct zccp_stream_hash *h, const void *data,
-			     uint64_t len)
+void zccp_stream_mac_update(struct zccp_stream_mac *m, const void *data,
+			    uint64_t len)
 {
-	XXH3_128bits_update(h->state, data, len);
-	h->bytes += len;
+	zccp_payload_mac_update(&m->payload, data, len);
+	m->bytes += len;
 }
 
-void zccp_stream_hash_free(struct zccp_stream_hash *h)
+/* UMAC's digest resets it: take it once, when the payload is whole. */
+static const uint8_t *payload_digest(struct zccp_stream_mac *m)
 {
-	XXH3_freeState(h->state);
-	h->state = NULL;
+	uint64_t bytes;
+
+	if (!m->final)
+		zccp_payload_mac_digest(&m->payload, m->digest, &bytes);
+	m->final = true;
+	return m->digest;
 }
 
-static void digest(const struct zccp_stream_hash *h, uint8_t *out)
+void zccp_stream_challenge_encode(uint8_t *out, bool keyed,
+				  const uint8_t challenge[ZCCP_NONCE_LEN])
 {
-	XXH128_canonical_t c;
-
-	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(h->state));
-	memcpy(out, c.digest, sizeof(c.digest));
-}
-
-void zccp_stream_header_encode(uint8_t *out, bool size_known, uint64_t size)
-{
-	memset(out, 0, ZCCP_STREAM_HEADER_LEN);
-	memcpy(out, "ZCCP", 4);
+	memcpy(out, "ZCHL", 4);
 	out[4] = ZCCP_STREAM_VERSION;
-	out[5] = HASH_XXH3_128;
-	put_be(out + 6, size_known ? FLAG_SIZE_KNOWN : 0, 2);
-	put_be(out + 8, size_known ? size : UINT64_MAX, 8);
+	out[5] = keyed ? FLAG_KEYED : 0;
+	out[6] = out[7] = 0;
+	memcpy(out + 8, challenge, ZCCP_NONCE_LEN);
 }
 
-int zccp_stream_header_decode(const uint8_t *in,
-			      struct zccp_stream_header *header)
+/* The magic and version every message of ours starts with. */
+static int check_magic(const uint8_t *in, const char *magic)
 {
-	if (memcmp(in, "ZCCP", 4))
+	if (memcmp(in, magic, 4))
 		return -ZCCP_ENOTSTREAM;
-	/* A new version or hash would be a new version number. */
-	if (in[4] != ZCCP_STREAM_VERSION || in[5] != HASH_XXH3_128)
+	if (in[4] != ZCCP_STREAM_VERSION)
 		return in[4] > ZCCP_STREAM_VERSION ? -ZCCP_EVERSION :
 						     -ZCCP_ENOTSTREAM;
-	header->version = in[4];
-	header->size_known = get_be(in + 6, 2) & FLAG_SIZE_KNOWN;
-	header->size = get_be(in + 8, 8);
 	return 0;
 }
 
-void zccp_stream_trailer_encode(uint8_t *out, const struct zccp_stream_hash *h)
+int zccp_stream_challenge_decode(const uint8_t *in, bool *keyed,
+				 uint8_t challenge[ZCCP_NONCE_LEN])
 {
-	memset(out, 0, ZCCP_STREAM_TRAILER_LEN);
-	memcpy(out, "ZEND", 4);
-	put_be(out + 8, h->bytes, 8);
-	digest(h, out + 16);
+	int ret = check_magic(in, "ZCHL");
+
+	if (ret)
+		return ret;
+	*keyed = in[5] & FLAG_KEYED;
+	memcpy(challenge, in + 8, ZCCP_NONCE_LEN);
+	return 0;
 }
 
-int zccp_stream_trailer_check(const uint8_t *in,
-			      const struct zccp_stream_hash *h,
+/* tag(label, R, parts...): every tag names the connection's challenge. */
+static void tag(const struct zccp_key *key, const char *label,
+		const uint8_t challenge[ZCCP_NONCE_LEN],
+		const struct zccp_auth_part *parts, unsigned nparts,
+		uint8_t out[ZCCP_TAG_LEN])
+{
+	struct zccp_auth_part all[4] = { { challenge, ZCCP_NONCE_LEN } };
+
+	memcpy(all + 1, parts, nparts * sizeof(*parts));
+	zccp_auth_tag(key_or_none(key), label, all, nparts + 1, out);
+}
+
+void zccp_stream_hello_encode(uint8_t *out, const struct zccp_key *key,
+			      const struct zccp_stream_header *h)
+{
+	const struct zccp_auth_part part = { out, HEADER_LEN };
+	unsigned flags = (h->size_known ? FLAG_SIZE_KNOWN : 0) |
+			 (key ? FLAG_KEYED : 0);
+
+	memset(out, 0, ZCCP_STREAM_HELLO_LEN);
+	memcpy(out, "ZCCP", 4);
+	out[4] = ZCCP_STREAM_VERSION;
+	out[5] = MAC_UMAC128_HMAC_SHA256;
+	put_be(out + 6, flags, 2);
+	put_be(out + 8, h->size_known ? h->size : UINT64_MAX, 8);
+	memcpy(out + 32, h->transfer, ZCCP_NONCE_LEN);
+	tag(key, "hello", h->challenge, &part, 1, out + HEADER_LEN);
+}
+
+int zccp_stream_hello_decode(const uint8_t *in, const struct zccp_key *key,
+			     struct zccp_stream_header *h)
+{
+	const struct zccp_auth_part part = { in, HEADER_LEN };
+	uint8_t mine[ZCCP_TAG_LEN];
+	unsigned flags;
+	int ret = check_magic(in, "ZCCP");
+
+	/* Another MAC would be another version. */
+	if (!ret && in[5] != MAC_UMAC128_HMAC_SHA256)
+		ret = -ZCCP_ENOTSTREAM;
+	if (ret)
+		return ret;
+	flags = (unsigned)get_be(in + 6, 2);
+	if (!(flags & FLAG_KEYED) != !key)
+		return -ZCCP_EKEYS;
+	tag(key, "hello", h->challenge, &part, 1, mine);
+	if (!zccp_auth_equal(mine, in + HEADER_LEN))
+		return -ZCCP_EAUTH;
+	h->version = in[4];
+	h->keyed = flags & FLAG_KEYED;
+	h->size_known = flags & FLAG_SIZE_KNOWN;
+	h->size = get_be(in + 8, 8);
+	memcpy(h->transfer, in + 32, ZCCP_NONCE_LEN);
+	return 0;
+}
+
+void zccp_stream_trailer_encode(uint8_t *out, struct zccp_stream_mac *m,
+				const uint8_t challenge[ZCCP_NONCE_LEN])
+{
+	const struct zccp_auth_part parts[] = {
+		{ m->transfer, ZCCP_NONCE_LEN },
+		{ out + 8, 8 },
+		{ payload_digest(m), UMAC128_DIGEST_SIZE },
+	};
+
+	memset(out, 0, ZCCP_STREAM_TRAILER_LEN);
+	memcpy(out, "ZEND", 4);
+	put_be(out + 8, m->bytes, 8);
+	tag(m->key, "trailer", challenge, parts, 3, out + 16);
+}
+
+int zccp_stream_trailer_check(const uint8_t *in, struct zccp_stream_mac *m,
 			      const struct zccp_stream_header *header)
 {
 	uint8_t mine[ZCCP_STREAM_TRAILER_LEN];
 	uint64_t sent = get_be(in + 8, 8);
 
 	/* The last bytes of a stream cut short are payload, not "ZEND". */
-	if (header->size_known && h->bytes < header->size)
+	if (header->size_known && m->bytes < header->size)
 		return -ZCCP_ESHORT;
 	if (memcmp(in, "ZEND", 4))
 		return -ZCCP_ESHORT;
-	if (sent != h->bytes)
-		return sent > h->bytes ? -ZCCP_ESHORT : -ZCCP_ECORRUPT;
+	if (sent != m->bytes)
+		return sent > m->bytes ? -ZCCP_ESHORT : -ZCCP_ECORRUPT;
 	if (header->size_known && sent != header->size)
 		return -ZCCP_ECORRUPT;
-	zccp_stream_trailer_encode(mine, h);
-	return memcmp(in, mine, sizeof(mine)) ? -ZCCP_ECORRUPT : 0;
+	zccp_stream_trailer_encode(mine, m, header->challenge);
+	return zccp_auth_equal(mine + 16, in + 16) && !memcmp(in, mine, 16) ?
+		       0 : -ZCCP_ECORRUPT;
 }
 
-void zccp_stream_reply_encode(uint8_t *out, const struct zccp_stream_reply *r)
+static void reply_tag(const uint8_t *reply, const struct zccp_stream_mac *m,
+		      const uint8_t challenge[ZCCP_NONCE_LEN],
+		      uint8_t out[ZCCP_TAG_LEN])
+{
+	const struct zccp_auth_part parts[] = {
+		{ m->transfer, ZCCP_NONCE_LEN },
+		{ reply, 16 },
+	};
+
+	tag(m->key, "reply", challenge, parts, 2, out);
+}
+
+void zccp_stream_reply_encode(uint8_t *out, const struct zccp_stream_reply *r,
+			      const struct zccp_stream_mac *m,
+			      const uint8_t challenge[ZCCP_NONCE_LEN])
 {
 	memcpy(out, "ZACK", 4);
 	put_be(out + 4, r->failed, 4);
 	put_be(out + 8, r->bytes, 8);
+	reply_tag(out, m, challenge, out + 16);
 }
 
-int zccp_stream_reply_decode(const uint8_t *in, struct zccp_stream_reply *r)
+int zccp_stream_reply_decode(const uint8_t *in, struct zccp_stream_reply *r,
+			     const struct zccp_stream_mac *m,
+			     const uint8_t challenge[ZCCP_NONCE_LEN])
 {
+	uint8_t mine[ZCCP_TAG_LEN];
+
 	if (memcmp(in, "ZACK", 4))
 		return -ZCCP_ENOREPLY;
+	reply_tag(in, m, challenge, mine);
+	if (!zccp_auth_equal(mine, in + 16))
+		return -ZCCP_EAUTH;
 	r->failed = (uint32_t)get_be(in + 4, 4);
 	r->bytes = get_be(in + 8, 8);
 	return 0;
@@ -192,24 +290,43 @@ int zccp_stream_recv(int fd, void *buf, uint32_t len, unsigned timeout_ms)
 }
 
 int zccp_stream_begin(struct zccp_endpoint *dst,
-		      const struct zccp_endpoint *src, unsigned timeout_ms)
+		      const struct zccp_endpoint *src,
+		      const struct zccp_stream_mac *m, unsigned timeout_ms)
 {
-	uint8_t header[ZCCP_STREAM_HEADER_LEN];
+	struct zccp_stream_header h = { .size_known = src->size_known,
+					.size = src->size };
+	uint8_t buf[ZCCP_STREAM_HELLO_LEN];
+	bool keyed;
+	int ret = zccp_stream_recv(dst->fd, buf, ZCCP_STREAM_CHALLENGE_LEN,
+				   timeout_ms);
 
-	zccp_stream_header_encode(header, src->size_known, src->size);
-	return zccp_stream_send(dst->fd, header, sizeof(header), timeout_ms);
+	/* Closed before a challenge: not a zccp receiver, or it refused;
+	 * silent: nc or socat, or a zccp before version 2. */
+	if (ret == -ZCCP_ESHORT || ret == -ECONNRESET)
+		ret = -ZCCP_ENOREPLY;
+	else if (ret == -ETIMEDOUT)
+		ret = -ZCCP_ESILENT;
+	if (!ret)
+		ret = zccp_stream_challenge_decode(buf, &keyed, h.challenge);
+	if (!ret && keyed != !!m->key)
+		ret = -ZCCP_EKEYS;
+	if (ret)
+		return ret;
+	memcpy(dst->challenge, h.challenge, ZCCP_NONCE_LEN);
+	memcpy(h.transfer, m->transfer, ZCCP_NONCE_LEN);
+	zccp_stream_hello_encode(buf, m->key, &h);
+	return zccp_stream_send(dst->fd, buf, sizeof(buf), timeout_ms);
 }
 
 /* The trailer from byte dst->trailer_sent on (without wait, only what
  * the socket takes now), then no more data. */
-static int send_trailer(struct zccp_endpoint *dst,
-			const struct zccp_stream_hash *h, bool wait,
-			unsigned timeout_ms)
+static int send_trailer(struct zccp_endpoint *dst, struct zccp_stream_mac *m,
+			bool wait, unsigned timeout_ms)
 {
 	uint8_t trailer[ZCCP_STREAM_TRAILER_LEN];
 	int ret;
 
-	zccp_stream_trailer_encode(trailer, h);
+	zccp_stream_trailer_encode(trailer, m, dst->challenge);
 	ret = transfer(dst->fd, true, trailer, sizeof(trailer),
 		       &dst->trailer_sent, wait, timeout_ms);
 	if (ret || dst->trailer_sent < sizeof(trailer))
@@ -217,10 +334,9 @@ static int send_trailer(struct zccp_endpoint *dst,
 	return shutdown(dst->fd, SHUT_WR) ? -errno : 0;
 }
 
-int zccp_stream_end(struct zccp_endpoint *dst,
-		    const struct zccp_stream_hash *h)
+int zccp_stream_end(struct zccp_endpoint *dst, struct zccp_stream_mac *m)
 {
-	int ret = send_trailer(dst, h, false, 0);
+	int ret = send_trailer(dst, m, false, 0);
 
 	if (!ret)
 		zccp_endpoint_set(dst, ZCCP_EP_SENT, 0);
@@ -228,15 +344,14 @@ int zccp_stream_end(struct zccp_endpoint *dst,
 }
 
 int zccp_stream_await_reply(struct zccp_endpoint *dst,
-			    const struct zccp_stream_hash *h,
-			    unsigned timeout_ms)
+			    struct zccp_stream_mac *m, unsigned timeout_ms)
 {
 	uint8_t buf[ZCCP_STREAM_REPLY_LEN];
 	struct zccp_stream_reply reply;
 	int ret;
 
 	if (dst->trailer_sent < ZCCP_STREAM_TRAILER_LEN) {
-		ret = send_trailer(dst, h, true, timeout_ms);
+		ret = send_trailer(dst, m, true, timeout_ms);
 		if (ret)
 			return ret;
 	}
@@ -246,7 +361,7 @@ int zccp_stream_await_reply(struct zccp_endpoint *dst,
 	if (ret == -ZCCP_ESHORT || ret == -ECONNRESET)
 		ret = -ZCCP_ENOREPLY;
 	if (!ret)
-		ret = zccp_stream_reply_decode(buf, &reply);
+		ret = zccp_stream_reply_decode(buf, &reply, m, dst->challenge);
 	if (!ret && (reply.failed || reply.bytes != dst->bytes))
 		ret = -ZCCP_EREMOTE;
 	if (!ret) {
@@ -256,30 +371,15 @@ int zccp_stream_await_reply(struct zccp_endpoint *dst,
 	return ret;
 }
 
-int zccp_stream_accept(struct zccp_endpoint *src,
-		       struct zccp_stream_header *header, unsigned timeout_ms)
-{
-	uint8_t buf[ZCCP_STREAM_HEADER_LEN];
-	int ret = zccp_stream_recv(src->fd, buf, sizeof(buf), timeout_ms);
-
-	if (ret == -ZCCP_ESHORT)
-		ret = -ZCCP_ENOTSTREAM;
-	if (!ret)
-		ret = zccp_stream_header_decode(buf, header);
-	if (!ret) {
-		src->size_known = header->size_known;
-		src->size = header->size_known ? header->size : 0;
-	}
-	return ret;
-}
-
 int zccp_stream_reply(struct zccp_endpoint *src, uint32_t failed,
-		      uint64_t bytes, unsigned timeout_ms)
+		      uint64_t bytes, const struct zccp_stream_mac *m,
+		      const uint8_t challenge[ZCCP_NONCE_LEN],
+		      unsigned timeout_ms)
 {
 	const struct zccp_stream_reply reply = { .failed = failed,
 						 .bytes = bytes };
 	uint8_t buf[ZCCP_STREAM_REPLY_LEN];
 
-	zccp_stream_reply_encode(buf, &reply);
+	zccp_stream_reply_encode(buf, &reply, m, challenge);
 	return zccp_stream_send(src->fd, buf, sizeof(buf), timeout_ms);
 }

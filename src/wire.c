@@ -5,37 +5,162 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zccp/gate.h"
 #include "zccp/net.h"
+#include "zccp/path.h"
 #include "zccp/report.h"
 #include "zccp/wire.h"
+
+static const struct zccp_key *key_of(const struct zccp_wire *w)
+{
+	return w->keyed ? &w->key : NULL;
+}
+
+/* ssh:// destinations: their slots, and without --key-file a fresh key
+ * for the transfer, which each receiver gets on its ssh channel. */
+static int prepare_remotes(struct zccp_wire *w, const struct zccp_opts *o)
+{
+	unsigned n = 0;
+	int ret;
+
+	for (unsigned i = 0; i < o->ndests; i++)
+		n += zccp_remote_is_ssh(o->dests[i]);
+	if (!n)
+		return 0;
+	w->remotes = calloc(o->ndests, sizeof(*w->remotes));
+	if (!w->remotes) {
+		zccp_error("out of memory");
+		return -ENOMEM;
+	}
+	w->nremotes = o->ndests;
+	for (unsigned i = 0; i < o->ndests; i++)
+		w->remotes[i].err_fd = -1;
+	if (w->keyed)
+		return 0;
+	ret = zccp_random(w->key.bytes, sizeof(w->key.bytes));
+	if (ret)
+		zccp_error("no random bytes: %s", strerror(-ret));
+	w->keyed = !ret;
+	return ret;
+}
+
+int zccp_wire_prepare(struct zccp_wire *w, const struct zccp_opts *o)
+{
+	const char *why;
+	int ret = 0;
+
+	if (o->key) { /* --serve */
+		w->key = *o->key;
+		w->keyed = true;
+	}
+	if (o->key_file) {
+		ret = zccp_key_load(&w->key, o->key_file, &why);
+		if (ret)
+			zccp_error("--key-file %s: %s", o->key_file,
+				   *why ? why : strerror(-ret));
+		w->keyed = !ret;
+	}
+	if (!ret)
+		ret = prepare_remotes(w, o);
+	/* A receiver takes the sender's nonce (zccp_wire_accept), and a
+	 * relay passes it on: one MAC covers the payload on every hop. */
+	if (!ret && !o->listen) {
+		uint8_t transfer[ZCCP_NONCE_LEN];
+
+		ret = zccp_random(transfer, sizeof(transfer));
+		if (ret)
+			zccp_error("no random bytes: %s", strerror(-ret));
+		else
+			zccp_stream_mac_init(&w->mac, key_of(w), transfer);
+	}
+	return ret;
+}
+
+/* The source's connection, or -errno said. */
+static int admit(struct zccp_wire *w, struct zccp_endpoint *src,
+		 const struct zccp_opts *o)
+{
+	const struct zccp_gate gate = { .spec = o->listen, .key = key_of(w),
+					.raw = o->raw,
+					.timeout_ms = o->timeout_ms,
+					.announce = o->serve };
+	int fd;
+
+	zccp_info("listening on %s", src->arg);
+	fd = zccp_gate_admit(&gate, &src->path, &w->header);
+	if (fd == -ETIMEDOUT)
+		zccp_error("--listen %s: no sender within %u s (--timeout)",
+			   src->arg, o->timeout_ms / 1000);
+	else if (fd < 0)
+		zccp_error("--listen %s: %s", src->arg,
+			   fd == -ZCCP_EADDRESS ?
+			   "not an address: want HOST:PORT, [IPV6]:PORT, "
+			   ":PORT, *:PORT or unix:PATH" :
+			   zccp_strerror(-fd));
+	return fd;
+}
 
 int zccp_wire_accept(struct zccp_wire *w, struct zccp_endpoint *src,
 		     const struct zccp_opts *o)
 {
-	int ret = zccp_source_accept(src, o->timeout_ms);
+	struct zccp_stream_header *h = &w->header;
 
-	if (ret || o->raw)
-		return ret;
-	ret = zccp_stream_accept(src, &w->header, o->timeout_ms);
-	if (ret)
-		zccp_report_endpoint(src, ret);
-	else if (w->header.size_known)
-		zccp_info("%s: zccp stream of %" PRIu64 " bytes", src->path,
-			  w->header.size);
+	src->fd = admit(w, src, o);
+	if (src->fd < 0) {
+		zccp_endpoint_set(src, ZCCP_EP_FAILED, 0); /* said above */
+		return src->fd;
+	}
+	zccp_info("connection from %s", src->path);
+	if (o->raw)
+		return 0;
+	src->size_known = h->size_known;
+	src->size = h->size_known ? h->size : 0;
+	zccp_stream_mac_init(&w->mac, key_of(w), h->transfer);
+	if (h->size_known)
+		zccp_info("%s: zccp stream of %" PRIu64 " bytes%s", src->path,
+			  h->size, h->keyed ? ", authenticated" : "");
 	else
-		zccp_info("%s: zccp stream of unknown size", src->path);
-	return ret;
+		zccp_info("%s: zccp stream of unknown size%s", src->path,
+			  h->keyed ? ", authenticated" : "");
+	return 0;
 }
 
-void zccp_wire_begin(struct zccp_endpoint *d, const struct zccp_endpoint *src,
-		     unsigned timeout_ms)
+void zccp_wire_remote(struct zccp_wire *w, struct zccp_endpoint *d,
+		      const struct zccp_opts *o)
 {
-	int ret = zccp_stream_begin(d, src, timeout_ms);
+	struct zccp_remote *r = &w->remotes[d->index - 1];
+	const char *src = o->source && strcmp(o->source, "-") ? o->source : NULL;
+	char *name = src ? zccp_path_base(src) : NULL, *why = NULL;
+	int ret = src && !name ? -ENOMEM : zccp_remote_parse(r, d->arg, name);
 
-	if (ret) {
-		zccp_endpoint_fail(d, ret);
-		zccp_dest_discard(d);
+	free(name);
+	if (!ret)
+		ret = zccp_remote_start(r, &w->key, o, &why);
+	if (ret >= 0) {
+		d->fd = ret;
+		return;
 	}
+	if (ret == -EISDIR)
+		zccp_error("%s: a directory needs the source's name (a "
+			   "file, not standard input)", d->arg);
+	else if (ret == -ZCCP_EADDRESS)
+		zccp_error("%s: not an address: want ssh://[USER@]HOST"
+			   "[:PORT]/PATH", d->arg);
+	else
+		zccp_error("%s: could not start zccp there: %s", d->arg,
+			   why ? why : zccp_strerror(-ret));
+	free(why);
+	zccp_remote_free(r); /* its words are said */
+	zccp_endpoint_set(d, ZCCP_EP_FAILED, ret); /* said above */
+}
+
+void zccp_wire_begin(struct zccp_wire *w, struct zccp_endpoint *d,
+		     const struct zccp_endpoint *src, unsigned timeout_ms)
+{
+	int ret = zccp_stream_begin(d, src, &w->mac, timeout_ms);
+
+	if (ret)
+		zccp_dest_fail(d, ret);
 }
 
 /* What only the kernel cannot time out: a --listen source that goes
@@ -78,18 +203,12 @@ int zccp_wire_start(struct zccp_wire *w, struct zccp_endpoint *src,
 		    struct zccp_endpoint **dests, unsigned n,
 		    const struct zccp_opts *o)
 {
-	int ret = 0;
-
-	if (w->hashing)
-		ret = zccp_stream_hash_init(&w->hash);
-	if (!ret)
-		ret = start_watchdog(w, src, dests, n, o);
-	return ret;
+	return start_watchdog(w, src, dests, n, o);
 }
 
 int zccp_wire_end(struct zccp_wire *w, struct zccp_endpoint *d)
 {
-	return zccp_stream_end(d, &w->hash);
+	return zccp_stream_end(d, &w->mac);
 }
 
 void zccp_wire_stop(struct zccp_wire *w)
@@ -106,12 +225,14 @@ void zccp_wire_await_replies(struct zccp_wire *w, struct zccp_endpoint **dests,
 
 		if (zccp_endpoint_state(d) != ZCCP_EP_SENT)
 			continue;
-		ret = zccp_stream_await_reply(d, &w->hash, timeout_ms);
-		if (ret) {
-			zccp_endpoint_fail(d, ret);
-			zccp_dest_discard(d);
-		}
+		ret = zccp_stream_await_reply(d, &w->mac, timeout_ms);
+		if (ret)
+			zccp_dest_fail(d, ret);
 	}
+	for (unsigned i = 0; w->remotes && i < n; i++)
+		if (dests[i]->remote)
+			zccp_remote_finish(&w->remotes[i], dests[i]->arg,
+					   zccp_endpoint_failed(dests[i]));
 }
 
 void zccp_wire_reply(const struct zccp_wire *w, struct zccp_endpoint *src,
@@ -120,13 +241,18 @@ void zccp_wire_reply(const struct zccp_wire *w, struct zccp_endpoint *src,
 {
 	if (w->framed_source)
 		zccp_stream_reply(src, status == ZCCP_EXIT_OK ? 0 : ndests,
-				  bytes, timeout_ms);
+				  bytes, &w->mac, w->header.challenge,
+				  timeout_ms);
 }
 
 void zccp_wire_free(struct zccp_wire *w)
 {
 	free(w->watches);
 	w->watches = NULL;
-	if (w->hash.state)
-		zccp_stream_hash_free(&w->hash);
+	for (unsigned i = 0; w->remotes && i < w->nremotes; i++)
+		zccp_remote_free(&w->remotes[i]);
+	free(w->remotes);
+	w->remotes = NULL;
+	explicit_bzero(&w->key, sizeof(w->key));
+	explicit_bzero(&w->mac, sizeof(w->mac));
 }

@@ -34,11 +34,11 @@ struct zccp_copy_hooks {
 	zccp_dest_done_fn done;
 	void *ctx;
 	/*
-	 * The payload's digest, fed in order as chunks arrive (the engine
+	 * The payload's MAC, fed in order as chunks arrive (the engine
 	 * must keep chunks in user memory): NULL when no zccp stream is
 	 * sent or received.
 	 */
-	struct zccp_stream_hash *hash;
+	struct zccp_stream_mac *mac;
 	/* --checksum: the source's digest, fed the same way; the source
 	 * is then read to its end even when no destination needs it. */
 	struct zccp_digest *checksum;

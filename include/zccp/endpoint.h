@@ -12,6 +12,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "zccp/auth.h"
+
 struct zccp_watch;
 
 enum zccp_kind {
@@ -63,7 +65,9 @@ struct zccp_endpoint {
 	bool fuse;        /* a source on FUSE (fstatfs; zccp/plan.h) */
 	bool size_vague;  /* a pseudo file (sysfs...): may end before size */
 	bool framed;      /* a zccp stream (header, trailer), not --raw */
+	bool remote;      /* ssh://: started and connected by wire.c */
 	uint32_t trailer_sent; /* of its trailer, while the socket was full */
+	uint8_t challenge[ZCCP_NONCE_LEN]; /* framed: its receiver's (stream.h) */
 	struct zccp_watch *watch; /* stall timeout (watchdog.h), or NULL */
 	bool existed;     /* destination existed before we started */
 	enum zccp_ep_state state; /* zccp_endpoint_set() only */
@@ -186,10 +190,9 @@ int zccp_guard_standard_fds(void);
 /* fd >= 0: arg is already open there (-r), and fd is the endpoint's. */
 int zccp_source_open(struct zccp_endpoint *src, const char *arg, int fd,
 		     bool look);
-/* --listen: a source that is the one connection accepted on spec
- * (see zccp/net.h); accept waits for it. */
+/* --listen: a source that is the one connection admitted on spec
+ * (wire.h: zccp_wire_accept waits for it). */
 int zccp_source_listen(struct zccp_endpoint *src, const char *spec);
-int zccp_source_accept(struct zccp_endpoint *src, unsigned timeout_ms);
 /* dirfd >= 0 (-r): arg's directory, opened beneath its root; every name
  * then resolves against it (a copy of it is the endpoint's). */
 int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
@@ -226,6 +229,8 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts);
  */
 int zccp_dests_publish_all(struct zccp_endpoint **dests, unsigned n,
 			   const struct zccp_opts *opts);
+/* Fail it with err (-errno), saying so, and remove its temporary. */
+void zccp_dest_fail(struct zccp_endpoint *dst, int err);
 /* Remove a destination's temporary; the old destination stays. */
 void zccp_dest_discard(struct zccp_endpoint *dst);
 /* Async-signal-safe: unlink any named temporaries. */

@@ -29,6 +29,10 @@ enum {
 	ZCCP_EREWRITTEN, /* ... or was modified in place as we read it */
 	ZCCP_EPARTIAL,	 /* written in place, then the source failed */
 	ZCCP_ETREELINK,	 /* -r: a symbolic link where the tree has a file */
+	ZCCP_EAUTH,	 /* a stream's tag is not made with our key */
+	ZCCP_EKEYS,	 /* one end of a stream has a key, the other not */
+	ZCCP_ESILENT,	 /* the receiver sent no challenge in --timeout */
+	ZCCP_ENOSERVE,	 /* ssh:// could not start the receiver */
 };
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct zccp_key;
+
 /* Exit statuses (documented in zccp.1 and --help). */
 enum {
 	ZCCP_EXIT_OK = 0,     /* every destination complete */
@@ -52,6 +54,12 @@ struct zccp_opts {
 	bool fsync;
 	unsigned timeout_ms; /* network destinations: connect, tcp stall; 0: none */
 	bool raw;	     /* sockets carry bare data, no zccp stream */
+	const char *key_file; /* streams' secret (auth.h); NULL: none */
+	bool insecure;	     /* TCP streams without a key are allowed */
+	const char *rsh;     /* ssh:// is started through this; NULL: ssh */
+	const char *remote_zccp; /* ssh://: zccp's path there; NULL: zccp */
+	bool serve;	     /* the receiver an ssh:// started (remote.h) */
+	const struct zccp_key *key; /* --serve: the key from the channel */
 	bool checksum;	     /* print the source's digest */
 	bool verify;	     /* read destinations back, compare digests */
 	int checksum_algo;   /* enum zccp_digest_algo: --checksum, --verify */

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One job's zccp streams (protocol in stream.h): the --listen source's
- * accept and header, framed destinations' headers and replies, the
- * payload digest both ends keep, and the watchdog for what the kernel
- * cannot time out.  The job (job.h) calls these in order: accept,
- * begin per destination, start, (copy), end per destination, stop,
- * await_replies, reply, free.
+ * One job's zccp streams (protocol in stream.h): the key, the --listen
+ * source's admission (gate.h), framed destinations' hellos and replies,
+ * the payload MAC both ends keep, and the watchdog for what the kernel
+ * cannot time out.  The job (job.h) calls these in order: prepare,
+ * accept, begin per destination, start, (copy), end per destination,
+ * stop, await_replies, reply, free.
  */
 #ifndef ZCCP_WIRE_H
 #define ZCCP_WIRE_H
@@ -14,30 +14,45 @@
 
 #include "zccp/endpoint.h"
 #include "zccp/opts.h"
+#include "zccp/remote.h"
 #include "zccp/stream.h"
 #include "zccp/watchdog.h"
 
 struct zccp_wire {
 	bool framed_source; /* the source is a zccp stream (not --raw) */
-	bool hashing;	    /* a stream is sent or received: keep hash */
+	bool macing;	    /* a stream is sent or received: keep the MAC */
+	bool keyed;	    /* --key-file given */
+	struct zccp_key key;
 	struct zccp_stream_header header; /* the received stream's */
-	struct zccp_stream_hash hash;
+	struct zccp_stream_mac mac;
 	struct zccp_watchdog watchdog;
 	struct zccp_watch *watches;
+	struct zccp_remote *remotes; /* per destination; ssh:// only */
+	unsigned nremotes;
 };
 
+/* Before anything is sent or received: --key-file, and a sender's
+ * transfer nonce.  0/-errno, reported. */
+int zccp_wire_prepare(struct zccp_wire *w, const struct zccp_opts *o);
+
 /*
- * --listen: wait for the sender (--timeout) and, unless --raw, read
- * its header into w->header.  0/-errno, reported.
+ * --listen: wait for the sender (--timeout) and, unless --raw, take its
+ * hello into w->header; strangers are refused on the way (gate.h).
+ * 0/-errno, reported.
  */
 int zccp_wire_accept(struct zccp_wire *w, struct zccp_endpoint *src,
 		     const struct zccp_opts *o);
 
-/* Send a framed destination its header; a failure fails it alone. */
-void zccp_wire_begin(struct zccp_endpoint *d, const struct zccp_endpoint *src,
-		     unsigned timeout_ms);
+/* Start an ssh:// destination's receiver and connect to it (remote.h);
+ * a failure fails it alone, said. */
+void zccp_wire_remote(struct zccp_wire *w, struct zccp_endpoint *d,
+		      const struct zccp_opts *o);
 
-/* Before the copy: the payload digest and the watchdog.  0/-errno. */
+/* Send a framed destination its hello; a failure fails it alone. */
+void zccp_wire_begin(struct zccp_wire *w, struct zccp_endpoint *d,
+		     const struct zccp_endpoint *src, unsigned timeout_ms);
+
+/* Before the copy: the watchdog.  0/-errno. */
 int zccp_wire_start(struct zccp_wire *w, struct zccp_endpoint *src,
 		    struct zccp_endpoint **dests, unsigned n,
 		    const struct zccp_opts *o);
@@ -49,7 +64,8 @@ int zccp_wire_end(struct zccp_wire *w, struct zccp_endpoint *d);
 void zccp_wire_stop(struct zccp_wire *w);
 
 /* A framed destination is complete once its receiver says so; one
- * that says otherwise, or nothing, fails. */
+ * that says otherwise, or nothing, fails (an ssh:// one's receiver's
+ * words are passed on). */
 void zccp_wire_await_replies(struct zccp_wire *w, struct zccp_endpoint **dests,
 			     unsigned n, unsigned timeout_ms);
 

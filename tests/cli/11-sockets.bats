@@ -17,7 +17,7 @@ setup() {
 	local a
 	RECEIVERS=()
 	tcp_receiver a "$T/r1"
-	zccp --raw "$T/src" "$a" "$T/d1"
+	zccp --raw --insecure "$T/src" "$a" "$T/d1"
 	assert_success
 	wait_receivers
 	assert_same "$T/src" "$T/r1" "$T/d1"
@@ -29,7 +29,7 @@ setup() {
 		RECEIVERS=()
 		make_file "$T/s$size" "$size"
 		tcp_receiver a "$T/r$size"
-		zccp --raw -B 64K "$T/s$size" "$a"
+		zccp --raw --insecure -B 64K "$T/s$size" "$a"
 		assert_success
 		wait_receivers
 		assert_same "$T/s$size" "$T/r$size"
@@ -44,7 +44,7 @@ setup() {
 		addrs+=("$a")
 		files+=("$T/r$i")
 	done
-	zccp --raw "$T/src" "${addrs[@]}"
+	zccp --raw --insecure "$T/src" "${addrs[@]}"
 	assert_success
 	wait_receivers
 	assert_same "$T/src" "${files[@]}"
@@ -59,7 +59,7 @@ setup() {
 		files+=("$T/u$i")
 	done
 	tcp_receiver a "$T/t1"
-	zccp --raw "$T/src" "${addrs[@]}" "$a" "$T/d1"
+	zccp --raw --insecure "$T/src" "${addrs[@]}" "$a" "$T/d1"
 	assert_success
 	wait_receivers
 	assert_same "$T/src" "${files[@]}" "$T/t1" "$T/d1"
@@ -74,7 +74,7 @@ setup() {
 	tcp_receiver a6 "$T/r6" ::1
 	tcp_receiver an "$T/rn"
 	an=${an/127.0.0.1/localhost}
-	zccp --raw "$T/src" "$a6" "$an"
+	zccp --raw --insecure "$T/src" "$a6" "$an"
 	assert_success
 	wait_receivers
 	assert_same "$T/src" "$T/r6" "$T/rn"
@@ -85,7 +85,7 @@ setup() {
 	RECEIVERS=()
 	tcp_receiver a "$T/r1"
 	port=$(free_port)
-	zccp --raw "$T/src" "tcp://127.0.0.1:$port" "$a" "$T/d1"
+	zccp --raw --insecure "$T/src" "tcp://127.0.0.1:$port" "$a" "$T/d1"
 	assert_status 1
 	assert_stderr_matches "^zccp: tcp://127.0.0.1:$port: Connection refused$"
 	assert_stderr_line_count 1
@@ -94,7 +94,7 @@ setup() {
 }
 
 @test "a name that does not resolve, a malformed address: one line each, exit 1" {
-	zccp --raw "$T/src" tcp://no-such-host.invalid:9 tcp://127.0.0.1 unix: "$T/d1"
+	zccp --raw --insecure "$T/src" tcp://no-such-host.invalid:9 tcp://127.0.0.1 unix: "$T/d1"
 	assert_status 1
 	assert_stderr_matches '^zccp: tcp://no-such-host.invalid:9: host name does not resolve$'
 	assert_stderr_matches '^zccp: tcp://127.0.0.1: not an address: want tcp://HOST:PORT'
@@ -109,7 +109,7 @@ setup() {
 	tcp_receiver_to a "SYSTEM:head -c 1000000 >$T/cut"
 	tcp_receiver b "$T/r1"
 	make_file "$T/big" 64M
-	zccp --raw "$T/big" "$a" "$b" "$T/d1"
+	zccp --raw --insecure "$T/big" "$a" "$b" "$T/d1"
 	assert_status 1
 	assert_stderr_matches "^zccp: $a: (Broken pipe|Connection reset by peer)$"
 	assert_stderr_line_count 1
@@ -135,7 +135,7 @@ time.sleep(60)' "$port"
 	wait_for 5 listening "$port" || fail "the listener did not start"
 	sleep 0.5
 	SECONDS=0
-	zccp --raw --timeout=1 "$T/src" "tcp://127.0.0.1:$port" "$T/d1"
+	zccp --raw --insecure --timeout=1 "$T/src" "tcp://127.0.0.1:$port" "$T/d1"
 	assert_status 1
 	assert_stderr_matches "^zccp: tcp://127.0.0.1:$port: Connection timed out$"
 	((SECONDS <= 10)) || fail "took $SECONDS s with --timeout=1"
@@ -150,7 +150,7 @@ time.sleep(60)' "$port"
 	tcp_receiver b "$T/r1"
 	make_file "$T/big" 64M
 	SECONDS=0
-	zccp --raw --timeout=2 "$T/big" "$a" "$b" "$T/d1"
+	zccp --raw --insecure --timeout=2 "$T/big" "$a" "$b" "$T/d1"
 	assert_status 1
 	assert_stderr_matches "^zccp: $a: Connection timed out$"
 	assert_stderr_line_count 1
@@ -176,7 +176,7 @@ time.sleep(60)' "$port"
 		addrs+=("tcp://10.231.0.2:$port")
 		RECEIVERS+=("$pid")
 	done
-	zccp_under ip netns exec "$SND" -- -e "$ZCCP_ENGINE" --raw "$T/src" \
+	zccp_under ip netns exec "$SND" -- -e "$ZCCP_ENGINE" --raw --insecure "$T/src" \
 		"${addrs[@]}" "$T/d1"
 	assert_success
 	wait_receivers
@@ -195,7 +195,7 @@ time.sleep(60)' "$port"
 	tcp_receiver c "$T/r1"
 	make_file "$T/s5" 5M
 	SECONDS=0
-	zccp --raw --timeout=2 "$T/s5" "$a" "$b" "$c" "$T/d1"
+	zccp --raw --insecure --timeout=2 "$T/s5" "$a" "$b" "$c" "$T/d1"
 	assert_status 1
 	assert_stderr_matches "^zccp: $a: the receiver read nothing for --timeout seconds$"
 	assert_stderr_line_count 1
@@ -209,20 +209,20 @@ time.sleep(60)' "$port"
 @test "./tcp://NAME and ./unix:NAME are files" {
 	mkdir "$T/tcp:"
 	cd "$T"
-	zccp --raw src ./tcp://x ./unix:y
+	zccp --raw --insecure src ./tcp://x ./unix:y
 	assert_success
 	assert_same src "tcp:/x" "unix:y"
 }
 
 @test "the same address twice is refused, exit 2, nothing written" {
-	zccp --raw "$T/src" tcp://127.0.0.1:9 tcp://127.0.0.1:9 "$T/d1"
+	zccp --raw --insecure "$T/src" tcp://127.0.0.1:9 tcp://127.0.0.1:9 "$T/d1"
 	assert_status 2
 	assert_stderr_matches '^zccp: tcp://127.0.0.1:9: destination given twice$'
 	assert_absent "$T/d1"
 }
 
 @test "--timeout takes whole seconds" {
-	zccp --raw --timeout=1.5 "$T/src" "$T/d1"
+	zccp --raw --insecure --timeout=1.5 "$T/src" "$T/d1"
 	assert_status 2
 	assert_stderr_matches "^zccp: invalid --timeout '1.5': want whole seconds"
 	assert_absent "$T/d1"

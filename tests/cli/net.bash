@@ -89,3 +89,67 @@ two_hosts() {
 	ip -n "$SND" link set lo up
 	ip -n "$RCV" link set lo up
 }
+
+# ssh_hosts N: network namespaces $SND (the sender) and $HOST1..$HOSTN,
+# host i at 10.232.i.2 on a veth pair to $SND (10.232.i.1), each running
+# its own sshd (throw-away host key, our key authorized for root, zccp
+# on PATH through $T/sshK/bin).  ssh -F $SSH_CONFIG reaches them: RSH
+# is the --rsh value.  Everything is undone in teardown.
+ssh_hosts() {
+	local n=$1 i id=$RANDOM ns dir # interface names: at most 15 characters
+	requires root
+	command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] ||
+		skip "no sshd (openssh-server; scripts/deps installs it)"
+	SND=zccp-s-$id
+	ip netns add "$SND" || fail "ip netns add"
+	on_teardown ip netns del "$SND"
+	ip -n "$SND" link set lo up
+	mkdir -p "$T/ssh" /run/sshd
+	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/id" || fail "ssh-keygen"
+	cp "$T/ssh/id.pub" "$T/ssh/authorized_keys"
+	: >"$T/ssh/known_hosts"
+	for ((i = 1; i <= n; i++)); do
+		ns=zccp-h$i-$id dir=$T/ssh$i
+		printf -v "HOST$i" '%s' "$ns"
+		ip netns add "$ns" || fail "ip netns add"
+		on_teardown ip netns del "$ns"
+		ip -n "$SND" link add "zs$i-$id" type veth peer name "zh$i-$id" \
+			netns "$ns" || fail "ip link add veth"
+		ip -n "$SND" addr add "10.232.$i.1/24" dev "zs$i-$id"
+		ip -n "$ns" addr add "10.232.$i.2/24" dev "zh$i-$id"
+		ip -n "$SND" link set "zs$i-$id" up
+		ip -n "$ns" link set "zh$i-$id" up
+		ip -n "$ns" link set lo up
+		mkdir -p "$dir/bin"
+		ln -s "$ZCCP" "$dir/bin/zccp"
+		ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key" || fail "ssh-keygen"
+		echo "10.232.$i.2 $(cat "$dir/host_key.pub")" >>"$T/ssh/known_hosts"
+		cat >"$dir/sshd_config" <<-EOF
+			ListenAddress 10.232.$i.2
+			HostKey $dir/host_key
+			AuthorizedKeysFile $T/ssh/authorized_keys
+			PermitRootLogin prohibit-password
+			PasswordAuthentication no
+			KbdInteractiveAuthentication no
+			UsePAM no
+			StrictModes no
+			PidFile $dir/sshd.pid
+			SetEnv PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin
+		EOF
+		ip netns exec "$ns" /usr/sbin/sshd -f "$dir/sshd_config" \
+			-E "$dir/sshd.log" || fail "sshd did not start in $ns"
+		on_teardown pkill -F "$dir/sshd.pid"
+		wait_for 5 eval "ip netns exec $ns ss -Hltn 'sport = :22' | grep -q ." ||
+			fail "sshd did not listen in $ns"
+	done
+	cat >"$T/ssh/config" <<-EOF
+		Host *
+		  IdentityFile $T/ssh/id
+		  IdentitiesOnly yes
+		  UserKnownHostsFile $T/ssh/known_hosts
+		  StrictHostKeyChecking yes
+		  BatchMode yes
+		  User root
+	EOF
+	RSH="ssh -F $T/ssh/config"
+}

@@ -209,7 +209,7 @@ static void test_stream_checksum_needs_user_buffer(void)
 	all_available();
 	CHECK(!zccp_plan_make(&o, &shape, &probes, &plan));
 	CHECK(!(plan.engine->caps & ZCCP_CAP_ORDERED_FANOUT));
-	CHECK(strstr(plan.reason, "group out: a zccp stream's checksum"));
+	CHECK(strstr(plan.reason, "group out: a zccp stream's MAC"));
 	CHECK(!strstr(plan.reason, "splice out"));
 	for (unsigned i = 0; i < zccp_nengines; i++) {
 		unsigned caps = zccp_engines[i]->caps;

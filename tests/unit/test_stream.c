@@ -11,60 +11,141 @@
 #include "zccp/report.h"
 #include "zccp/stream.h"
 
-static void hash_of(struct zccp_stream_hash *h, const char *text)
+static const struct zccp_key key = { { 1, 2, 3 } };
+static const struct zccp_key other_key = { { 1, 2, 4 } };
+static const uint8_t transfer[ZCCP_NONCE_LEN] = { 9, 8, 7 };
+static const uint8_t challenge[ZCCP_NONCE_LEN] = { 5, 5, 5 };
+
+static void mac_of(struct zccp_stream_mac *m, const struct zccp_key *k,
+		   const char *text)
 {
-	CHECK(!zccp_stream_hash_init(h));
-	zccp_stream_hash_update(h, text, strlen(text));
+	zccp_stream_mac_init(m, k, transfer);
+	zccp_stream_mac_update(m, text, strlen(text));
 }
 
-static void test_header(void)
+static void test_challenge(void)
 {
-	uint8_t buf[ZCCP_STREAM_HEADER_LEN];
+	uint8_t buf[ZCCP_STREAM_CHALLENGE_LEN], got[ZCCP_NONCE_LEN];
+	bool keyed = false;
+
+	zccp_stream_challenge_encode(buf, true, challenge);
+	CHECK(!memcmp(buf, "ZCHL", 4));
+	CHECK(!zccp_stream_challenge_decode(buf, &keyed, got));
+	CHECK(keyed && !memcmp(got, challenge, sizeof(got)));
+	zccp_stream_challenge_encode(buf, false, challenge);
+	CHECK(!zccp_stream_challenge_decode(buf, &keyed, got) && !keyed);
+	buf[4] = ZCCP_STREAM_VERSION + 1; /* a newer zccp */
+	CHECK(zccp_stream_challenge_decode(buf, &keyed, got) ==
+	      -ZCCP_EVERSION);
+	buf[4] = 1; /* zccp 1 had no challenge */
+	CHECK(zccp_stream_challenge_decode(buf, &keyed, got) ==
+	      -ZCCP_ENOTSTREAM);
+}
+
+/* A hello for challenge under k, decoded by a receiver with rk that
+ * sent rchallenge. */
+static int hello_trip(const struct zccp_key *k, const struct zccp_key *rk,
+		      const uint8_t *rchallenge, int flip,
+		      struct zccp_stream_header *got)
+{
+	struct zccp_stream_header h = { .size_known = true,
+					.size = 0x123456789aull };
+	uint8_t buf[ZCCP_STREAM_HELLO_LEN];
+
+	memcpy(h.challenge, challenge, ZCCP_NONCE_LEN);
+	memcpy(h.transfer, transfer, ZCCP_NONCE_LEN);
+	zccp_stream_hello_encode(buf, k, &h);
+	CHECK(!memcmp(buf, "ZCCP", 4));
+	if (flip >= 0)
+		buf[flip] ^= 0x10;
+	*got = (struct zccp_stream_header){ 0 };
+	memcpy(got->challenge, rchallenge, ZCCP_NONCE_LEN);
+	return zccp_stream_hello_decode(buf, rk, got);
+}
+
+static void test_hello(void)
+{
+	const uint8_t replayed[ZCCP_NONCE_LEN] = { 5, 5, 6 };
 	struct zccp_stream_header h;
 
-	zccp_stream_header_encode(buf, true, 0x123456789aull);
-	CHECK(!memcmp(buf, "ZCCP", 4));
-	CHECK(!zccp_stream_header_decode(buf, &h));
-	CHECK(h.version == 1 && h.size_known && h.size == 0x123456789aull);
-	zccp_stream_header_encode(buf, false, 5);
-	CHECK(!zccp_stream_header_decode(buf, &h));
-	CHECK(!h.size_known);
-	buf[4] = 2; /* a newer zccp */
-	CHECK(zccp_stream_header_decode(buf, &h) == -ZCCP_EVERSION);
-	memcpy(buf, "GET ", 4); /* anything else */
-	CHECK(zccp_stream_header_decode(buf, &h) == -ZCCP_ENOTSTREAM);
+	CHECK(!hello_trip(&key, &key, challenge, -1, &h));
+	CHECK(h.version == ZCCP_STREAM_VERSION && h.keyed && h.size_known &&
+	      h.size == 0x123456789aull);
+	CHECK(!memcmp(h.transfer, transfer, sizeof(transfer)));
+	CHECK(!hello_trip(NULL, NULL, challenge, -1, &h) && !h.keyed);
+	/* another key, another challenge (a replay), a bit changed */
+	CHECK(hello_trip(&key, &other_key, challenge, -1, &h) == -ZCCP_EAUTH);
+	CHECK(hello_trip(&key, &key, replayed, -1, &h) == -ZCCP_EAUTH);
+	CHECK(hello_trip(&key, &key, challenge, 12, &h) == -ZCCP_EAUTH);
+	CHECK(hello_trip(&key, &key, challenge, 40, &h) == -ZCCP_EAUTH);
+	CHECK(hello_trip(&key, &key, challenge, 70, &h) == -ZCCP_EAUTH);
+	/* a keyless end meets a keyed one, either way round */
+	CHECK(hello_trip(NULL, &key, challenge, -1, &h) == -ZCCP_EKEYS);
+	CHECK(hello_trip(&key, NULL, challenge, -1, &h) == -ZCCP_EKEYS);
+	CHECK(hello_trip(&key, &key, challenge, 0, &h) == -ZCCP_ENOTSTREAM);
 }
 
 static void test_trailer(void)
 {
-	struct zccp_stream_header known = { .version = 1, .size_known = true,
+	struct zccp_stream_header known = { .version = 2, .size_known = true,
 					    .size = 11 };
-	struct zccp_stream_header unknown = { .version = 1 };
-	struct zccp_stream_hash sent, got;
+	struct zccp_stream_header unknown = { .version = 2 };
+	struct zccp_stream_mac sent, got;
 	uint8_t t[ZCCP_STREAM_TRAILER_LEN];
 
-	hash_of(&sent, "hello world");
-	zccp_stream_trailer_encode(t, &sent);
+	memcpy(known.challenge, challenge, ZCCP_NONCE_LEN);
+	memcpy(unknown.challenge, challenge, ZCCP_NONCE_LEN);
+	mac_of(&sent, &key, "hello world");
+	zccp_stream_trailer_encode(t, &sent, challenge);
 	CHECK(!memcmp(t, "ZEND", 4));
-	hash_of(&got, "hello world");
+	mac_of(&got, &key, "hello world");
 	CHECK(!zccp_stream_trailer_check(t, &got, &known));
+	/* the digest is taken once: a second check sees the same */
 	CHECK(!zccp_stream_trailer_check(t, &got, &unknown));
-	zccp_stream_hash_free(&got);
-	/* a flipped bit */
-	hash_of(&got, "hello worle");
+	/* a flipped bit in the payload, or in the tag */
+	mac_of(&got, &key, "hello worle");
 	CHECK(zccp_stream_trailer_check(t, &got, &known) == -ZCCP_ECORRUPT);
-	zccp_stream_hash_free(&got);
+	mac_of(&got, &key, "hello world");
+	t[40] ^= 1;
+	CHECK(zccp_stream_trailer_check(t, &got, &known) == -ZCCP_ECORRUPT);
+	t[40] ^= 1;
+	/* another key, another challenge (the trailer of a replay) */
+	mac_of(&got, &other_key, "hello world");
+	CHECK(zccp_stream_trailer_check(t, &got, &known) == -ZCCP_ECORRUPT);
+	mac_of(&got, &key, "hello world");
+	known.challenge[0] ^= 1;
+	CHECK(zccp_stream_trailer_check(t, &got, &known) == -ZCCP_ECORRUPT);
+	known.challenge[0] ^= 1;
 	/* fewer bytes than promised, by the header or the trailer */
-	hash_of(&got, "hello");
+	mac_of(&got, &key, "hello");
 	CHECK(zccp_stream_trailer_check(t, &got, &known) == -ZCCP_ESHORT);
 	CHECK(zccp_stream_trailer_check(t, &got, &unknown) == -ZCCP_ESHORT);
-	zccp_stream_hash_free(&got);
 	/* the payload's last bytes where a trailer should be: cut short */
-	hash_of(&got, "hello world");
+	mac_of(&got, &key, "hello world");
 	memcpy(t, "orld", 4);
 	CHECK(zccp_stream_trailer_check(t, &got, &unknown) == -ZCCP_ESHORT);
-	zccp_stream_hash_free(&got);
-	zccp_stream_hash_free(&sent);
+}
+
+static void test_reply(void)
+{
+	const struct zccp_stream_reply ok = { .failed = 0, .bytes = 11 };
+	struct zccp_stream_reply r;
+	struct zccp_stream_mac m, other;
+	uint8_t buf[ZCCP_STREAM_REPLY_LEN];
+
+	mac_of(&m, &key, "");
+	mac_of(&other, &other_key, "");
+	zccp_stream_reply_encode(buf, &ok, &m, challenge);
+	CHECK(!zccp_stream_reply_decode(buf, &r, &m, challenge));
+	CHECK(r.failed == 0 && r.bytes == 11);
+	CHECK(zccp_stream_reply_decode(buf, &r, &other, challenge) ==
+	      -ZCCP_EAUTH);
+	buf[9] ^= 1; /* "all done" forged from another count */
+	CHECK(zccp_stream_reply_decode(buf, &r, &m, challenge) ==
+	      -ZCCP_EAUTH);
+	memcpy(buf, "HTTP", 4);
+	CHECK(zccp_stream_reply_decode(buf, &r, &m, challenge) ==
+	      -ZCCP_ENOREPLY);
 }
 
 /* Fill fd's socket until it takes no more; the bytes written. */
@@ -117,14 +198,15 @@ static void test_trailer_meets_full_socket(void)
 	struct zccp_endpoint dst = { .fd = -1, .bytes = 11 };
 	const struct zccp_stream_reply ok = { .failed = 0, .bytes = 11 };
 	uint8_t reply[ZCCP_STREAM_REPLY_LEN], trailer[ZCCP_STREAM_TRAILER_LEN];
-	struct zccp_stream_hash h;
+	struct zccp_stream_mac h;
 	int sv[2];
 	size_t junk;
 	pid_t pid;
 
 	CHECK(!socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
-	hash_of(&h, "hello world");
-	zccp_stream_trailer_encode(trailer, &h);
+	mac_of(&h, &key, "hello world");
+	memcpy(dst.challenge, challenge, ZCCP_NONCE_LEN);
+	zccp_stream_trailer_encode(trailer, &h, challenge);
 	dst.fd = sv[0];
 	junk = fill(sv[0]);
 	CHECK(!zccp_stream_end(&dst, &h));
@@ -135,7 +217,7 @@ static void test_trailer_meets_full_socket(void)
 	if (pid == 0) {
 		close(sv[0]);
 		drain_then_check(sv[1], junk, trailer);
-		zccp_stream_reply_encode(reply, &ok);
+		zccp_stream_reply_encode(reply, &ok, &h, challenge);
 		_exit(write(sv[1], reply, sizeof(reply)) == sizeof(reply) &&
 		      !check_failures ? 0 : 1);
 	}
@@ -149,13 +231,14 @@ static void test_trailer_meets_full_socket(void)
 		waitpid(pid, &status, 0);
 		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	zccp_stream_hash_free(&h);
 }
 
 int main(void)
 {
-	test_header();
+	test_challenge();
+	test_hello();
 	test_trailer();
+	test_reply();
 	test_trailer_meets_full_socket();
 	CHECK_EXIT();
 }
