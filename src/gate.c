@@ -28,6 +28,16 @@ struct pending {
 	uint8_t hello[ZCCP_STREAM_HELLO_LEN];
 };
 
+/* The verdict on p's whole hello (its sender waits for it, sending
+ * nothing more: the socket takes these few bytes). */
+static void tell(const struct zccp_gate *g, struct pending *p, int verdict)
+{
+	uint8_t buf[ZCCP_STREAM_WELCOME_LEN];
+
+	zccp_stream_welcome_encode(buf, g->key, &p->h, verdict);
+	send(p->fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 static void refuse(const struct zccp_gate *g, struct pending *p,
 		   const char *why)
 {
@@ -91,6 +101,7 @@ static int read_hello(const struct zccp_gate *g, struct pending *p)
 	if (p->got < sizeof(p->hello))
 		return 0;
 	ret = zccp_stream_hello_decode(p->hello, g->key, &p->h);
+	tell(g, p, ret);
 	if (ret)
 		refuse(g, p, zccp_strerror(-ret));
 	return !ret;

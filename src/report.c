@@ -139,6 +139,8 @@ static const char *const own_errors[] = {
 		"--listen? then --raw)",
 	[ZCCP_ENOSERVE - ZCCP_EDANGLING] =
 		"could not start zccp there",
+	[ZCCP_EREFUSED - ZCCP_EDANGLING] =
+		"the receiver refused this sender (not its --key-file?)",
 };
 
 const char *zccp_strerror(int err)

@@ -152,6 +152,58 @@ int zccp_stream_hello_decode(const uint8_t *in, const struct zccp_key *key,
 	return 0;
 }
 
+/* A verdict on the wire: 0 in, else why not. */
+enum { IN, NOT_OUR_KEY, KEYS_DIFFER };
+
+static unsigned verdict_code(int verdict)
+{
+	switch (verdict) {
+	case 0: return IN;
+	case -ZCCP_EKEYS: return KEYS_DIFFER;
+	default: return NOT_OUR_KEY;
+	}
+}
+
+static void welcome_tag(const struct zccp_key *key,
+			const struct zccp_stream_header *h, const uint8_t *code,
+			uint8_t out[ZCCP_TAG_LEN])
+{
+	const struct zccp_auth_part parts[] = {
+		{ h->transfer, ZCCP_NONCE_LEN },
+		{ code, 4 },
+	};
+
+	tag(key, "welcome", h->challenge, parts, 2, out);
+}
+
+void zccp_stream_welcome_encode(uint8_t *out, const struct zccp_key *key,
+				const struct zccp_stream_header *h, int verdict)
+{
+	memset(out, 0, ZCCP_STREAM_WELCOME_LEN);
+	memcpy(out, "ZWEL", 4);
+	put_be(out + 4, verdict_code(verdict), 4);
+	/* a refused hello told us no transfer nonce worth binding */
+	if (!verdict)
+		welcome_tag(key, h, out + 4, out + 8);
+}
+
+int zccp_stream_welcome_decode(const uint8_t *in, const struct zccp_key *key,
+			       const struct zccp_stream_header *h)
+{
+	static const int refusals[] = { [NOT_OUR_KEY] = -ZCCP_EREFUSED,
+					[KEYS_DIFFER] = -ZCCP_EKEYS };
+	uint64_t code = get_be(in + 4, 4);
+	uint8_t mine[ZCCP_TAG_LEN];
+
+	if (memcmp(in, "ZWEL", 4))
+		return -ZCCP_ENOTSTREAM;
+	if (code != IN)
+		return code < sizeof(refusals) / sizeof(*refusals) ?
+			       refusals[code] : -ZCCP_EREFUSED;
+	welcome_tag(key, h, in + 4, mine);
+	return zccp_auth_equal(mine, in + 8) ? 0 : -ZCCP_EAUTH;
+}
+
 void zccp_stream_trailer_encode(uint8_t *out, struct zccp_stream_mac *m,
 				const uint8_t challenge[ZCCP_NONCE_LEN])
 {
@@ -315,7 +367,13 @@ int zccp_stream_begin(struct zccp_endpoint *dst,
 	memcpy(dst->challenge, h.challenge, ZCCP_NONCE_LEN);
 	memcpy(h.transfer, m->transfer, ZCCP_NONCE_LEN);
 	zccp_stream_hello_encode(buf, m->key, &h);
-	return zccp_stream_send(dst->fd, buf, sizeof(buf), timeout_ms);
+	ret = zccp_stream_send(dst->fd, buf, sizeof(buf), timeout_ms);
+	if (!ret)
+		ret = zccp_stream_recv(dst->fd, buf, ZCCP_STREAM_WELCOME_LEN,
+				       timeout_ms);
+	if (ret == -ZCCP_ESHORT || ret == -ECONNRESET)
+		ret = -ZCCP_ENOREPLY;
+	return ret ? ret : zccp_stream_welcome_decode(buf, m->key, &h);
 }
 
 /* The trailer from byte dst->trailer_sent on (without wait, only what

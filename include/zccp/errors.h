@@ -33,6 +33,7 @@ enum {
 	ZCCP_EKEYS,	 /* one end of a stream has a key, the other not */
 	ZCCP_ESILENT,	 /* the receiver sent no challenge in --timeout */
 	ZCCP_ENOSERVE,	 /* ssh:// could not start the receiver */
+	ZCCP_EREFUSED,	 /* the receiver refused our hello: not its key */
 };
 
 #endif

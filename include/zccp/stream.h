@@ -11,6 +11,11 @@
  *                       HMAC-SHA256), flags (bit 0: size known, bit 1:
  *                       keyed), payload size, 16 zero; the transfer's
  *                       nonce S; tag("hello", R, the 64 bytes before)
+ *   welcome   40 bytes  receiver to sender: "ZWEL", a verdict (0: in;
+ *                       else why not, and the tag is zero),
+ *                       tag("welcome", R, S, verdict): the sender sends
+ *                       no byte of payload before a receiver proves it
+ *                       holds the key
  *   payload             the source's bytes
  *   trailer   48 bytes  "ZEND", 0, payload bytes, tag("trailer", R, S,
  *                       payload bytes, UMAC of the payload under S)
@@ -36,6 +41,7 @@
 #define ZCCP_STREAM_VERSION 2
 #define ZCCP_STREAM_CHALLENGE_LEN 40u
 #define ZCCP_STREAM_HELLO_LEN 96u
+#define ZCCP_STREAM_WELCOME_LEN 40u
 #define ZCCP_STREAM_TRAILER_LEN 48u
 #define ZCCP_STREAM_REPLY_LEN 48u
 
@@ -88,6 +94,16 @@ void zccp_stream_hello_encode(uint8_t *out, const struct zccp_key *key,
  */
 int zccp_stream_hello_decode(const uint8_t *in, const struct zccp_key *key,
 			     struct zccp_stream_header *h);
+
+/* The receiver's verdict on a hello: 0 (h decoded it: tagged under
+ * key) or the -errno zccp_stream_hello_decode gave. */
+void zccp_stream_welcome_encode(uint8_t *out, const struct zccp_key *key,
+				const struct zccp_stream_header *h, int verdict);
+/* Sender: 0 (in, and the receiver holds the key), the receiver's
+ * refusal as -errno (-ZCCP_EREFUSED: not our key; -ZCCP_EKEYS...), or
+ * -ZCCP_EAUTH: a welcome not made with our key. */
+int zccp_stream_welcome_decode(const uint8_t *in, const struct zccp_key *key,
+			       const struct zccp_stream_header *h);
 
 /* The sender's trailer to the receiver that sent challenge. */
 void zccp_stream_trailer_encode(uint8_t *out, struct zccp_stream_mac *m,

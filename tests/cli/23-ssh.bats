@@ -67,6 +67,22 @@ on_snd() {
 	assert_same "$T/src" "${files[@]}" "$T/l1" "$T/l2"
 }
 
+@test "with --key-file, tcp:// and ssh:// side by side share the key" {
+	local port pid
+	ssh_hosts 1
+	(umask 077 && head -c 32 /dev/urandom >"$T/key")
+	port=$(free_port)
+	start_bg pid ip netns exec "$HOST1" "$ZCCP" --key-file="$T/key" --timeout=20 \
+		--listen "10.232.1.2:$port" "$T/t1"
+	wait_for 5 eval "ip netns exec $HOST1 ss -Hltn 'sport = :$port' | grep -q ." ||
+		fail "the tcp receiver did not listen"
+	on_snd --key-file="$T/key" "$T/src" "ssh://10.232.1.2$T/s1" \
+		"tcp://10.232.1.2:$port" "$T/l1"
+	assert_success
+	wait_for 10 eval "! kill -0 $pid 2>/dev/null" || fail "tcp receiver still running"
+	assert_same "$T/src" "$T/s1" "$T/t1" "$T/l1"
+}
+
 @test "zccp missing on one host, a refused login, an unknown host key: each fails alone, one line naming it" {
 	ssh_hosts 3
 	rm "$T/ssh2/bin/zccp"

@@ -85,6 +85,29 @@ static void test_hello(void)
 	CHECK(hello_trip(&key, &key, challenge, 0, &h) == -ZCCP_ENOTSTREAM);
 }
 
+static void test_welcome(void)
+{
+	struct zccp_stream_header h = { 0 };
+	uint8_t buf[ZCCP_STREAM_WELCOME_LEN];
+
+	memcpy(h.challenge, challenge, ZCCP_NONCE_LEN);
+	memcpy(h.transfer, transfer, ZCCP_NONCE_LEN);
+	zccp_stream_welcome_encode(buf, &key, &h, 0);
+	CHECK(!zccp_stream_welcome_decode(buf, &key, &h));
+	/* only the key's holder can say "in" */
+	CHECK(zccp_stream_welcome_decode(buf, &other_key, &h) == -ZCCP_EAUTH);
+	h.challenge[0] ^= 1;
+	CHECK(zccp_stream_welcome_decode(buf, &key, &h) == -ZCCP_EAUTH);
+	h.challenge[0] ^= 1;
+	/* refusals say why */
+	zccp_stream_welcome_encode(buf, &key, &h, -ZCCP_EAUTH);
+	CHECK(zccp_stream_welcome_decode(buf, &key, &h) == -ZCCP_EREFUSED);
+	zccp_stream_welcome_encode(buf, &key, &h, -ZCCP_EKEYS);
+	CHECK(zccp_stream_welcome_decode(buf, &key, &h) == -ZCCP_EKEYS);
+	memcpy(buf, "ZACK", 4);
+	CHECK(zccp_stream_welcome_decode(buf, &key, &h) == -ZCCP_ENOTSTREAM);
+}
+
 static void test_trailer(void)
 {
 	struct zccp_stream_header known = { .version = 2, .size_known = true,
@@ -237,6 +260,7 @@ int main(void)
 {
 	test_challenge();
 	test_hello();
+	test_welcome();
 	test_trailer();
 	test_reply();
 	test_trailer_meets_full_socket();
