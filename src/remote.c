@@ -59,6 +59,9 @@ static int parse_authority(struct zccp_remote *r, const char *a,
 		r->port = dup_range(colon + 1, end);
 	if (!r->host || (at && !r->user) || (colon && !r->port))
 		return -ENOMEM;
+	/* "-oProxyCommand=...": an option to ssh, never a host */
+	if (*r->host == '-' || (r->user && *r->user == '-'))
+		return -ZCCP_EADDRESS;
 	if (!*r->host || (r->user && !*r->user) ||
 	    (r->port && strspn(r->port, "0123456789") != strlen(r->port)) ||
 	    (r->port && !*r->port))
@@ -194,9 +197,11 @@ static int spawn(struct zccp_remote *r, const char **argv, int *in, int *out)
 	close(to[0]);
 	close(from[1]);
 	if (r->pid < 0) {
+		int err = -errno;
+
 		close(to[1]);
 		close(from[0]);
-		return -errno;
+		return err;
 	}
 	*in = to[1];
 	*out = from[0];

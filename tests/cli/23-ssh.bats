@@ -122,6 +122,14 @@ on_snd() {
 	assert_status 1
 	assert_stderr_matches "^zccp: ssh://host: not an address: want ssh://\[USER@\]HOST\[:PORT\]/PATH$"
 	assert_same "$T/src" "$T/l1"
+	# a host that is an option to ssh: refused, nothing run
+	cd "$T"
+	zccp_plain src "ssh://-oProxyCommand=touch pwned/x" "ssh://-l@h/x" "$T/l2"
+	assert_status 1
+	assert_stderr_matches "^zccp: ssh://-oProxyCommand=touch pwned/x: not an address"
+	assert_stderr_matches "^zccp: ssh://-l@h/x: not an address"
+	assert_absent "$T/pwned"
+	assert_same "$T/src" "$T/l2"
 	zccp_plain --raw --insecure "$T/src" "ssh://h/x"
 	assert_status 2
 	assert_stderr_matches "^zccp: ssh://h/x: ssh:// sends a zccp stream: it cannot be used with --raw$"
