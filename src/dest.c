@@ -434,16 +434,12 @@ static int close_checked(struct zccp_endpoint *dst)
 	return ret;
 }
 
-/* Put the sealed replacement in place of the destination: closed first,
- * so that an error closing it keeps the old content in place. */
-int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
+/* The sealed, closed temporary to the destination's name. */
+static int rename_into_place(struct zccp_endpoint *dst,
+			     const struct zccp_opts *opts)
 {
-	int ret = dst->tmp_unnamed ? link_unnamed(dst) : 0;
+	int ret = 0;
 
-	if (!ret)
-		ret = close_checked(dst);
-	if (ret)
-		return ret;
 	if (dst->tmp_name) {
 		/* -n: a file made meanwhile still wins, as cp -n's O_EXCL */
 		ret = !opts->no_clobber ? -EINVAL :
@@ -467,6 +463,29 @@ int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
 		zccp_endpoint_set(dst, ZCCP_EP_COMMITTED, 0);
 		zccp_endpoint_close(dst);
 	}
+	return ret;
+}
+
+/*
+ * Put the sealed replacement in place of the destination: closed first,
+ * so that an error closing it keeps the old content in place.  A dup
+ * keeps its flock (stale.h) until the rename: another zccp sweeping the
+ * same directory must not take the named temporary for a dead one's.
+ */
+int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
+{
+	int ret = dst->tmp_unnamed ? link_unnamed(dst) : 0;
+	int hold = -1;
+
+	if (!ret && dst->tmp_name)
+		hold = fcntl(dst->fd, F_DUPFD_CLOEXEC, 0);
+
+	if (!ret)
+		ret = close_checked(dst);
+	if (!ret)
+		ret = rename_into_place(dst, opts);
+	if (hold >= 0)
+		close(hold);
 	return ret;
 }
 
