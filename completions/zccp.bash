@@ -103,7 +103,7 @@ _zccp()
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --reflink= --direct=
-			--inplace --fsync --timeout= --listen= --raw --key-file= --insecure --rsh= --remote-zccp= --checksum --verify --json
+			--inplace --fsync --timeout= --listen= --raw --key-file= --insecure --encrypt --rsh= --remote-zccp= --checksum --verify --json
 			-n --no-clobber -f --force --dry-run -g --progress
 			-p --preserve -r --recursive --one-file-system
 			--on-error= --stats -v --verbose -q --quiet -h --help

@@ -28,6 +28,7 @@ complete -c zccp -l listen -x -d 'Receive the source from one sender on ADDRESS'
 complete -c zccp -l raw -d 'Sockets carry bare data, for nc and socat'
 complete -c zccp -l key-file -r -F -d "The zccp streams' secret (mode 600)"
 complete -c zccp -l insecure -d 'Allow TCP without a key: anyone may send or listen'
+complete -c zccp -l encrypt -d 'Streams in TLS 1.3 under the key: nobody on the path reads them'
 complete -c zccp -l rsh -x -a '(__fish_complete_command)' -d 'How ssh:// starts its receivers (default ssh)'
 complete -c zccp -l remote-zccp -r -d "ssh://: zccp's path on the other host"
 complete -c zccp -l checksum -f -a 'sha256 xxh128' -d "Print the source's digest on stdout"

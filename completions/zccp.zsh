@@ -24,6 +24,7 @@ _arguments -s -S \
   '--raw[sockets carry bare data, for nc and socat]' \
   '--key-file=[the zccp streams'"'"'s secret (mode 600)]:key file:_files' \
   '--insecure[allow TCP without a key: anyone may send or listen]' \
+  '--encrypt[streams in TLS 1.3 under the key: nobody on the path reads them]' \
   '--rsh=[how ssh:// starts its receivers (default ssh)]:command:_command_names' \
   '--remote-zccp=[ssh\://: the path of zccp on the other host]:path: ' \
   '--checksum=-[print the source'"'"'s digest on stdout]::algorithm:(sha256 xxh128)' \

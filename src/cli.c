@@ -42,6 +42,7 @@ enum {
 	OPT_ONE_FS,
 	OPT_KEY_FILE,
 	OPT_INSECURE,
+	OPT_ENCRYPT,
 	OPT_RSH,
 	OPT_REMOTE_ZCCP,
 	OPT_SERVE,
@@ -114,6 +115,8 @@ static const struct cli_option cli_options[] = {
 	  "the streams' shared secret (mode 600, 32+ bytes)" },
 	{ "insecure", no_argument, OPT_INSECURE, NULL,
 	  "TCP without a key: anyone may send or listen" },
+	{ "encrypt", no_argument, OPT_ENCRYPT, NULL,
+	  "streams in TLS 1.3 under the key: nobody reads them" },
 	{ "rsh", required_argument, OPT_RSH, "COMMAND",
 	  "ssh:// starts the receiver with this (default ssh)" },
 	/* rare enough to leave --help to a screen: zccp.1 has it */
@@ -341,6 +344,7 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case OPT_RAW: opts->raw = true; return 0;
 	case OPT_KEY_FILE: opts->key_file = arg; return 0;
 	case OPT_INSECURE: opts->insecure = true; return 0;
+	case OPT_ENCRYPT: opts->encrypt = true; return 0;
 	case OPT_RSH: opts->rsh = arg; return 0;
 	case OPT_REMOTE_ZCCP: opts->remote_zccp = arg; return 0;
 	case OPT_SERVE: opts->serve = true; return 0;
@@ -452,6 +456,20 @@ static int check_ssh(const struct zccp_opts *o)
 }
 
 /* TCP without a key lets anyone in: only when the user says so. */
+/* --encrypt's pre-shared key is made from the transfer's key. */
+static int check_encrypt(const struct zccp_opts *o)
+{
+	bool streams = o->listen;
+
+	for (unsigned i = 0; i < o->ndests; i++)
+		streams |= zccp_net_is_address(o->dests[i]);
+	if (!o->encrypt || o->key_file || o->serve || !streams)
+		return 0;
+	zccp_error("--encrypt needs --key-file=FILE: its TLS key is made from "
+		   "it (ssh:// makes its own)");
+	return -1;
+}
+
 static int check_keys(const struct zccp_opts *o)
 {
 	const char *open = NULL;
@@ -460,12 +478,13 @@ static int check_keys(const struct zccp_opts *o)
 		zccp_error("--serve is for ssh:// senders only");
 		return -1;
 	}
-	if (o->key_file && (o->insecure || o->raw)) {
-		zccp_error("--key-file cannot be used with --%s",
+	if ((o->key_file || o->encrypt) && (o->insecure || o->raw)) {
+		zccp_error("--%s cannot be used with --%s",
+			   o->key_file ? "key-file" : "encrypt",
 			   o->raw ? "raw (it carries no key)" : "insecure");
 		return -1;
 	}
-	if (check_ssh(o))
+	if (check_ssh(o) || check_encrypt(o))
 		return -1;
 	if (o->key_file || o->insecure)
 		return 0;

@@ -23,6 +23,7 @@
 #include "zccp/preserve.h"
 #include "zccp/report.h"
 #include "zccp/stale.h"
+#include "zccp/testhook.h"
 
 /*
  * Where a destination's names resolve: under -r against the descriptor
@@ -467,21 +468,25 @@ static int rename_into_place(struct zccp_endpoint *dst,
 }
 
 /*
- * Put the sealed replacement in place of the destination: closed first,
- * so that an error closing it keeps the old content in place.  A dup
- * keeps its flock (stale.h) until the rename: another zccp sweeping the
- * same directory must not take the named temporary for a dead one's.
+ * The sealed replacement, linked if it was unnamed, then closed: an error
+ * closing it keeps the old content in place.  A dup (*hold) keeps its
+ * flock (stale.h) until it is settled: another zccp sweeping the same
+ * directory must not take the named temporary for a dead one's.
  */
-int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
+static int close_held(struct zccp_endpoint *dst, int *hold)
 {
 	int ret = dst->tmp_unnamed ? link_unnamed(dst) : 0;
-	int hold = -1;
 
 	if (!ret && dst->tmp_name)
-		hold = fcntl(dst->fd, F_DUPFD_CLOEXEC, 0);
+		*hold = fcntl(dst->fd, F_DUPFD_CLOEXEC, 0);
+	return ret ? ret : close_checked(dst);
+}
 
-	if (!ret)
-		ret = close_checked(dst);
+int zccp_dest_publish(struct zccp_endpoint *dst, const struct zccp_opts *opts)
+{
+	int hold = -1;
+	int ret = close_held(dst, &hold);
+
 	if (!ret)
 		ret = rename_into_place(dst, opts);
 	if (hold >= 0)
@@ -497,26 +502,41 @@ enum placed {
 	LAST,     /* no RENAME_EXCHANGE here: a plain rename, after the rest */
 };
 
+/*
+ * One destination while zccp_dests_publish_all puts them all in place.
+ * What waits at its temporary's name (the closed replacement, then the
+ * old file it swapped with) stays flocked until it is settled: another
+ * zccp sweeping the directory (stale.h) must take neither for a dead
+ * zccp's, and the old file is the user's until the last one is in.
+ */
+struct placing {
+	enum placed how;
+	int new_hold; /* the replacement, closed */
+	int old_hold; /* the old file, or < 0 */
+};
+
 /* One replacement in, if it can be taken back; 0 or -errno. */
 static int place(struct zccp_endpoint *d, const struct zccp_opts *opts,
-		 enum placed *how)
+		 struct placing *p)
 {
-	if (!opts->no_clobber &&
-	    !renameat2(at_dir(d), d->tmp_name, at_dir(d), at_name(d),
-		       RENAME_EXCHANGE)) {
-		*how = SWAPPED;
-		return 0;
-	}
-	if (!opts->no_clobber && errno != ENOENT) {
-		*how = errno == EINVAL ? LAST : NOT_PLACED;
-		return errno == EINVAL ? 0 : -errno;
+	if (!opts->no_clobber) {
+		p->old_hold = zccp_hold_at(at_dir(d), at_name(d));
+		if (!renameat2(at_dir(d), d->tmp_name, at_dir(d), at_name(d),
+			       RENAME_EXCHANGE)) {
+			p->how = SWAPPED;
+			return 0;
+		}
+		if (errno != ENOENT) {
+			p->how = errno == EINVAL ? LAST : NOT_PLACED;
+			return errno == EINVAL ? 0 : -errno;
+		}
 	}
 	if (!renameat2(at_dir(d), d->tmp_name, at_dir(d), at_name(d),
 		       RENAME_NOREPLACE)) {
-		*how = NEW_NAME;
+		p->how = NEW_NAME;
 		return 0;
 	}
-	*how = errno == EINVAL ? LAST : NOT_PLACED;
+	p->how = errno == EINVAL ? LAST : NOT_PLACED;
 	return errno == EINVAL ? 0 : -errno;
 }
 
@@ -553,22 +573,25 @@ static void placed(struct zccp_endpoint *d, enum placed how,
 /* Put every one in place (those with no way back last); on a failure,
  * take back what can be. */
 static int place_all(struct zccp_endpoint **dests, unsigned n,
-		     const struct zccp_opts *opts, enum placed *how)
+		     const struct zccp_opts *opts, struct placing *p)
 {
 	unsigned i;
 	int ret = 0;
 
+	/* Tests run another zccp beside this one here, and below. */
+	zccp_test_pause("ZCCP_TEST_PUBLISH_PAUSE");
 	for (i = 0; !ret && i < n; i++) {
 		if (!publishable(dests[i]) || !dests[i]->tmp_name)
 			continue;
-		ret = place(dests[i], opts, &how[i]);
+		ret = place(dests[i], opts, &p[i]);
 		if (ret == -EEXIST && opts->no_clobber)
 			ret = skip_appeared(dests[i]);
 		if (ret)
 			zccp_endpoint_fail(dests[i], ret);
 	}
+	zccp_test_pause("ZCCP_TEST_PUBLISH_PAUSE");
 	for (i = 0; !ret && i < n; i++) {
-		if (how[i] != LAST)
+		if (p[i].how != LAST)
 			continue;
 		if (renameat(at_dir(dests[i]), dests[i]->tmp_name,
 			     at_dir(dests[i]), at_name(dests[i])))
@@ -578,27 +601,34 @@ static int place_all(struct zccp_endpoint **dests, unsigned n,
 	}
 	for (i = 0; ret && i < n; i++)
 		if (publishable(dests[i]) && dests[i]->tmp_name)
-			take_back(dests[i], how[i]);
+			take_back(dests[i], p[i].how);
 	return ret;
 }
 
 int zccp_dests_publish_all(struct zccp_endpoint **dests, unsigned n,
 			   const struct zccp_opts *opts)
 {
-	enum placed *how = calloc(n ? n : 1, sizeof(*how));
-	int ret = how ? 0 : -ENOMEM;
+	struct placing *p = calloc(n ? n : 1, sizeof(*p));
+	int ret = p ? 0 : -ENOMEM;
 
+	for (unsigned i = 0; p && i < n; i++)
+		p[i] = (struct placing){ .new_hold = -1, .old_hold = -1 };
 	for (unsigned i = 0; !ret && i < n; i++)
 		if (publishable(dests[i]) &&
-		    ((dests[i]->tmp_unnamed && (ret = link_unnamed(dests[i]))) ||
-		     (ret = close_checked(dests[i]))))
+		    (ret = close_held(dests[i], &p[i].new_hold)))
 			zccp_endpoint_fail(dests[i], ret);
 	if (!ret)
-		ret = place_all(dests, n, opts, how);
+		ret = place_all(dests, n, opts, p);
 	for (unsigned i = 0; !ret && i < n; i++)
 		if (publishable(dests[i]))
-			placed(dests[i], how[i], opts);
-	free(how);
+			placed(dests[i], p[i].how, opts);
+	for (unsigned i = 0; p && i < n; i++) {
+		if (p[i].new_hold >= 0)
+			close(p[i].new_hold);
+		if (p[i].old_hold >= 0)
+			close(p[i].old_hold);
+	}
+	free(p);
 	return ret;
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "zccp/endpoint.h"
+#include "zccp/tls.h"
 #include "zccp/net.h"
 #include "zccp/opts.h"
 #include "zccp/path.h"
@@ -422,7 +423,12 @@ int zccp_check_distinct(struct zccp_endpoint *src,
 /* The named temporaries, for the signal handler to remove. */
 void zccp_endpoint_close(struct zccp_endpoint *ep)
 {
-	if (ep->fd > STDERR_FILENO)
+	if (ep->tls) {
+		zccp_tls_close(ep->tls, ep->fd,
+			       ep->state == ZCCP_EP_FAILED);
+		ep->tls = NULL;
+	} else if (ep->fd > STDERR_FILENO) {
 		close(ep->fd);
+	}
 	ep->fd = -1;
 }

@@ -74,7 +74,8 @@ static void hear(const struct zccp_gate *g, struct pending *p, int fd,
 	if (!why && zccp_random(p->h.challenge, ZCCP_NONCE_LEN))
 		why = "no random bytes for its challenge";
 	if (!why) {
-		zccp_stream_challenge_encode(buf, g->key, p->h.challenge);
+		zccp_stream_challenge_encode(buf, g->key != NULL,
+					     p->h.challenge);
 		/* A new socket's buffer always takes this much. */
 		if (send(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_NOSIGNAL) !=
 		    (ssize_t)sizeof(buf))
@@ -101,6 +102,8 @@ static int read_hello(const struct zccp_gate *g, struct pending *p)
 	if (p->got < sizeof(p->hello))
 		return 0;
 	ret = zccp_stream_hello_decode(p->hello, g->key, &p->h);
+	if (!ret && g->encrypt && !p->h.encrypt)
+		ret = -ZCCP_EPLAIN;
 	tell(g, p, ret);
 	if (ret)
 		refuse(g, p, zccp_strerror(-ret));

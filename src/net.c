@@ -25,15 +25,15 @@
 #define TCP_PREFIX "tcp://"
 #define UNIX_PREFIX "unix:"
 
-bool zccp_net_is_address(const char *arg)
-{
-	return !strncmp(arg, TCP_PREFIX, strlen(TCP_PREFIX)) ||
-	       !strncmp(arg, UNIX_PREFIX, strlen(UNIX_PREFIX));
-}
-
 bool zccp_net_is_unix(const char *arg)
 {
 	return !strncmp(arg, UNIX_PREFIX, strlen(UNIX_PREFIX));
+}
+
+bool zccp_net_is_address(const char *arg)
+{
+	return !strncmp(arg, TCP_PREFIX, strlen(TCP_PREFIX)) ||
+	       zccp_net_is_unix(arg);
 }
 
 /* Wait for a non-blocking connect() in progress; 0 or -errno. */

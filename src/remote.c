@@ -122,14 +122,15 @@ static const char *const when_words[] = { "auto", "always", "never" };
 static int remote_command(char *buf, size_t size, const struct zccp_remote *r,
 			  const struct zccp_opts *o)
 {
-	char opts[160];
+	char opts[176];
 	int ret;
 
 	snprintf(opts, sizeof(opts),
-		 " --serve --timeout=%u --sparse=%s --direct=%s%s%s%s -- ",
+		 " --serve --timeout=%u --sparse=%s --direct=%s%s%s%s%s -- ",
 		 o->timeout_ms / 1000, when_words[o->sparse],
 		 when_words[o->direct], o->fsync ? " --fsync" : "",
-		 o->verify ? " --verify" : "", o->inplace ? " --inplace" : "");
+		 o->verify ? " --verify" : "", o->inplace ? " --inplace" : "",
+		 o->encrypt ? " --encrypt" : "");
 	buf[0] = '\0';
 	ret = quote(buf, size, o->remote_zccp ? o->remote_zccp : "zccp");
 	if (!ret && strlen(buf) + strlen(opts) + 1 > size)

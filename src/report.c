@@ -141,6 +141,10 @@ static const char *const own_errors[] = {
 		"could not start zccp there",
 	[ZCCP_EREFUSED - ZCCP_EDANGLING] =
 		"the receiver refused this sender (not its --key-file?)",
+	[ZCCP_EPLAIN - ZCCP_EDANGLING] =
+		"the receiver takes only encrypted streams (--encrypt)",
+	[ZCCP_ETLS - ZCCP_EDANGLING] =
+		"TLS failed (--encrypt): another key, or changed on the way",
 };
 
 const char *zccp_strerror(int err)

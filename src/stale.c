@@ -82,21 +82,50 @@ static bool just_made(const struct stat *st)
 	       now.tv_sec - st->st_ctim.tv_sec < JUST_MADE_SECONDS;
 }
 
+/* name in dirfd opened to be flocked: read-write where allowed, as NFS
+ * emulates flock with a lock that needs it; fd or -errno. */
+static int open_to_hold(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
+					     O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0 && (errno == EACCES || errno == ETXTBSY))
+		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+						 O_NOCTTY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+int zccp_hold_at(int dirfd, const char *name)
+{
+	struct stat st;
+	int fd, ret;
+
+	/* Never open what is not a regular file (a tape rewinds). */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	fd = open_to_hold(dirfd, name);
+	if (fd < 0)
+		return fd;
+	ret = fstat(fd, &st) ? -errno : !S_ISREG(st.st_mode) ? -EINVAL :
+	      zccp_temporary_hold(fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 /* 0: name in dirfd was a stale temporary and is gone; else -errno. */
 static int remove_if_stale(int dirfd, const char *name)
 {
 	struct stat st, again;
-	/* Read-write where allowed: NFS emulates flock with a lock that
-	 * needs it. */
-	int fd = openat(dirfd, name, O_RDWR | O_NOFOLLOW | O_NONBLOCK |
-					     O_NOCTTY | O_CLOEXEC);
+	int fd = open_to_hold(dirfd, name);
 	int ret = -EBUSY;
 
-	if (fd < 0 && errno == EACCES)
-		fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-						 O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	if (fstat(fd, &st) || !ours(&st) || just_made(&st) ||
 	    zccp_temporary_hold(fd))
 		goto out;

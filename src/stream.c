@@ -7,10 +7,12 @@
 
 #include "zccp/report.h"
 #include "zccp/stream.h"
+#include "zccp/tls.h"
 
 #define MAC_UMAC128_HMAC_SHA256 2
 #define FLAG_SIZE_KNOWN 1u
 #define FLAG_KEYED 2u
+#define FLAG_ENCRYPT 4u /* TLS follows the welcome (tls.h) */
 #define HEADER_LEN 64u /* the hello before its tag */
 
 /* What no key means: tags anyone can make, so they catch accidents. */
@@ -113,7 +115,8 @@ void zccp_stream_hello_encode(uint8_t *out, const struct zccp_key *key,
 {
 	const struct zccp_auth_part part = { out, HEADER_LEN };
 	unsigned flags = (h->size_known ? FLAG_SIZE_KNOWN : 0) |
-			 (key ? FLAG_KEYED : 0);
+			 (key ? FLAG_KEYED : 0) |
+			 (h->encrypt ? FLAG_ENCRYPT : 0);
 
 	memset(out, 0, ZCCP_STREAM_HELLO_LEN);
 	memcpy(out, "ZCCP", 4);
@@ -147,19 +150,21 @@ int zccp_stream_hello_decode(const uint8_t *in, const struct zccp_key *key,
 	h->version = in[4];
 	h->keyed = flags & FLAG_KEYED;
 	h->size_known = flags & FLAG_SIZE_KNOWN;
+	h->encrypt = flags & FLAG_ENCRYPT;
 	h->size = get_be(in + 8, 8);
 	memcpy(h->transfer, in + 32, ZCCP_NONCE_LEN);
 	return 0;
 }
 
 /* A verdict on the wire: 0 in, else why not. */
-enum { IN, NOT_OUR_KEY, KEYS_DIFFER };
+enum { IN, NOT_OUR_KEY, KEYS_DIFFER, NOT_ENCRYPTED };
 
 static unsigned verdict_code(int verdict)
 {
 	switch (verdict) {
 	case 0: return IN;
 	case -ZCCP_EKEYS: return KEYS_DIFFER;
+	case -ZCCP_EPLAIN: return NOT_ENCRYPTED;
 	default: return NOT_OUR_KEY;
 	}
 }
@@ -191,7 +196,8 @@ int zccp_stream_welcome_decode(const uint8_t *in, const struct zccp_key *key,
 			       const struct zccp_stream_header *h)
 {
 	static const int refusals[] = { [NOT_OUR_KEY] = -ZCCP_EREFUSED,
-					[KEYS_DIFFER] = -ZCCP_EKEYS };
+					[KEYS_DIFFER] = -ZCCP_EKEYS,
+					[NOT_ENCRYPTED] = -ZCCP_EPLAIN };
 	uint64_t code = get_be(in + 4, 4);
 	uint8_t mine[ZCCP_TAG_LEN];
 
@@ -343,10 +349,12 @@ int zccp_stream_recv(int fd, void *buf, uint32_t len, unsigned timeout_ms)
 
 int zccp_stream_begin(struct zccp_endpoint *dst,
 		      const struct zccp_endpoint *src,
-		      const struct zccp_stream_mac *m, unsigned timeout_ms)
+		      const struct zccp_stream_mac *m, bool encrypt,
+		      unsigned timeout_ms)
 {
 	struct zccp_stream_header h = { .size_known = src->size_known,
-					.size = src->size };
+					.size = src->size,
+					.encrypt = encrypt };
 	uint8_t buf[ZCCP_STREAM_HELLO_LEN];
 	bool keyed;
 	int ret = zccp_stream_recv(dst->fd, buf, ZCCP_STREAM_CHALLENGE_LEN,
@@ -415,7 +423,9 @@ int zccp_stream_await_reply(struct zccp_endpoint *dst,
 	}
 	/* No deadline: the receiver may be syncing a large file; a host
 	 * that died is found by TCP keepalive (see net.c). */
-	ret = zccp_stream_recv(dst->fd, buf, sizeof(buf), 0);
+	ret = dst->tls && zccp_tls_in_kernel(dst->tls) ?
+		      zccp_tls_recv(dst->tls, buf, sizeof(buf)) :
+		      zccp_stream_recv(dst->fd, buf, sizeof(buf), 0);
 	if (ret == -ZCCP_ESHORT || ret == -ECONNRESET)
 		ret = -ZCCP_ENOREPLY;
 	if (!ret)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "zccp/report.h"
+#include "zccp/testhook.h"
 #include "zccp/thread.h"
 #include "zccp/verify.h"
 
@@ -129,26 +130,6 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-/* Tests corrupt a destination from outside at this point: we open the
- * FIFO to say we are here, then wait until it is closed. */
-static void pause_for_tests(void)
-{
-	const char *fifo = getenv("ZCCP_TEST_VERIFY_PAUSE");
-	char c;
-	int fd;
-
-	if (!fifo)
-		return;
-	fd = open(fifo, O_WRONLY | O_CLOEXEC);
-	if (fd >= 0)
-		close(fd);
-	fd = open(fifo, O_RDONLY | O_CLOEXEC);
-	while (fd >= 0 && read(fd, &c, 1) > 0)
-		;
-	if (fd >= 0)
-		close(fd);
-}
-
 unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 			   uint64_t size, enum zccp_digest_algo algo,
 			   const char *want)
@@ -162,7 +143,8 @@ unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 		zccp_error("--verify: %s", strerror(ENOMEM));
 		return ndests;
 	}
-	pause_for_tests();
+	/* Tests corrupt a destination from outside here. */
+	zccp_test_pause("ZCCP_TEST_VERIFY_PAUSE");
 	for (unsigned i = 0; i < ndests; i++)
 		rbs[i] = (struct readback){
 			.dest = dests[i], .size = size, .algo = algo,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "zccp/gate.h"
+#include "zccp/tls.h"
 #include "zccp/net.h"
 #include "zccp/path.h"
 #include "zccp/report.h"
@@ -16,16 +17,34 @@ static const struct zccp_key *key_of(const struct zccp_wire *w)
 	return w->keyed ? &w->key : NULL;
 }
 
+static bool any_ssh(const struct zccp_opts *o)
+{
+	for (unsigned i = 0; i < o->ndests; i++)
+		if (zccp_remote_is_ssh(o->dests[i]))
+			return true;
+	return false;
+}
+
+/* A zccp stream is received or may be sent (a file of a -r tree, the
+ * common case, has none: no key to read, no nonce to draw). */
+static bool any_stream(const struct zccp_opts *o)
+{
+	if (o->listen)
+		return true;
+	for (unsigned i = 0; !o->raw && i < o->ndests; i++)
+		if (zccp_net_is_address(o->dests[i]) ||
+		    zccp_remote_is_ssh(o->dests[i]))
+			return true;
+	return false;
+}
+
 /* ssh:// destinations: their slots, and without --key-file a fresh key
  * for the transfer, which each receiver gets on its ssh channel. */
 static int prepare_remotes(struct zccp_wire *w, const struct zccp_opts *o)
 {
-	unsigned n = 0;
 	int ret;
 
-	for (unsigned i = 0; i < o->ndests; i++)
-		n += zccp_remote_is_ssh(o->dests[i]);
-	if (!n)
+	if (!any_ssh(o))
 		return 0;
 	w->remotes = calloc(o->ndests, sizeof(*w->remotes));
 	if (!w->remotes) {
@@ -49,6 +68,9 @@ int zccp_wire_prepare(struct zccp_wire *w, const struct zccp_opts *o)
 	const char *why;
 	int ret = 0;
 
+	if (!any_stream(o))
+		return 0;
+	w->encrypt = o->encrypt;
 	if (o->key) { /* --serve */
 		w->key = *o->key;
 		w->keyed = true;
@@ -76,12 +98,31 @@ int zccp_wire_prepare(struct zccp_wire *w, const struct zccp_opts *o)
 	return ret;
 }
 
+/* --encrypt: TLS on ep from here on (tls.h); 0, or -errno in
+ * ep->error (a failed source's is said by the caller). */
+static int encrypt(struct zccp_wire *w, struct zccp_endpoint *ep,
+		   bool client, const uint8_t challenge[ZCCP_NONCE_LEN],
+		   const uint8_t transfer[ZCCP_NONCE_LEN], unsigned timeout_ms)
+{
+	const char *how;
+	int ret = zccp_tls_start(&ep->fd, client, key_of(w), challenge,
+				 transfer, timeout_ms, &ep->tls, &how);
+
+	if (ret) {
+		zccp_endpoint_set(ep, ZCCP_EP_FAILED, ret);
+		return ret;
+	}
+	zccp_info("%s: encrypted: TLS 1.3, %s", client ? ep->arg : ep->path,
+		  how);
+	return 0;
+}
+
 /* The source's connection, or -errno said. */
 static int admit(struct zccp_wire *w, struct zccp_endpoint *src,
 		 const struct zccp_opts *o)
 {
 	const struct zccp_gate gate = { .spec = o->listen, .key = key_of(w),
-					.raw = o->raw,
+					.raw = o->raw, .encrypt = o->encrypt,
 					.timeout_ms = o->timeout_ms,
 					.announce = o->serve };
 	int fd;
@@ -113,6 +154,11 @@ int zccp_wire_accept(struct zccp_wire *w, struct zccp_endpoint *src,
 	zccp_info("connection from %s", src->path);
 	if (o->raw)
 		return 0;
+	if (h->encrypt && encrypt(w, src, false, h->challenge, h->transfer,
+				  o->timeout_ms)) {
+		zccp_error("%s: %s", src->path, zccp_strerror(-src->error));
+		return -1;
+	}
 	src->size_known = h->size_known;
 	src->size = h->size_known ? h->size : 0;
 	zccp_stream_mac_init(&w->mac, key_of(w), h->transfer);
@@ -157,8 +203,11 @@ void zccp_wire_remote(struct zccp_wire *w, struct zccp_endpoint *d,
 void zccp_wire_begin(struct zccp_wire *w, struct zccp_endpoint *d,
 		     const struct zccp_endpoint *src, unsigned timeout_ms)
 {
-	int ret = zccp_stream_begin(d, src, &w->mac, timeout_ms);
+	int ret = zccp_stream_begin(d, src, &w->mac, w->encrypt, timeout_ms);
 
+	if (!ret && w->encrypt)
+		ret = encrypt(w, d, true, d->challenge, w->mac.transfer,
+			      timeout_ms);
 	if (ret)
 		zccp_dest_fail(d, ret);
 }

@@ -14,6 +14,7 @@
 
 #include "zccp/auth.h"
 
+struct zccp_tls;
 struct zccp_watch;
 
 enum zccp_kind {
@@ -66,6 +67,7 @@ struct zccp_endpoint {
 	bool size_vague;  /* a pseudo file (sysfs...): may end before size */
 	bool framed;      /* a zccp stream (header, trailer), not --raw */
 	bool remote;      /* ssh://: started and connected by wire.c */
+	struct zccp_tls *tls; /* --encrypt (tls.h): fd is what it gave */
 	uint32_t trailer_sent; /* of its trailer, while the socket was full */
 	uint8_t challenge[ZCCP_NONCE_LEN]; /* framed: its receiver's (stream.h) */
 	struct zccp_watch *watch; /* stall timeout (watchdog.h), or NULL */

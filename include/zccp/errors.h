@@ -34,6 +34,8 @@ enum {
 	ZCCP_ESILENT,	 /* the receiver sent no challenge in --timeout */
 	ZCCP_ENOSERVE,	 /* ssh:// could not start the receiver */
 	ZCCP_EREFUSED,	 /* the receiver refused our hello: not its key */
+	ZCCP_EPLAIN,	 /* the receiver wants --encrypt, the sender not */
+	ZCCP_ETLS,	 /* --encrypt: the TLS handshake failed */
 };
 
 #endif

@@ -19,6 +19,7 @@ struct zccp_gate {
 	const char *spec;	   /* --listen's address */
 	const struct zccp_key *key; /* NULL: no key (see below) */
 	bool raw;		   /* --raw: the first connection, no hello */
+	bool encrypt;		   /* --encrypt: refuse a plain stream */
 	unsigned timeout_ms;	   /* 0: wait for ever */
 	bool announce; /* --serve: say where we listen on stdout (remote.h) */
 };

@@ -56,6 +56,7 @@ struct zccp_opts {
 	bool raw;	     /* sockets carry bare data, no zccp stream */
 	const char *key_file; /* streams' secret (auth.h); NULL: none */
 	bool insecure;	     /* TCP streams without a key are allowed */
+	bool encrypt;	     /* streams in TLS 1.3 (tls.h) */
 	const char *rsh;     /* ssh:// is started through this; NULL: ssh */
 	const char *remote_zccp; /* ssh://: zccp's path there; NULL: zccp */
 	bool serve;	     /* the receiver an ssh:// started (remote.h) */

@@ -20,6 +20,11 @@
  * from a stale one, so a sweep may remove it under us). */
 int zccp_temporary_hold(int fd);
 
+/* The regular file at name in dirfd, opened and held as a temporary is
+ * (a user's old file that will wait at a temporary's name): fd, or
+ * -errno (not a regular file, or a lock someone else holds). */
+int zccp_hold_at(int dirfd, const char *name);
+
 /* Is name one of zccp's temporaries' names ('.', a name, ".zccp-",
  * twelve lowercase hex digits)? */
 bool zccp_temporary_name(const char *name);

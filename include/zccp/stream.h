@@ -9,13 +9,14 @@
  *                       flags (bit 1: keyed), 2 zero, a fresh nonce R
  *   hello     96 bytes  "ZCCP", version 2, MAC 2 (UMAC-128 and
  *                       HMAC-SHA256), flags (bit 0: size known, bit 1:
- *                       keyed), payload size, 16 zero; the transfer's
+ *                       keyed, bit 2: encrypted), payload size, 16 zero; the transfer's
  *                       nonce S; tag("hello", R, the 64 bytes before)
  *   welcome   40 bytes  receiver to sender: "ZWEL", a verdict (0: in;
  *                       else why not, and the tag is zero),
  *                       tag("welcome", R, S, verdict): the sender sends
  *                       no byte of payload before a receiver proves it
- *                       holds the key
+ *                       holds the key.  --encrypt: from here on all
+ *                       is in TLS 1.3 (tls.h), the sender the client
  *   payload             the source's bytes
  *   trailer   48 bytes  "ZEND", 0, payload bytes, tag("trailer", R, S,
  *                       payload bytes, UMAC of the payload under S)
@@ -50,6 +51,7 @@ struct zccp_stream_header {
 	unsigned version;
 	bool size_known;
 	bool keyed;
+	bool encrypt; /* TLS follows the welcome */
 	uint64_t size;
 	uint8_t transfer[ZCCP_NONCE_LEN];  /* S */
 	uint8_t challenge[ZCCP_NONCE_LEN]; /* R */
@@ -136,11 +138,13 @@ int zccp_stream_recv(int fd, void *buf, uint32_t len, unsigned timeout_ms);
 /* The protocol on endpoints; each returns 0 or -errno. */
 /*
  * Sender, right after connecting to dst: its challenge into
- * dst->challenge, then the hello for it (m: the key and S).
+ * dst->challenge, then the hello for it (m: the key and S; encrypt: it
+ * says TLS follows).
  */
 int zccp_stream_begin(struct zccp_endpoint *dst,
 		      const struct zccp_endpoint *src,
-		      const struct zccp_stream_mac *m, unsigned timeout_ms);
+		      const struct zccp_stream_mac *m, bool encrypt,
+		      unsigned timeout_ms);
 /*
  * Sender: the trailer, then no more data; dst then awaits its reply.
  * Never waits: what a full socket does not take now goes out in

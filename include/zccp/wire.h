@@ -22,6 +22,7 @@ struct zccp_wire {
 	bool framed_source; /* the source is a zccp stream (not --raw) */
 	bool macing;	    /* a stream is sent or received: keep the MAC */
 	bool keyed;	    /* --key-file given */
+	bool encrypt;	    /* --encrypt: framed destinations in TLS */
 	struct zccp_key key;
 	struct zccp_stream_header header; /* the received stream's */
 	struct zccp_stream_mac mac;

@@ -365,6 +365,8 @@ static const char *send_zc_choice(const struct uring *u,
 	*use = false;
 	if (!ep->net || !zccp_net_is_tcp(ep->fd))
 		return NULL;
+	if (ep->tls)
+		return "no SEND_ZC: kernel TLS takes none";
 	if (!u->send_zc)
 		return "no SEND_ZC: the kernel lacks it";
 	if (!u->fixed)

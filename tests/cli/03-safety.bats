@@ -288,3 +288,37 @@ zccp_temp() {
 		.fresh.zccp-0123456789ad .linked.zccp-0123456789ae keep-link \
 		.other.zccp-0123456789AB .other.zccp-12345 .dir.zccp-0123456789af
 }
+
+# temporaries_in DIR: how many of zccp's temporaries' names DIR holds.
+temporaries_in() {
+	find "$1" -maxdepth 1 -name '.*.zccp-????????????' | wc -l
+}
+
+@test "--on-error=abort: a zccp sweeping beside it takes neither the replacements nor the old files" {
+	local pid point
+	mkdir "$T/d"
+	make_old "$T/d/a" "$T/d/b"
+	make_file "$T/other" 3000
+	mkfifo "$T/pause"
+	start_bg pid ZCCP_TEST_PUBLISH_PAUSE="$T/pause" "$ZCCP" \
+		-e "$ZCCP_ENGINE" --on-error=abort "$T/src" "$T/d/a" "$T/d/b"
+	# Paused with the replacements closed at their temporaries' names,
+	# then with the old files there, swapped out: a sweep must see both
+	# held (neither is empty, so neither looks "just made").
+	for point in "replacements closed" "old files swapped out"; do
+		timeout 30 cat "$T/pause" >/dev/null ||
+			fail "zccp never paused with its $point"
+		[[ $(temporaries_in "$T/d") == 2 ]] ||
+			fail "$point: not two temporaries in $T/d"
+		zccp -v "$T/other" "$T/d/other"
+		assert_success
+		assert_stderr_not_matches 'removed'
+		[[ $(temporaries_in "$T/d") == 2 ]] ||
+			fail "$point: a temporary went from $T/d"
+		timeout 30 sh -c ': >"$1"' sh "$T/pause" ||
+			fail "zccp did not wait"
+	done
+	wait "$pid" || fail "zccp --on-error=abort failed ($?)"
+	assert_same "$T/src" "$T/d/a" "$T/d/b"
+	assert_dir_holds "$T/d" a a.orig b b.orig other
+}

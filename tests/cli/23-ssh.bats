@@ -147,3 +147,12 @@ on_snd() {
 	assert_stderr_matches "^zccp: --serve: only an ssh:// sender starts it"
 	assert_absent "$T/d1"
 }
+
+@test "--encrypt: ssh:// receivers get it too, and the bytes arrive" {
+	ssh_hosts 2
+	mkdir "$T/h1" "$T/h2"
+	on_snd -v --encrypt "$T/src" "ssh://10.232.1.2$T/h1/a" "ssh://10.232.2.2$T/h2/b"
+	assert_success
+	assert_same "$T/src" "$T/h1/a" "$T/h2/b"
+	assert_stderr_count 2 "^zccp: ssh://10\.232\.[12]\.2$T/h[12]/[ab]: encrypted: TLS 1\.3, "
+}

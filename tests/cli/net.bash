@@ -153,3 +153,74 @@ ssh_hosts() {
 	EOF
 	RSH="ssh -F $T/ssh/config"
 }
+
+# zccp --listen receivers for the stream suites, each of whose setup
+# calls stream_setup: no receivers yet, no namespace, a fresh key $KEY.
+stream_setup() {
+	LISTENERS=()
+	NS=
+	KEY=$T/key
+	(umask 077 && head -c 32 /dev/urandom >"$KEY")
+	export T ZCCP KEY
+}
+
+# run_listener ZCCP_ARG...: "$ZCCP" ZCCP_ARG... in the background (in
+# network namespace $NS when set); its status and stderr land in
+# $T/rc.PID and $T/err.PID, for wait_listeners.
+run_listener() {
+	local pid in_ns=()
+	[[ -n $NS ]] && in_ns=(ip netns exec "$NS")
+	start_bg pid "${in_ns[@]}" bash -c \
+		'"$@" 2>"$T/err.$$"; echo $? >"$T/rc.$$"' _ \
+		timeout -k 5 "$ZCCP_TIMEOUT" "$ZCCP" "$@"
+	LISTENERS+=("$pid")
+}
+
+# listen_receiver VAR HOST ENGINE [OPTION...] -- DEST...: zccp -e ENGINE
+# --listen HOST:PORT DEST... (run_listener) on a free port, with
+# --key-file=$KEY (--insecure with --raw); VAR gets the address to send to.
+listen_receiver() {
+	local var=$1 host=$2 engine=$3 port opts=() in_ns=() key=--key-file=$KEY
+	shift 3
+	while [[ $1 != -- ]]; do
+		[[ $1 == --raw || $1 == --insecure ]] && key=--insecure
+		opts+=("$1")
+		shift
+	done
+	opts+=("$key")
+	shift
+	port=$(free_port)
+	[[ -n $NS ]] && in_ns=(ip netns exec "$NS")
+	run_listener -e "$engine" "${opts[@]}" --listen "$host:$port" "$@"
+	wait_for 5 eval "${in_ns[*]} ss -Hltn 'sport = :$port' | grep -q ." ||
+		fail "zccp did not listen on $host:$port"
+	printf -v "$var" 'tcp://%s:%s' "$host" "$port"
+}
+
+# wait_listeners STATUS: every receiver started since the last call
+# exited with STATUS (their stderr goes to the log).
+wait_listeners() {
+	local want=$1 pid rc
+	for pid in "${LISTENERS[@]}"; do
+		wait_for 30 test -s "$T/rc.$pid" ||
+			fail "receiver $pid still running"
+		rc=$(<"$T/rc.$pid")
+		{
+			echo "receiver $pid: status $rc, stderr:"
+			cat "$T/err.$pid"
+		} >&2
+		[[ $rc == "$want" ]] || fail "receiver $pid exited $rc, want $want"
+	done
+	LISTENERS=()
+}
+
+# through_mitm VAR ADDR MITM_OPTION...: a man in the middle (mitm.py) on
+# a free port, passing what comes to ADDR; VAR gets its address.
+through_mitm() {
+	local var=$1 to=$2 port pid
+	shift 2
+	port=$(free_port)
+	start_bg pid python3 "$BATS_TEST_DIRNAME/mitm.py" "$port" "${to#tcp://}" "$@"
+	wait_for 5 listening "$port" || fail "mitm.py did not listen on $port"
+	printf -v "$var" 'tcp://127.0.0.1:%s' "$port"
+}

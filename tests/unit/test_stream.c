@@ -85,6 +85,22 @@ static void test_hello(void)
 	CHECK(hello_trip(&key, &key, challenge, 0, &h) == -ZCCP_ENOTSTREAM);
 }
 
+/* --encrypt is said in the hello, under its tag: nobody on the way can
+ * turn it off (a receiver with --encrypt would take the stream plain). */
+static void test_hello_encrypt(void)
+{
+	struct zccp_stream_header h = { .encrypt = true }, got = { 0 };
+	uint8_t buf[ZCCP_STREAM_HELLO_LEN];
+
+	memcpy(h.challenge, challenge, ZCCP_NONCE_LEN);
+	zccp_stream_hello_encode(buf, &key, &h);
+	memcpy(got.challenge, challenge, ZCCP_NONCE_LEN);
+	CHECK(!zccp_stream_hello_decode(buf, &key, &got) && got.encrypt);
+	buf[7] ^= 4; /* the flag's bit */
+	CHECK(zccp_stream_hello_decode(buf, &key, &got) == -ZCCP_EAUTH);
+	CHECK(!hello_trip(&key, &key, challenge, -1, &got) && !got.encrypt);
+}
+
 static void test_welcome(void)
 {
 	struct zccp_stream_header h = { 0 };
@@ -104,6 +120,8 @@ static void test_welcome(void)
 	CHECK(zccp_stream_welcome_decode(buf, &key, &h) == -ZCCP_EREFUSED);
 	zccp_stream_welcome_encode(buf, &key, &h, -ZCCP_EKEYS);
 	CHECK(zccp_stream_welcome_decode(buf, &key, &h) == -ZCCP_EKEYS);
+	zccp_stream_welcome_encode(buf, &key, &h, -ZCCP_EPLAIN);
+	CHECK(zccp_stream_welcome_decode(buf, &key, &h) == -ZCCP_EPLAIN);
 	memcpy(buf, "ZACK", 4);
 	CHECK(zccp_stream_welcome_decode(buf, &key, &h) == -ZCCP_ENOTSTREAM);
 }
@@ -260,6 +278,7 @@ int main(void)
 {
 	test_challenge();
 	test_hello();
+	test_hello_encrypt();
 	test_welcome();
 	test_trailer();
 	test_reply();
