@@ -154,6 +154,8 @@ int zccp_wire_accept(struct zccp_wire *w, struct zccp_endpoint *src,
 	zccp_info("connection from %s", src->path);
 	if (o->raw)
 		return 0;
+	/* What came encrypted leaves encrypted: a relay's streams too. */
+	w->encrypt |= h->encrypt;
 	if (h->encrypt && encrypt(w, src, false, h->challenge, h->transfer,
 				  o->timeout_ms)) {
 		zccp_error("%s: %s", src->path, zccp_strerror(-src->error));

@@ -104,6 +104,19 @@ setup() {
 	assert_same "$T/src" "$T/r1"
 }
 
+@test "a relay passes an encrypted stream on encrypted, though not told --encrypt" {
+	local a b pb
+	listen_receiver b 127.0.0.1 rw -v -- "$T/last"
+	pb=${LISTENERS[0]}
+	listen_receiver a 127.0.0.1 uring -- "$T/first" "$b"
+	zccp_plain --encrypt --key-file="$KEY" "$T/src" "$a"
+	assert_success
+	wait_listeners 0
+	assert_same "$T/src" "$T/first" "$T/last"
+	grep -Eq "^zccp: tcp://127.0.0.1:[0-9]+: encrypted: TLS 1\.3, " "$T/err.$pb" ||
+		fail "the relay's stream to the last receiver was not encrypted"
+}
+
 @test "--encrypt needs a key: refused with --insecure, --raw, or no --key-file" {
 	zccp_plain --encrypt --insecure "$T/src" tcp://127.0.0.1:9
 	assert_status 2
