@@ -455,7 +455,6 @@ static int check_ssh(const struct zccp_opts *o)
 	return 0;
 }
 
-/* TCP without a key lets anyone in: only when the user says so. */
 /* --encrypt's pre-shared key is made from the transfer's key. */
 static int check_encrypt(const struct zccp_opts *o)
 {
@@ -470,6 +469,7 @@ static int check_encrypt(const struct zccp_opts *o)
 	return -1;
 }
 
+/* TCP without a key lets anyone in: only when the user says so. */
 static int check_keys(const struct zccp_opts *o)
 {
 	const char *open = NULL;

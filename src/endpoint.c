@@ -18,12 +18,12 @@
 #include <unistd.h>
 
 #include "zccp/endpoint.h"
-#include "zccp/tls.h"
 #include "zccp/net.h"
 #include "zccp/opts.h"
 #include "zccp/path.h"
 #include "zccp/remote.h"
 #include "zccp/report.h"
+#include "zccp/tls.h"
 
 const char *zccp_kind_name(enum zccp_kind kind)
 {

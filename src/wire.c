@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "zccp/gate.h"
-#include "zccp/tls.h"
 #include "zccp/net.h"
 #include "zccp/path.h"
 #include "zccp/report.h"
+#include "zccp/tls.h"
 #include "zccp/wire.h"
 
 static const struct zccp_key *key_of(const struct zccp_wire *w)
