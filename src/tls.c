@@ -193,6 +193,20 @@ static int pump_up(struct pump *p)
 	return 0;
 }
 
+/* Records already read (read-ahead) fill the buffer before it goes out:
+ * fewer, larger sends to the endpoint. */
+static void more_down(struct pump *p)
+{
+	while (p->down_len < sizeof(p->down) && SSL_has_pending(p->t->ssl)) {
+		int r = SSL_read(p->t->ssl, p->down + p->down_len,
+				 (int)(sizeof(p->down) - p->down_len));
+
+		if (r <= 0)
+			return; /* the next SSL_read says why again */
+		p->down_len += (size_t)r;
+	}
+}
+
 /* Peer to endpoint: records in, plaintext out; as pump_up. */
 static int pump_down(struct pump *p)
 {
@@ -214,6 +228,7 @@ static int pump_down(struct pump *p)
 		if (r > 0) {
 			p->down_len = (size_t)r;
 			p->down_off = 0;
+			more_down(p);
 			return 1;
 		}
 		r = SSL_get_error(p->t->ssl, r);
@@ -281,6 +296,7 @@ static void *pump(void *arg)
 
 static int start_pump(struct zccp_tls *t)
 {
+	static const int pair_buf = 1 << 20;
 	struct pump *p = calloc(1, sizeof(*p));
 	int ret;
 
@@ -291,6 +307,16 @@ static int start_pump(struct zccp_tls *t)
 		return -errno;
 	}
 	p->t = t;
+	/* Read records ahead, many per system call (no kernel TLS to hand
+	 * the socket to any more), and let the pair hold what a TCP window
+	 * does. */
+	SSL_set_read_ahead(t->ssl, 1);
+	for (int i = 0; i < 2; i++) {
+		setsockopt(t->pair[i], SOL_SOCKET, SO_SNDBUF, &pair_buf,
+			   sizeof(pair_buf));
+		setsockopt(t->pair[i], SOL_SOCKET, SO_RCVBUF, &pair_buf,
+			   sizeof(pair_buf));
+	}
 	ret = zccp_thread_create(&t->pump, pump, p);
 	if (ret) {
 		close(t->pair[0]);
