@@ -33,8 +33,8 @@ setup() {
 	done
 }
 
-@test "--encrypt: nobody on the path reads the data (without it, they do)" {
-	local a m
+@test "--encrypt: nobody on the path reads the data, whatever the engines (without it, they do)" {
+	local a m e off
 	listen_receiver a 127.0.0.1 uring -- "$T/plain"
 	through_mitm m "$a" --record "$T/cap.plain"
 	zccp_plain --key-file="$KEY" "$T/src" "$m"
@@ -42,20 +42,21 @@ setup() {
 	wait_listeners 0
 	grep -q "$MARK" "$T/cap.plain" || fail "the check cannot fail: no marker in plain text"
 
-	listen_receiver a 127.0.0.1 uring -- "$T/secret"
-	through_mitm m "$a" --record "$T/cap.tls"
-	zccp_plain --encrypt --key-file="$KEY" "$T/src" "$m"
-	assert_success
-	wait_listeners 0
-	assert_same "$T/src" "$T/secret"
-	(($(stat -c %s "$T/cap.tls") > $(stat -c %s "$T/src"))) ||
-		fail "the recording is not the whole stream"
-	! grep -q "$MARK" "$T/cap.tls" || fail "the payload crossed in plain text"
-	# nor anything long of the source: 64 bytes at a few places
-	local off
-	for off in 0 4096 1000000 2097152; do
-		! grep -qF "$(tail -c +$((off + 1)) "$T/src" | head -c 64 | tr -d '\n')" \
-			"$T/cap.tls" || fail "source bytes at $off crossed in plain text"
+	for e in "${ENGINES[@]}"; do
+		listen_receiver a 127.0.0.1 "$e" -- "$T/secret.$e"
+		through_mitm m "$a" --record "$T/cap.$e"
+		zccp_plain -e "$e" --encrypt --key-file="$KEY" "$T/src" "$m"
+		assert_success
+		wait_listeners 0
+		assert_same "$T/src" "$T/secret.$e"
+		(($(stat -c %s "$T/cap.$e") > $(stat -c %s "$T/src"))) ||
+			fail "$e: the recording is not the whole stream"
+		! grep -q "$MARK" "$T/cap.$e" || fail "$e: the payload crossed in plain text"
+		# nor anything long of the source: 64 bytes at a few places
+		for off in 0 4096 1000000 2097152; do
+			! grep -qF "$(tail -c +$((off + 1)) "$T/src" | head -c 64 | tr -d '\n')" \
+				"$T/cap.$e" || fail "$e: source bytes at $off crossed in plain text"
+		done
 	done
 }
 

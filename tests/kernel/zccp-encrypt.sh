@@ -5,8 +5,9 @@
 # "kernel TLS", and /proc/net/tls_stat counts the sockets), every engine
 # that shows zccp the data must feed it (splice through the TLS socket
 # included), and the bytes must arrive.  With --time, 32 MiB with and
-# without --encrypt are also timed, side by side, and printed (never
-# asserted: the guest is emulated; goals live in bench/).
+# without --encrypt are also timed (the sender's wall and CPU), side by
+# side, and printed (never asserted: the guest is emulated; goals live
+# in bench/).
 # Usage: zccp-encrypt.sh [--time]
 
 ZCCP=${ZCCP:-zccp}
@@ -37,7 +38,9 @@ transfer() {
 		sleep 0.05
 		i=$((i + 1))
 	done
-	"$ZCCP" -v -e "$engine" --key-file="$T/key" "$@" "$src" \
+	# $timed: a file for the sender's wall, user and system seconds
+	${timed:+time -o "$timed" -f "%e %U %S"} \
+		"$ZCCP" -v -e "$engine" --key-file="$T/key" "$@" "$src" \
 		"tcp://127.0.0.1:$port" 2>"$T/send.err"
 	sent=$?
 	wait "$rpid"
@@ -87,20 +90,20 @@ else
 	not_ok "the kernel sealed for every sender ($before -> $after TLS sockets)"
 fi
 
-# centiseconds since boot
-now_cs() { awk '{ printf "%d\n", $1 * 100 }' /proc/uptime; }
-
 if [ "${1:-}" = --time ]; then
 	head -c $((32 * 1024 * 1024)) /dev/urandom >"$T/big"
+	timed=$T/time
 	for round in 1 2 3; do
 		for mode in plain encrypt; do
 			opt=
 			[ $mode = encrypt ] && opt=--encrypt
-			start=$(now_cs)
-			transfer uring "$T/big" /dev/null $opt >/dev/null || mode="$mode FAILED"
-			echo "# time: round $round, 32 MiB, $mode: $(($(now_cs) - start))0 ms"
+			transfer uring "$T/big" /dev/null $opt >/dev/null ||
+				mode="$mode FAILED"
+			read -r wall user sys <"$timed"
+			echo "# time: round $round, 32 MiB, $mode: wall $wall s, sender user $user s, system $sys s"
 		done
 	done
+	timed=
 fi
 
 rm -rf "$T"
