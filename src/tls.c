@@ -136,6 +136,7 @@ static int handshake(struct zccp_tls *t, bool client, unsigned timeout_ms)
 
 static void free_session(struct zccp_tls *t)
 {
+	explicit_bzero(t->psk, sizeof(t->psk));
 	SSL_free(t->ssl);
 	SSL_CTX_free(t->ctx);
 	ERR_clear_error();
@@ -337,13 +338,14 @@ static struct zccp_tls *new_session(int sock, bool client,
 		{ challenge, ZCCP_NONCE_LEN },
 		{ transfer, ZCCP_NONCE_LEN },
 	};
+	static const struct zccp_key none; /* a keyless peer's (stream.h) */
 	struct zccp_tls *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return NULL;
 	t->sock = sock;
 	t->pair[0] = t->pair[1] = -1;
-	zccp_auth_tag(key, "tls psk", parts, 2, t->psk);
+	zccp_auth_tag(key ? key : &none, "tls psk", parts, 2, t->psk);
 	t->ctx = make_ctx(client);
 	t->ssl = t->ctx ? SSL_new(t->ctx) : NULL;
 	if (!t->ssl || !SSL_set_fd(t->ssl, sock) ||

@@ -25,11 +25,12 @@ struct zccp_tls;
 
 /*
  * Handshake on *fd (a connected TCP socket) with the PSK derived from
- * key, R and S, each wait bounded by timeout_ms (0: none).  On success
- * *fd is what to use from now on, *tls the session (freed by
- * zccp_tls_close), and *how says which path carries the records ("kernel
- * TLS" or "user-space TLS: why").  0, -ZCCP_ETLS (the handshake failed:
- * another key, or changed on the way) or -errno.
+ * key (NULL: the keyless all-zero one), R and S, each wait bounded by
+ * timeout_ms (0: none).  On success *fd is what to use from now on,
+ * *tls the session (freed by zccp_tls_close), and *how says which path
+ * carries the records ("kernel TLS" or "user-space TLS (why)").  0,
+ * -ZCCP_ETLS (the handshake failed: another key, or changed on the way)
+ * or -errno.
  */
 int zccp_tls_start(int *fd, bool client, const struct zccp_key *key,
 		   const uint8_t challenge[ZCCP_NONCE_LEN],
