@@ -98,8 +98,8 @@ int zccp_wire_prepare(struct zccp_wire *w, const struct zccp_opts *o)
 	return ret;
 }
 
-/* --encrypt: TLS on ep from here on (tls.h); 0, or -errno in
- * ep->error (a failed source's is said by the caller). */
+/* --encrypt: TLS on ep from here on (tls.h); 0 or -errno, which the
+ * caller fails ep with. */
 static int encrypt(struct zccp_wire *w, struct zccp_endpoint *ep,
 		   bool client, const uint8_t challenge[ZCCP_NONCE_LEN],
 		   const uint8_t transfer[ZCCP_NONCE_LEN], unsigned timeout_ms)
@@ -108,10 +108,8 @@ static int encrypt(struct zccp_wire *w, struct zccp_endpoint *ep,
 	int ret = zccp_tls_start(&ep->fd, client, key_of(w), challenge,
 				 transfer, timeout_ms, &ep->tls, &how);
 
-	if (ret) {
-		zccp_endpoint_set(ep, ZCCP_EP_FAILED, ret);
+	if (ret)
 		return ret;
-	}
 	zccp_info("%s: encrypted: TLS 1.3, %s", client ? ep->arg : ep->path,
 		  how);
 	return 0;
@@ -145,6 +143,7 @@ int zccp_wire_accept(struct zccp_wire *w, struct zccp_endpoint *src,
 		     const struct zccp_opts *o)
 {
 	struct zccp_stream_header *h = &w->header;
+	int ret;
 
 	src->fd = admit(w, src, o);
 	if (src->fd < 0) {
@@ -156,9 +155,11 @@ int zccp_wire_accept(struct zccp_wire *w, struct zccp_endpoint *src,
 		return 0;
 	/* What came encrypted leaves encrypted: a relay's streams too. */
 	w->encrypt |= h->encrypt;
-	if (h->encrypt && encrypt(w, src, false, h->challenge, h->transfer,
-				  o->timeout_ms)) {
-		zccp_error("%s: %s", src->path, zccp_strerror(-src->error));
+	ret = h->encrypt ? encrypt(w, src, false, h->challenge, h->transfer,
+				   o->timeout_ms) : 0;
+	if (ret) {
+		zccp_endpoint_set(src, ZCCP_EP_FAILED, ret);
+		zccp_error("%s: %s", src->path, zccp_strerror(-ret));
 		return -1;
 	}
 	src->size_known = h->size_known;
