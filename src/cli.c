@@ -14,6 +14,7 @@
 
 #include "zccp/digest.h"
 #include "zccp/engine.h"
+#include "zccp/fanout.h"
 #include "zccp/net.h"
 #include "zccp/opts.h"
 #include "zccp/preserve.h"
@@ -46,6 +47,7 @@ enum {
 	OPT_RSH,
 	OPT_REMOTE_ZCCP,
 	OPT_SERVE,
+	OPT_FANOUT,
 };
 
 struct cli_option {
@@ -119,6 +121,8 @@ static const struct cli_option cli_options[] = {
 	  "streams in TLS 1.3 under the key: nobody reads them" },
 	{ "rsh", required_argument, OPT_RSH, "COMMAND",
 	  "ssh:// starts the receiver with this (default ssh)" },
+	{ "fanout", required_argument, OPT_FANOUT, "SHAPE",
+	  "ssh:// hosts: chain (auto from 2), star or tree=K" },
 	/* rare enough to leave --help to a screen: zccp.1 has it */
 	{ "remote-zccp", required_argument, OPT_REMOTE_ZCCP, "PATH",
 	  "ssh://: zccp's path on the other host", false, true },
@@ -348,6 +352,12 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case OPT_RSH: opts->rsh = arg; return 0;
 	case OPT_REMOTE_ZCCP: opts->remote_zccp = arg; return 0;
 	case OPT_SERVE: opts->serve = true; return 0;
+	case OPT_FANOUT:
+		if (zccp_fanout_parse(arg, &opts->fanout))
+			return bad_value("fanout", arg,
+					 "want chain, star, tree=K (K 1..64) "
+					 "or auto");
+		return 0;
 	case OPT_CHECKSUM:
 		if (arg && zccp_digest_parse(arg, &algo))
 			return bad_value("checksum", arg,
@@ -474,7 +484,8 @@ static int check_keys(const struct zccp_opts *o)
 {
 	const char *open = NULL;
 
-	if (o->serve && (o->listen || o->key_file || o->raw)) {
+	if (o->serve && (o->listen || o->key_file || o->raw ||
+			 o->ndests != 1)) {
 		zccp_error("--serve is for ssh:// senders only");
 		return -1;
 	}

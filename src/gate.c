@@ -11,7 +11,6 @@
 #include "zccp/clock.h"
 #include "zccp/gate.h"
 #include "zccp/net.h"
-#include "zccp/remote.h"
 #include "zccp/report.h"
 
 /* Connections heard at once; a further one evicts the oldest. */
@@ -201,33 +200,19 @@ static int round_of(struct door *d, double deadline)
 	return deadline && zccp_now() > deadline ? -ETIMEDOUT : 0;
 }
 
-/* "ZCCP-LISTEN ADDRESS PORT": what the ssh:// sender connects to. */
-static int announce(const struct zccp_listener *l)
-{
-	char host[64];
-	unsigned port;
-	int ret = zccp_net_local_name(l->fds[0], host, sizeof(host), &port);
-
-	if (ret)
-		return ret;
-	if (printf(ZCCP_SERVE_BANNER " %s %u\n", host, port) < 0 ||
-	    fflush(stdout))
-		return -EPIPE;
-	return 0;
-}
-
 int zccp_gate_admit(const struct zccp_gate *g, char **peer,
 		    struct zccp_stream_header *h)
 {
 	double deadline = g->timeout_ms ? zccp_now() + g->timeout_ms / 1e3 : 0;
 	struct door d = { .g = g, .fd = -1, .h = h };
-	int ret;
+	int ret = 0;
 
 	for (int i = 0; i < MAX_PENDING; i++)
 		d.pend[i].fd = -1;
-	ret = zccp_net_listen(&d.l, g->spec);
-	if (!ret && g->announce)
-		ret = announce(&d.l);
+	if (g->bound)
+		d.l = *g->bound;
+	else
+		ret = zccp_net_listen(&d.l, g->spec);
 	while (!ret)
 		ret = round_of(&d, deadline);
 	zccp_net_unlisten(&d.l);

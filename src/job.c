@@ -249,17 +249,16 @@ static int prepare(struct zccp_job *j)
 {
 	if (open_endpoints(j) || open_zero(&j->zero) || plan_and_start(j))
 		return -1;
+	zccp_wire_remotes(&j->wire, j->dests, j->opts.ndests, &j->opts);
 	for (unsigned i = 0; i < j->opts.ndests; i++) {
 		struct zccp_endpoint *d = j->dests[i];
 
 		if (!zccp_endpoint_active(d))
 			continue;
-		if (d->remote) {
+		if (d->remote)
 			d->source = &j->source;
-			zccp_wire_remote(&j->wire, d, &j->opts);
-		} else if (zccp_dest_open(d, &j->source, &j->opts)) {
+		else if (zccp_dest_open(d, &j->source, &j->opts))
 			continue;
-		}
 		if (d->framed && zccp_endpoint_active(d))
 			zccp_wire_begin(&j->wire, d, &j->source,
 					j->opts.timeout_ms);
@@ -373,7 +372,7 @@ static void begin_dests(struct zccp_job *j)
 	for (unsigned i = 0; i < j->opts.ndests; i++) {
 		struct zccp_endpoint *d = j->dests[i];
 
-		if (zccp_endpoint_skipped(d))
+		if (!zccp_endpoint_active(d))
 			continue;
 		zccp_dest_begin(d, &j->opts);
 		if (!zccp_endpoint_failed(d))
@@ -490,7 +489,7 @@ static int copy(struct zccp_job *j)
 	    !(j->opts.on_error == ZCCP_ON_ERROR_ABORT && any_failed(j)))
 		commit_after_run(j, j->received);
 	zccp_wire_await_replies(&j->wire, j->dests, j->opts.ndests,
-				j->opts.timeout_ms);
+				j->received, j->opts.timeout_ms);
 	failed = finish(j);
 	if (j->opts.stats)
 		zccp_report_stats(&j->plan, j->dests, j->opts.ndests,
@@ -558,6 +557,11 @@ int zccp_job_outcome(const struct zccp_job *j, unsigned i)
 	       d && zccp_endpoint_skipped(d) ? 1 :
 	       d && d->error ? d->error :
 	       j->source.error ? j->source.error : -ECANCELED;
+}
+
+double zccp_job_seconds(const struct zccp_job *j, unsigned i)
+{
+	return j->dests ? j->dests[i]->seconds : 0;
 }
 
 uint64_t zccp_job_bytes(const struct zccp_job *j)

@@ -107,35 +107,44 @@ static int copy_one(const struct zccp_opts *opts)
 	status = zccp_job_run(job);
 	if (opts->json && zccp_job_summary(job, status, &s))
 		zccp_summary_print(stdout, &s);
+	/* Its PATH alone (the others are the hosts it forwards to, which
+	 * speak for themselves), before the reply moves the sender on. */
+	if (opts->serve)
+		zccp_serve_result(zccp_job_outcome(job, 0),
+				  zccp_job_bytes(job), zccp_job_seconds(job, 0));
 	/* The sender learns how its stream went, even when it went wrong. */
 	zccp_job_reply(job, status);
 	zccp_job_free(job);
 	return status;
 }
 
-/* --serve: the key from ssh's channel, and --listen where it came in. */
-static int serve_setup(struct zccp_opts *opts, struct zccp_key *key,
-		       char **spec)
+/* --serve: the key and the targets from ssh's channel, and a listener
+ * where it came in (remote.h). */
+static int serve_setup(struct zccp_opts *opts, struct zccp_serve *serve)
 {
-	int ret = zccp_serve_setup(key, spec);
+	int ret = zccp_serve_begin(serve, opts->dests[0]);
 
 	if (ret) {
 		zccp_error("--serve: %s", ret == -ZCCP_ENOSERVE ?
 			   "only an ssh:// sender starts it (no key on "
 			   "standard input, or no SSH_CONNECTION)" :
-			   strerror(-ret));
+			   ret == -ZCCP_EADDRESS ?
+			   "a target on standard input is not tcp://ADDRESS" :
+			   zccp_strerror(-ret));
 		return -1;
 	}
-	opts->listen = *spec;
-	opts->key = key;
+	opts->listen = serve->spec;
+	opts->serve_listener = &serve->listener;
+	opts->key = &serve->key;
+	opts->dests = serve->dests;
+	opts->ndests = serve->ndests;
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	struct zccp_opts opts = { 0 };
-	struct zccp_key key;
-	char *spec = NULL;
+	struct zccp_serve serve = { 0 };
 	int status;
 
 	if (zccp_guard_standard_fds())
@@ -149,7 +158,7 @@ int main(int argc, char **argv)
 		break;
 	}
 	zccp_report_init(opts.verbose, opts.quiet);
-	if (opts.serve && serve_setup(&opts, &key, &spec))
+	if (opts.serve && serve_setup(&opts, &serve))
 		return ZCCP_EXIT_USAGE;
 	install_signals();
 	raise_nofile(opts.ndests);
@@ -161,7 +170,6 @@ int main(int argc, char **argv)
 			return check_stdout(status);
 	}
 	status = check_stdout(copy_one(&opts));
-	explicit_bzero(&key, sizeof(key));
-	free(spec);
+	zccp_serve_free(&serve);
 	return status;
 }

@@ -76,7 +76,8 @@ int zccp_remote_parse(struct zccp_remote *r, const char *arg,
 	size_t len;
 	int ret;
 
-	*r = (struct zccp_remote){ .err_fd = -1 };
+	*r = (struct zccp_remote){ .err_fd = -1, .in_fd = -1,
+				   .out_fd = -1 };
 	if (!slash || !slash[1])
 		return -ZCCP_EADDRESS;
 	ret = parse_authority(r, a, slash);
@@ -209,8 +210,8 @@ static int spawn(struct zccp_remote *r, const char **argv, int *in, int *out)
 	return 0;
 }
 
-/* The banner's line from out, within timeout_ms (0: no limit). */
-static int read_banner(int out, char *line, size_t size, unsigned timeout_ms)
+/* A line from out, within timeout_ms (0: no limit). */
+static int read_line(int out, char *line, size_t size, unsigned timeout_ms)
 {
 	size_t n = 0;
 	double deadline = zccp_now() + timeout_ms / 1e3;
@@ -254,28 +255,35 @@ static char *last_words(int fd)
 	return strdup(start ? start + 1 : buf);
 }
 
-/* "ZCCP-LISTEN ADDRESS PORT" to tcp://ADDRESS:PORT, connected. */
-static int connect_banner(const char *line, unsigned timeout_ms)
+/* "ZCCP-LISTEN ADDRESS PORT" to r->target, tcp://ADDRESS:PORT. */
+static int take_banner(struct zccp_remote *r, const char *line)
 {
-	char addr[80], target[100];
+	char addr[80];
 	unsigned port;
 
 	if (sscanf(line, ZCCP_SERVE_BANNER " %79s %u", addr, &port) != 2 ||
 	    !port || port > 65535)
 		return -ZCCP_ENOSERVE;
-	snprintf(target, sizeof(target), strchr(addr, ':') ?
-		 "tcp://[%s]:%u" : "tcp://%s:%u", addr, port);
-	return zccp_net_connect(target, timeout_ms);
+	if (asprintf(&r->target, strchr(addr, ':') ? "tcp://[%s]:%u" :
+		     "tcp://%s:%u", addr, port) < 0) {
+		r->target = NULL;
+		return -ENOMEM;
+	}
+	return 0;
 }
 
-int zccp_remote_start(struct zccp_remote *r, const struct zccp_key *key,
-		      const struct zccp_opts *o, char **why)
+int zccp_remote_connect(const struct zccp_remote *r, unsigned timeout_ms)
+{
+	return zccp_net_connect(r->target, timeout_ms);
+}
+
+int zccp_remote_spawn(struct zccp_remote *r, const struct zccp_key *key,
+		      const struct zccp_opts *o)
 {
 	const char *argv[RSH_MAX_WORDS + 12];
-	char command[4096 + 256], line[128], *words;
-	int in = -1, out = -1, ret;
+	char command[4096 + 256], *words;
+	int ret;
 
-	*why = NULL;
 	words = strdup(o->rsh ? o->rsh : RSH_DEFAULT);
 	r->err_fd = memfd_create("zccp-ssh-stderr", MFD_CLOEXEC);
 	if (!words || r->err_fd < 0) {
@@ -286,25 +294,57 @@ int zccp_remote_start(struct zccp_remote *r, const struct zccp_key *key,
 	if (!ret)
 		ret = ssh_argv(argv, words, r, command, !o->rsh);
 	if (!ret)
-		ret = spawn(r, argv, &in, &out);
+		ret = spawn(r, argv, &r->in_fd, &r->out_fd);
 	free(words);
-	if (ret)
-		return ret;
-	/* The key goes down the ssh channel: never on a command line. */
-	if (write(in, key->bytes, ZCCP_KEY_LEN) != ZCCP_KEY_LEN)
-		ret = -ZCCP_ENOSERVE;
-	close(in);
+	/* The key goes down the ssh channel: never on a command line.  A
+	 * receiver that is gone says why on stderr: zccp_remote_listening. */
+	if (!ret && write(r->in_fd, key->bytes, ZCCP_KEY_LEN) != ZCCP_KEY_LEN)
+		ret = errno == EPIPE ? 0 : -errno;
+	return ret;
+}
+
+int zccp_remote_listening(struct zccp_remote *r, unsigned timeout_ms,
+			  char **why)
+{
+	char line[128];
+	int ret = read_line(r->out_fd, line, sizeof(line), timeout_ms);
+
+	*why = NULL;
 	if (!ret)
-		ret = read_banner(out, line, sizeof(line),
-				  o->timeout_ms ? o->timeout_ms : 0);
-	close(out);
-	if (!ret)
-		ret = connect_banner(line, o->timeout_ms);
+		ret = take_banner(r, line);
 	if (ret < 0) {
 		zccp_remote_finish(r, NULL, false);
 		*why = last_words(r->err_fd);
 	}
 	return ret;
+}
+
+int zccp_remote_forward(struct zccp_remote *r, char *const *next,
+			unsigned nnext)
+{
+	int ret = 0;
+
+	for (unsigned i = 0; !ret && i < nnext; i++)
+		if (dprintf(r->in_fd, "%s\n", next[i]) < 0)
+			ret = -errno;
+	close(r->in_fd);
+	r->in_fd = -1;
+	return ret;
+}
+
+int zccp_remote_result(struct zccp_remote *r, unsigned timeout_ms,
+		       struct zccp_remote_result *res)
+{
+	char line[128];
+	int err;
+
+	if (r->out_fd < 0 || read_line(r->out_fd, line, sizeof(line),
+				       timeout_ms) ||
+	    sscanf(line, ZCCP_SERVE_RESULT " %d %" SCNu64 " %lf", &err,
+		   &res->bytes, &res->seconds) != 3 || err < 0)
+		return -ZCCP_EHOSTGONE;
+	res->error = -err;
+	return 0;
 }
 
 /* Reap ssh; one that lingers past the grace period is killed. */
@@ -361,22 +401,24 @@ void zccp_remote_free(struct zccp_remote *r)
 		zccp_remote_finish(r, NULL, false);
 	if (r->err_fd >= 0)
 		close(r->err_fd);
+	if (r->out_fd >= 0)
+		close(r->out_fd);
+	if (r->in_fd >= 0)
+		close(r->in_fd);
+	free(r->target);
 	free(r->user);
 	free(r->host);
 	free(r->port);
 	free(r->path);
-	*r = (struct zccp_remote){ .err_fd = -1 };
+	*r = (struct zccp_remote){ .err_fd = -1, .in_fd = -1,
+				   .out_fd = -1 };
 }
 
-int zccp_serve_setup(struct zccp_key *key, char **spec)
+/* The key: the first ZCCP_KEY_LEN bytes on standard input. */
+static int read_key(struct zccp_key *key)
 {
-	const char *conn = getenv("SSH_CONNECTION");
-	char addr[64];
 	size_t got = 0;
 
-	/* "CLIENT_ADDR CLIENT_PORT SERVER_ADDR SERVER_PORT" */
-	if (!conn || sscanf(conn, "%*s %*s %63s", addr) != 1)
-		return -ZCCP_ENOSERVE;
 	while (got < ZCCP_KEY_LEN) {
 		ssize_t n = read(STDIN_FILENO, key->bytes + got,
 				 ZCCP_KEY_LEN - got);
@@ -387,7 +429,100 @@ int zccp_serve_setup(struct zccp_key *key, char **spec)
 			return n ? -errno : -ZCCP_ENOSERVE;
 		got += (size_t)n;
 	}
-	if (asprintf(spec, strchr(addr, ':') ? "[%s]:0" : "%s:0", addr) < 0)
-		return -ENOMEM;
 	return 0;
+}
+
+/* Listen where the ssh connection came in, and say where. */
+static int listen_announced(struct zccp_serve *s)
+{
+	const char *conn = getenv("SSH_CONNECTION");
+	char addr[64];
+	unsigned port;
+	int ret;
+
+	/* "CLIENT_ADDR CLIENT_PORT SERVER_ADDR SERVER_PORT" */
+	if (!conn || sscanf(conn, "%*s %*s %63s", addr) != 1)
+		return -ZCCP_ENOSERVE;
+	if (asprintf(&s->spec, strchr(addr, ':') ? "[%s]:0" : "%s:0",
+		     addr) < 0) {
+		s->spec = NULL;
+		return -ENOMEM;
+	}
+	ret = zccp_net_listen(&s->listener, s->spec);
+	if (!ret)
+		ret = zccp_net_local_name(s->listener.fds[0], addr,
+					  sizeof(addr), &port);
+	if (!ret && (printf(ZCCP_SERVE_BANNER " %s %u\n", addr, port) < 0 ||
+		     fflush(stdout)))
+		ret = -EPIPE;
+	return ret;
+}
+
+/* The targets, one a line, until standard input ends. */
+static int read_targets(struct zccp_serve *s)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int ret = 0;
+
+	while (!ret && (len = getline(&line, &cap, stdin)) > 0) {
+		char **more = realloc(s->next, (s->nnext + 1) * sizeof(*more));
+
+		if (line[len - 1] == '\n')
+			line[len - 1] = '\0';
+		if (!more)
+			ret = -ENOMEM;
+		else if (strncmp(line, "tcp://", 6) ||
+			 !zccp_net_is_address(line))
+			ret = -ZCCP_EADDRESS;
+		else if (!(more[s->nnext] = strdup(line)))
+			ret = -ENOMEM;
+		else
+			s->nnext++;
+		if (more)
+			s->next = more;
+	}
+	free(line);
+	return ret;
+}
+
+int zccp_serve_begin(struct zccp_serve *s, const char *path)
+{
+	int ret;
+
+	*s = (struct zccp_serve){ 0 };
+	ret = read_key(&s->key);
+	if (!ret)
+		ret = listen_announced(s);
+	if (!ret)
+		ret = read_targets(s);
+	if (ret)
+		return ret;
+	s->dests = calloc(s->nnext + 1, sizeof(*s->dests));
+	if (!s->dests)
+		return -ENOMEM;
+	s->dests[0] = path;
+	for (unsigned i = 0; i < s->nnext; i++)
+		s->dests[i + 1] = s->next[i];
+	s->ndests = s->nnext + 1;
+	return 0;
+}
+
+void zccp_serve_free(struct zccp_serve *s)
+{
+	explicit_bzero(&s->key, sizeof(s->key));
+	for (unsigned i = 0; i < s->nnext; i++)
+		free(s->next[i]);
+	free(s->next);
+	free(s->dests);
+	free(s->spec);
+}
+
+void zccp_serve_result(int outcome, uint64_t bytes, double seconds)
+{
+	/* -n's "left alone" is no failure */
+	printf(ZCCP_SERVE_RESULT " %d %" PRIu64 " %.6f\n",
+	       outcome < 0 ? -outcome : 0, bytes, seconds);
+	fflush(stdout);
 }

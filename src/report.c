@@ -145,6 +145,9 @@ static const char *const own_errors[] = {
 		"the receiver takes only encrypted streams (--encrypt)",
 	[ZCCP_ETLS - ZCCP_EDANGLING] =
 		"TLS failed (--encrypt): another key, or changed on the way",
+	[ZCCP_EHOSTGONE - ZCCP_EDANGLING] =
+		"its receiver ended without saying how its copy went (the "
+		"host or its link went away)",
 };
 
 const char *zccp_strerror(int err)

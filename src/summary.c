@@ -91,7 +91,10 @@ static void put_dest(FILE *out, const struct zccp_endpoint *d,
 	fprintf(out, ",\"status\":\"%s\",\"bytes\":%" PRIu64
 		",\"seconds\":%.6f,\"engine\":", dest_status(d), d->bytes,
 		d->seconds);
-	put_string(out, d->reflinked ? "reflink" : engine);
+	/* another host wrote it: our engine did not */
+	put_string(out, d->reflinked ? "reflink" : d->via ? NULL : engine);
+	fputs(",\"via\":", out);
+	put_string(out, d->via);
 	fprintf(out, ",\"verified\":%s,\"error\":",
 		d->verified ? "true" : "false");
 	put_error(out, zccp_endpoint_failed(d) ? d->error : 0);
@@ -192,6 +195,11 @@ static void report_dest(const struct zccp_endpoint *d)
 	const char *via = d->tmp_unnamed || d->tmp_name ? ", via temporary" :
 							   "";
 
+	if (d->via) {
+		zccp_info("dest %s: its data comes from %s (--fanout)",
+			  zccp_endpoint_name(d), d->via);
+		return;
+	}
 	if (zccp_endpoint_skipped(d)) {
 		zccp_info("dest %s (%s): exists, not overwritten (-n)",
 			  zccp_endpoint_name(d), zccp_kind_name(d->kind));

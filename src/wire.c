@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "zccp/clock.h"
+#include "zccp/fanout.h"
 #include "zccp/gate.h"
 #include "zccp/net.h"
 #include "zccp/path.h"
@@ -122,7 +124,7 @@ static int admit(struct zccp_wire *w, struct zccp_endpoint *src,
 	const struct zccp_gate gate = { .spec = o->listen, .key = key_of(w),
 					.raw = o->raw, .encrypt = o->encrypt,
 					.timeout_ms = o->timeout_ms,
-					.announce = o->serve };
+					.bound = o->serve_listener };
 	int fd;
 
 	zccp_info("listening on %s", src->arg);
@@ -174,33 +176,185 @@ int zccp_wire_accept(struct zccp_wire *w, struct zccp_endpoint *src,
 	return 0;
 }
 
-void zccp_wire_remote(struct zccp_wire *w, struct zccp_endpoint *d,
-		      const struct zccp_opts *o)
+/* d failed to start: say why, and fail it alone. */
+static void not_started(struct zccp_wire *w, struct zccp_endpoint *d, int err,
+			char *why)
 {
-	struct zccp_remote *r = &w->remotes[d->index - 1];
-	const char *src = o->source && strcmp(o->source, "-") ? o->source : NULL;
-	char *name = src ? zccp_path_base(src) : NULL, *why = NULL;
-	int ret = src && !name ? -ENOMEM : zccp_remote_parse(r, d->arg, name);
-
-	free(name);
-	if (!ret)
-		ret = zccp_remote_start(r, &w->key, o, &why);
-	if (ret >= 0) {
-		d->fd = ret;
-		return;
-	}
-	if (ret == -EISDIR)
+	if (err == -EISDIR)
 		zccp_error("%s: a directory needs the source's name (a "
 			   "file, not standard input)", d->arg);
-	else if (ret == -ZCCP_EADDRESS)
+	else if (err == -ZCCP_EADDRESS)
 		zccp_error("%s: not an address: want ssh://[USER@]HOST"
 			   "[:PORT]/PATH", d->arg);
 	else
 		zccp_error("%s: could not start zccp there: %s", d->arg,
-			   why ? why : zccp_strerror(-ret));
+			   why ? why : zccp_strerror(-err));
 	free(why);
-	zccp_remote_free(r); /* its words are said */
-	zccp_endpoint_set(d, ZCCP_EP_FAILED, ret); /* said above */
+	zccp_remote_free(&w->remotes[d->index - 1]); /* its words are said */
+	zccp_endpoint_set(d, ZCCP_EP_FAILED, err); /* said above */
+}
+
+/* Start d's receiver (not waiting for it): 0 or -errno, said. */
+static int spawn_host(struct zccp_wire *w, struct zccp_endpoint *d,
+		      const struct zccp_opts *o)
+{
+	struct zccp_remote *r = &w->remotes[d->index - 1];
+	const char *src = o->source && strcmp(o->source, "-") ? o->source : NULL;
+	char *name = src ? zccp_path_base(src) : NULL;
+	int ret = src && !name ? -ENOMEM : zccp_remote_parse(r, d->arg, name);
+
+	free(name);
+	if (!ret)
+		ret = zccp_remote_spawn(r, &w->key, o);
+	if (ret)
+		not_started(w, d, ret, NULL);
+	return ret;
+}
+
+/* The hosts of a fanout: node k (1..n) is host[k], and next[k] the
+ * targets node k sends to (nnext[k] of them; node 0 is us). */
+struct fanout {
+	unsigned n, shape;
+	struct zccp_endpoint **host;
+	char ***next;
+	unsigned *nnext;
+};
+
+static int fanout_alloc(struct fanout *f, struct zccp_endpoint **dests,
+			unsigned ndests)
+{
+	f->host = calloc(ndests + 1, sizeof(*f->host));
+	f->next = calloc(ndests + 1, sizeof(*f->next));
+	f->nnext = calloc(ndests + 1, sizeof(*f->nnext));
+	if (!f->host || !f->next || !f->nnext)
+		return -ENOMEM;
+	for (unsigned i = 0; i < ndests; i++)
+		if (dests[i]->remote && zccp_endpoint_active(dests[i]))
+			f->host[++f->n] = dests[i];
+	for (unsigned k = 0; k <= f->n; k++) {
+		f->next[k] = calloc(f->n, sizeof(**f->next));
+		if (!f->next[k])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void fanout_free(struct fanout *f)
+{
+	for (unsigned k = 0; f->next && k <= f->n; k++)
+		free(f->next[k]);
+	free(f->next);
+	free(f->nnext);
+	free(f->host);
+}
+
+static bool started(const struct zccp_wire *w, const struct zccp_endpoint *d)
+{
+	return w->remotes[d->index - 1].target != NULL;
+}
+
+/* The node that sends host k its data: its parent, or the nearest
+ * ancestor that started when the parent did not (it took on k). */
+static unsigned sender_of(const struct zccp_wire *w, const struct fanout *f,
+			  unsigned k)
+{
+	unsigned p = zccp_fanout_parent(f->shape, k);
+
+	while (p && !started(w, f->host[p]))
+		p = zccp_fanout_parent(f->shape, p);
+	return p;
+}
+
+/* All at once (ssh takes its time to log in), then each host's
+ * targets, from the last host back: a host that did not start hands
+ * its own on to the one that sends to it. */
+static void start_hosts(struct zccp_wire *w, struct fanout *f,
+			const struct zccp_opts *o)
+{
+	for (unsigned k = 1; k <= f->n; k++)
+		spawn_host(w, f->host[k], o);
+	for (unsigned k = 1; k <= f->n; k++) {
+		struct zccp_endpoint *d = f->host[k];
+		char *why;
+		int ret;
+
+		if (zccp_endpoint_failed(d))
+			continue;
+		ret = zccp_remote_listening(&w->remotes[d->index - 1],
+					    o->timeout_ms, &why);
+		if (ret)
+			not_started(w, d, ret, why);
+	}
+	for (unsigned k = f->n; k >= 1; k--) {
+		struct zccp_endpoint *d = f->host[k];
+		unsigned p = zccp_fanout_parent(f->shape, k);
+
+		if (started(w, d)) {
+			f->next[p][f->nnext[p]++] =
+				w->remotes[d->index - 1].target;
+			continue;
+		}
+		for (unsigned i = 0; i < f->nnext[k]; i++)
+			f->next[p][f->nnext[p]++] = f->next[k][i];
+	}
+	for (unsigned k = 1; k <= f->n; k++) {
+		struct zccp_endpoint *d = f->host[k];
+		int ret;
+
+		if (!started(w, d))
+			continue;
+		ret = zccp_remote_forward(&w->remotes[d->index - 1],
+					  f->next[k], f->nnext[k]);
+		if (ret)
+			zccp_dest_fail(d, ret);
+	}
+}
+
+/* Ours: connect; another host's: it sends them the data. */
+static void link_hosts(struct zccp_wire *w, const struct fanout *f,
+		       const struct zccp_opts *o)
+{
+	char name[16];
+
+	for (unsigned k = 1; k <= f->n; k++) {
+		struct zccp_endpoint *d = f->host[k];
+		unsigned p = sender_of(w, f, k);
+
+		if (!started(w, d))
+			continue;
+		d->via = p ? f->host[p]->arg : NULL;
+		zccp_info("fanout %s: %s receives from %s",
+			  zccp_fanout_name(f->shape, name), d->arg,
+			  p ? d->via : "this host");
+		if (p) {
+			zccp_endpoint_set(d, ZCCP_EP_FORWARDED, 0);
+			continue;
+		}
+		d->fd = zccp_remote_connect(&w->remotes[d->index - 1],
+					    o->timeout_ms);
+		if (d->fd < 0)
+			zccp_dest_fail(d, d->fd);
+	}
+}
+
+void zccp_wire_remotes(struct zccp_wire *w, struct zccp_endpoint **dests,
+		       unsigned n, const struct zccp_opts *o)
+{
+	struct fanout f = { 0 };
+
+	if (!w->remotes)
+		return;
+	if (fanout_alloc(&f, dests, n)) {
+		zccp_error("out of memory");
+		for (unsigned k = 1; k <= f.n; k++)
+			zccp_endpoint_set(f.host[k], ZCCP_EP_FAILED, -ENOMEM);
+		fanout_free(&f);
+		return;
+	}
+	f.shape = zccp_fanout_resolve(o->fanout, f.n);
+	start_hosts(w, &f, o);
+	link_hosts(w, &f, o);
+	fanout_free(&f);
 }
 
 void zccp_wire_begin(struct zccp_wire *w, struct zccp_endpoint *d,
@@ -268,9 +422,38 @@ void zccp_wire_stop(struct zccp_wire *w)
 	zccp_watchdog_stop(&w->watchdog);
 }
 
-void zccp_wire_await_replies(struct zccp_wire *w, struct zccp_endpoint **dests,
-			     unsigned n, unsigned timeout_ms)
+/* An ssh:// host that its reply (if any) left undecided: its own
+ * result line says how its PATH went.  In a fanout a host's reply
+ * counts the hosts behind it too, and those speak for themselves. */
+static void settle_host(struct zccp_wire *w, struct zccp_endpoint *d,
+			int reply_err, uint64_t bytes, double deadline)
 {
+	double left = deadline - zccp_now();
+	unsigned ms = !deadline ? 0 : left > 0.001 ? (unsigned)(left * 1e3) : 1;
+	struct zccp_remote_result res;
+	int ret = zccp_remote_result(&w->remotes[d->index - 1], ms, &res);
+
+	if (!ret && !res.error && res.bytes != bytes)
+		res.error = -ZCCP_EREMOTE;
+	if (ret || res.error) {
+		zccp_dest_fail(d, ret == -ZCCP_EHOSTGONE && reply_err ?
+				  reply_err : ret ? ret : res.error);
+		return;
+	}
+	if (zccp_endpoint_state(d) == ZCCP_EP_FORWARDED) {
+		d->bytes = res.bytes;
+		d->seconds = res.seconds;
+	}
+	zccp_endpoint_set(d, ZCCP_EP_COMMITTED, 0);
+	zccp_endpoint_close(d);
+}
+
+void zccp_wire_await_replies(struct zccp_wire *w, struct zccp_endpoint **dests,
+			     unsigned n, uint64_t bytes, unsigned timeout_ms)
+{
+	double deadline;
+	int *reply_err = calloc(n, sizeof(*reply_err));
+
 	for (unsigned i = 0; i < n; i++) {
 		struct zccp_endpoint *d = dests[i];
 		int ret;
@@ -278,13 +461,25 @@ void zccp_wire_await_replies(struct zccp_wire *w, struct zccp_endpoint **dests,
 		if (zccp_endpoint_state(d) != ZCCP_EP_SENT)
 			continue;
 		ret = zccp_stream_await_reply(d, &w->mac, timeout_ms);
-		if (ret)
+		if (ret && (!d->remote || !reply_err))
 			zccp_dest_fail(d, ret);
+		else if (ret)
+			reply_err[i] = ret;
 	}
-	for (unsigned i = 0; w->remotes && i < n; i++)
-		if (dests[i]->remote)
-			zccp_remote_finish(&w->remotes[i], dests[i]->arg,
-					   zccp_endpoint_failed(dests[i]));
+	/* Whatever the hosts say, they say it now: every reply is in. */
+	deadline = timeout_ms ? zccp_now() + timeout_ms / 1e3 : 0;
+	for (unsigned i = 0; w->remotes && i < n; i++) {
+		enum zccp_ep_state st = zccp_endpoint_state(dests[i]);
+
+		if (!dests[i]->remote)
+			continue;
+		if (st == ZCCP_EP_SENT || st == ZCCP_EP_FORWARDED)
+			settle_host(w, dests[i], reply_err ? reply_err[i] : 0,
+				    bytes, deadline);
+		zccp_remote_finish(&w->remotes[i], dests[i]->arg,
+				   zccp_endpoint_failed(dests[i]));
+	}
+	free(reply_err);
 }
 
 void zccp_wire_reply(const struct zccp_wire *w, struct zccp_endpoint *src,

@@ -39,9 +39,9 @@ static inline bool zccp_kind_is_stream(enum zccp_kind kind)
  * Where a destination is in its copy.  Written only through
  * zccp_endpoint_set(); read through zccp_endpoint_state() and the
  * helpers below (atomic: the progress thread reads it meanwhile).
- *   PENDING -> SKIPPED, CLONED, SENT, COMMITTED or FAILED
+ *   PENDING -> SKIPPED, CLONED, SENT, FORWARDED, COMMITTED or FAILED
  *   CLONED  -> COMMITTED, SKIPPED (-n: a file appeared) or FAILED
- *   SENT    -> COMMITTED or FAILED
+ *   SENT, FORWARDED -> COMMITTED or FAILED
  *   FAILED  -> FAILED (a later error replaces the first)
  */
 enum zccp_ep_state {
@@ -50,6 +50,9 @@ enum zccp_ep_state {
 	ZCCP_EP_CLONED,    /* reflink holds every byte; not yet in place */
 	ZCCP_EP_SENT,      /* a zccp stream, sent: complete once its
 			      * receiver's reply says so */
+	ZCCP_EP_FORWARDED, /* ssh:// in a --fanout: another host sends it
+			      * the data (ep->via); complete once its
+			      * receiver's result says so (remote.h) */
 	ZCCP_EP_COMMITTED, /* complete and in place */
 	ZCCP_EP_FAILED,    /* ep->error says why */
 };
@@ -67,6 +70,8 @@ struct zccp_endpoint {
 	bool size_vague;  /* a pseudo file (sysfs...): may end before size */
 	bool framed;      /* a zccp stream (header, trailer), not --raw */
 	bool remote;      /* ssh://: started and connected by wire.c */
+	const char *via;  /* ssh://: the host that sends it the data (its
+			   * arg), or NULL: this process (fanout.h) */
 	struct zccp_tls *tls; /* --encrypt (tls.h): fd is what it gave */
 	uint32_t trailer_sent; /* of its trailer, while the socket was full */
 	uint8_t challenge[ZCCP_NONCE_LEN]; /* framed: its receiver's (stream.h) */
@@ -169,12 +174,14 @@ static inline bool zccp_dest_written_in_place(const struct zccp_endpoint *ep)
 	return zccp_dest_kept_partial(ep) && ep->bytes;
 }
 
-/* Still to be written: not failed, not left alone by -n. */
+/* Still to be written here: not failed, not left alone by -n, not
+ * another host's to send. */
 static inline bool zccp_endpoint_active(const struct zccp_endpoint *ep)
 {
 	enum zccp_ep_state st = zccp_endpoint_state(ep);
 
-	return st != ZCCP_EP_FAILED && st != ZCCP_EP_SKIPPED;
+	return st != ZCCP_EP_FAILED && st != ZCCP_EP_SKIPPED &&
+	       st != ZCCP_EP_FORWARDED;
 }
 
 struct zccp_opts;

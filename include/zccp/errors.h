@@ -36,6 +36,7 @@ enum {
 	ZCCP_EREFUSED,	 /* the receiver refused our hello: not its key */
 	ZCCP_EPLAIN,	 /* the receiver wants --encrypt, the sender not */
 	ZCCP_ETLS,	 /* --encrypt: the TLS handshake failed */
+	ZCCP_EHOSTGONE,	 /* an ssh:// receiver ended without its result */
 };
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "zccp/auth.h"
+#include "zccp/net.h"
 #include "zccp/stream.h"
 
 struct zccp_gate {
@@ -21,7 +22,8 @@ struct zccp_gate {
 	bool raw;		   /* --raw: the first connection, no hello */
 	bool encrypt;		   /* --encrypt: refuse a plain stream */
 	unsigned timeout_ms;	   /* 0: wait for ever */
-	bool announce; /* --serve: say where we listen on stdout (remote.h) */
+	/* --serve: listening already (remote.h), spec unused; closed here */
+	const struct zccp_listener *bound;
 };
 
 /*

@@ -42,6 +42,9 @@ int zccp_job_outcome(const struct zccp_job *j, unsigned i);
 /* Bytes read from the source. */
 uint64_t zccp_job_bytes(const struct zccp_job *j);
 
+/* dests[i]: seconds from the copy's start until it was complete. */
+double zccp_job_seconds(const struct zccp_job *j, unsigned i);
+
 /* Stop the engine, close and free everything; NULL is fine. */
 void zccp_job_free(struct zccp_job *j);
 

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct zccp_key;
+struct zccp_listener;
 
 /* Exit statuses (documented in zccp.1 and --help). */
 enum {
@@ -60,7 +61,9 @@ struct zccp_opts {
 	const char *rsh;     /* ssh:// is started through this; NULL: ssh */
 	const char *remote_zccp; /* ssh://: zccp's path there; NULL: zccp */
 	bool serve;	     /* the receiver an ssh:// started (remote.h) */
+	unsigned fanout;     /* ssh:// hosts' shape: ZCCP_FANOUT_* (fanout.h) */
 	const struct zccp_key *key; /* --serve: the key from the channel */
+	const struct zccp_listener *serve_listener; /* --serve: bound */
 	bool checksum;	     /* print the source's digest */
 	bool verify;	     /* read destinations back, compare digests */
 	int checksum_algo;   /* enum zccp_digest_algo: --checksum, --verify */

@@ -7,24 +7,45 @@
  * address the ssh connection reached and says which port on its
  * standard output; the data then goes over that TCP connection (a zccp
  * stream, as to tcp://), not through ssh.
+ *
+ * In a --fanout (fanout.h) a receiver also forwards: after the key, the
+ * channel brings it the addresses of the hosts it sends to, which all
+ * started at once and listen already.  When it is done, a receiver says how its own PATH went on
+ * its standard output: the result line below, which reaches the sender
+ * on the ssh channel whoever sent the receiver its data.
  */
 #ifndef ZCCP_REMOTE_H
 #define ZCCP_REMOTE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "zccp/auth.h"
+#include "zccp/net.h"
 #include "zccp/opts.h"
 
 #define ZCCP_SSH_PREFIX "ssh://"
 /* What --serve prints once it listens: "ZCCP-LISTEN ADDRESS PORT\n". */
 #define ZCCP_SERVE_BANNER "ZCCP-LISTEN"
+/* ... and at the end: "ZCCP-RESULT ERRNO BYTES SECONDS\n", ERRNO 0 when
+ * PATH is complete (an errno or zccp's own, errors.h, otherwise). */
+#define ZCCP_SERVE_RESULT "ZCCP-RESULT"
 
 struct zccp_remote {
 	char *user, *host, *port, *path; /* port NULL: ssh's default */
 	pid_t pid;	/* ssh, or 0 */
 	int err_fd;	/* ssh's stderr (a memfd), or -1 */
+	int in_fd;	/* ssh's stdin (the key, the targets), or -1 */
+	int out_fd;	/* ssh's stdout (the banner, the result), or -1 */
+	char *target;	/* tcp://ADDRESS:PORT it listens on, once started */
+};
+
+/* What a receiver said of its own PATH (the result line). */
+struct zccp_remote_result {
+	int error;	/* -errno, 0: complete */
+	uint64_t bytes;
+	double seconds;
 };
 
 bool zccp_remote_is_ssh(const char *arg);
@@ -37,12 +58,27 @@ bool zccp_remote_is_ssh(const char *arg);
 int zccp_remote_parse(struct zccp_remote *r, const char *arg,
 		      const char *source_name);
 
-/*
- * Start the receiver and connect to it: the connected socket, or
- * -errno with *why (malloc, may be NULL) saying what ssh said.
- */
-int zccp_remote_start(struct zccp_remote *r, const struct zccp_key *key,
-		      const struct zccp_opts *o, char **why);
+/* Start the receiver and give it the key: 0 or -errno. */
+int zccp_remote_spawn(struct zccp_remote *r, const struct zccp_key *key,
+		      const struct zccp_opts *o);
+
+/* Wait until it listens (r->target): 0, or -errno with *why (malloc,
+ * may be NULL) saying what ssh said. */
+int zccp_remote_listening(struct zccp_remote *r, unsigned timeout_ms,
+			  char **why);
+
+/* Tell it the targets it forwards to (none: it only writes PATH), and
+ * end its standard input: 0 or -errno. */
+int zccp_remote_forward(struct zccp_remote *r, char *const *next,
+			unsigned nnext);
+
+/* Connect to a started receiver: the socket, or -errno. */
+int zccp_remote_connect(const struct zccp_remote *r, unsigned timeout_ms);
+
+/* Its result line, within timeout_ms: 0, or -ZCCP_EHOSTGONE when it
+ * ended (or went quiet) without one. */
+int zccp_remote_result(struct zccp_remote *r, unsigned timeout_ms,
+		       struct zccp_remote_result *res);
 
 /* After the transfer: reap ssh (killed after a grace period); when the
  * destination failed, pass on what the receiver said, named by arg. */
@@ -50,10 +86,28 @@ void zccp_remote_finish(struct zccp_remote *r, const char *arg, bool failed);
 void zccp_remote_free(struct zccp_remote *r);
 
 /*
- * The receiving end, `zccp --serve`: the key from standard input (its
- * first ZCCP_KEY_LEN bytes), and where to listen: the address the ssh
- * connection came in on (SSH_CONNECTION), port 0.  spec: malloc.
+ * The receiving end, `zccp --serve PATH`, before its job: the key from
+ * standard input (its first ZCCP_KEY_LEN bytes); a listener where the
+ * ssh connection came in (SSH_CONNECTION's address, port 0), announced
+ * with the banner; then, until standard input ends, one target a line
+ * (tcp://ADDRESS:PORT) it forwards to.  0 or -errno (-ZCCP_ENOSERVE:
+ * no key, no SSH_CONNECTION; -ZCCP_EADDRESS: a line not an address).
  */
-int zccp_serve_setup(struct zccp_key *key, char **spec);
+struct zccp_serve {
+	struct zccp_key key;
+	struct zccp_listener listener;
+	char *spec;	     /* where it listens, for messages */
+	char **next;	     /* the targets */
+	unsigned nnext;
+	const char **dests;  /* PATH, then the targets: the job's */
+	unsigned ndests;
+};
+
+int zccp_serve_begin(struct zccp_serve *s, const char *path);
+void zccp_serve_free(struct zccp_serve *s);
+
+/* --serve at the end: the result line for PATH (outcome 0 complete,
+ * 1 left alone by -n, else -errno) on standard output. */
+void zccp_serve_result(int outcome, uint64_t bytes, double seconds);
 
 #endif

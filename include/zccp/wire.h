@@ -44,10 +44,14 @@ int zccp_wire_prepare(struct zccp_wire *w, const struct zccp_opts *o);
 int zccp_wire_accept(struct zccp_wire *w, struct zccp_endpoint *src,
 		     const struct zccp_opts *o);
 
-/* Start an ssh:// destination's receiver and connect to it (remote.h);
- * a failure fails it alone, said. */
-void zccp_wire_remote(struct zccp_wire *w, struct zccp_endpoint *d,
-		      const struct zccp_opts *o);
+/*
+ * Start the ssh:// destinations' receivers in --fanout's shape
+ * (fanout.h, remote.h) and connect to those we send to; the others are
+ * ZCCP_EP_FORWARDED.  A host that fails fails alone, said, and the
+ * host before it sends to the ones after it.
+ */
+void zccp_wire_remotes(struct zccp_wire *w, struct zccp_endpoint **dests,
+		       unsigned n, const struct zccp_opts *o);
 
 /* Send a framed destination its hello; a failure fails it alone. */
 void zccp_wire_begin(struct zccp_wire *w, struct zccp_endpoint *d,
@@ -65,10 +69,11 @@ int zccp_wire_end(struct zccp_wire *w, struct zccp_endpoint *d);
 void zccp_wire_stop(struct zccp_wire *w);
 
 /* A framed destination is complete once its receiver says so; one
- * that says otherwise, or nothing, fails (an ssh:// one's receiver's
- * words are passed on). */
+ * that says otherwise, or nothing, fails.  An ssh:// host is complete
+ * when its own result says its PATH holds the bytes sent (its
+ * receiver's words are passed on when not). */
 void zccp_wire_await_replies(struct zccp_wire *w, struct zccp_endpoint **dests,
-			     unsigned n, unsigned timeout_ms);
+			     unsigned n, uint64_t bytes, unsigned timeout_ms);
 
 /* Tell a received stream's sender how it went (status ZCCP_EXIT_*);
  * nothing unless the source is a zccp stream. */

@@ -151,8 +151,17 @@ on_snd() {
 @test "--encrypt: ssh:// receivers get it too, and the bytes arrive" {
 	ssh_hosts 2
 	mkdir "$T/h1" "$T/h2"
-	on_snd -v --encrypt "$T/src" "ssh://10.232.1.2$T/h1/a" "ssh://10.232.2.2$T/h2/b"
+	on_snd -v --encrypt --fanout=star "$T/src" "ssh://10.232.1.2$T/h1/a" \
+		"ssh://10.232.2.2$T/h2/b"
 	assert_success
 	assert_same "$T/src" "$T/h1/a" "$T/h2/b"
 	assert_stderr_count 2 "^zccp: ssh://10\.232\.[12]\.2$T/h[12]/[ab]: encrypted: TLS 1\.3, "
+	# a chain: host 2 hears host 1, and takes only an encrypted stream
+	# (a --encrypt receiver refuses a plain one: 24-encrypt)
+	rm "$T/h1/a" "$T/h2/b"
+	on_snd -v --encrypt --fanout=chain "$T/src" "ssh://10.232.1.2$T/h1/a" \
+		"ssh://10.232.2.2$T/h2/b"
+	assert_success
+	assert_same "$T/src" "$T/h1/a" "$T/h2/b"
+	assert_stderr_matches "^zccp: fanout chain: ssh://10\.232\.2\.2$T/h2/b receives from ssh://10\.232\.1\.2$T/h1/a$"
 }

@@ -90,13 +90,16 @@ two_hosts() {
 	ip -n "$RCV" link set lo up
 }
 
-# ssh_hosts N: network namespaces $SND (the sender) and $HOST1..$HOSTN,
-# host i at 10.232.i.2 on a veth pair to $SND (10.232.i.1), each running
-# its own sshd (throw-away host key, our key authorized for root, zccp
-# on PATH through $T/sshK/bin).  ssh -F $SSH_CONFIG reaches them: RSH
-# is the --rsh value.  Everything is undone in teardown.
+# ssh_hosts N [RATE]: network namespaces $SND (the sender) and
+# $HOST1..$HOSTN on one switch: a bridge in $SND (10.232.0.1/16), host i
+# at 10.232.i.2 on a veth pair to it, so hosts reach each other too.
+# With RATE (tc's words, e.g. 200mbit), every host's link is shaped to
+# it both ways (tbf), as a switch port would be.  Each host runs its
+# own sshd (throw-away host key, our key authorized for root, zccp on
+# PATH through $T/sshK/bin).  ssh -F $SSH_CONFIG reaches them: RSH is
+# the --rsh value.  Everything is undone in teardown.
 ssh_hosts() {
-	local n=$1 i id=$RANDOM ns dir # interface names: at most 15 characters
+	local n=$1 rate=${2:-} i id=$RANDOM ns dir # names: at most 15 characters
 	requires root
 	command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] ||
 		skip "no sshd (openssh-server; scripts/deps installs it)"
@@ -104,6 +107,9 @@ ssh_hosts() {
 	ip netns add "$SND" || fail "ip netns add"
 	on_teardown ip netns del "$SND"
 	ip -n "$SND" link set lo up
+	ip -n "$SND" link add "zb-$id" type bridge || fail "ip link add bridge"
+	ip -n "$SND" addr add 10.232.0.1/16 dev "zb-$id"
+	ip -n "$SND" link set "zb-$id" up
 	mkdir -p "$T/ssh" /run/sshd
 	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/id" || fail "ssh-keygen"
 	cp "$T/ssh/id.pub" "$T/ssh/authorized_keys"
@@ -115,11 +121,11 @@ ssh_hosts() {
 		on_teardown ip netns del "$ns"
 		ip -n "$SND" link add "zs$i-$id" type veth peer name "zh$i-$id" \
 			netns "$ns" || fail "ip link add veth"
-		ip -n "$SND" addr add "10.232.$i.1/24" dev "zs$i-$id"
-		ip -n "$ns" addr add "10.232.$i.2/24" dev "zh$i-$id"
-		ip -n "$SND" link set "zs$i-$id" up
+		ip -n "$SND" link set "zs$i-$id" master "zb-$id" up
+		ip -n "$ns" addr add "10.232.$i.2/16" dev "zh$i-$id"
 		ip -n "$ns" link set "zh$i-$id" up
 		ip -n "$ns" link set lo up
+		[[ -z $rate ]] || shape_link "$SND" "zs$i-$id" "$ns" "zh$i-$id" "$rate"
 		mkdir -p "$dir/bin"
 		ln -s "$ZCCP" "$dir/bin/zccp"
 		ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key" || fail "ssh-keygen"
@@ -152,6 +158,15 @@ ssh_hosts() {
 		  User root
 	EOF
 	RSH="ssh -F $T/ssh/config"
+}
+
+# shape_link NS1 DEV1 NS2 DEV2 RATE: both ends of a veth pair send at
+# RATE at most (tbf; a burst of one 64 KiB segment, 50 ms of queue).
+shape_link() {
+	tc -n "$1" qdisc add dev "$2" root tbf rate "$5" burst 64kb \
+		latency 50ms || fail "tc qdisc add dev $2"
+	tc -n "$3" qdisc add dev "$4" root tbf rate "$5" burst 64kb \
+		latency 50ms || fail "tc qdisc add dev $4"
 }
 
 # zccp --listen receivers for the stream suites, each of whose setup

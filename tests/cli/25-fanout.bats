@@ -1,0 +1,120 @@
+#!/usr/bin/env bats
+# --fanout: several ssh:// hosts (network namespaces on one switch, each
+# with its own sshd; net.bash) fed as a chain, a star or a tree, each
+# host writing its copy as it forwards.  Every host's copy is compared
+# with the source; --json has one entry per host.  Runs once (auto).
+
+load helpers
+load net
+
+setup() {
+	make_file "$T/src" $((5 * 1024 * 1024 + 4097))
+	export T ZCCP
+}
+
+on_snd() {
+	zccp_under ip netns exec "$SND" -- --rsh="$RSH" "$@"
+}
+
+# hosts_dests N [NAME]: DESTS=(ssh://host1/$T/NAME1 ...), FILES=($T/NAME1 ...)
+hosts_dests() {
+	local i
+	DESTS=() FILES=()
+	for ((i = 1; i <= $1; i++)); do
+		DESTS+=("ssh://10.232.$i.2$T/${2:-r}$i")
+		FILES+=("$T/${2:-r}$i")
+	done
+}
+
+# q FILTER: jq -e FILTER over the captured stdout.
+q() {
+	jq -e "$1" <<<"$output" >/dev/null || fail "jq '$1' is false on: $output"
+}
+
+@test "a chain of 8 (the default from 2 hosts): every host holds the source" {
+	local i
+	ssh_hosts 8 200mbit
+	hosts_dests 8
+	on_snd -v --json "$T/src" "${DESTS[@]}" "$T/local"
+	assert_success
+	assert_same "$T/src" "${FILES[@]}" "$T/local"
+	assert_stderr_matches "^zccp: fanout chain: ${DESTS[0]} receives from this host$"
+	for ((i = 1; i < 8; i++)); do
+		assert_stderr_matches "^zccp: fanout chain: ${DESTS[i]} receives from ${DESTS[i - 1]}$"
+	done
+	# one entry per host: its own status, bytes and time
+	q '.status == 0 and .totals.ok == 9 and (.destinations | length) == 9'
+	q "[.destinations[] | select(.kind == \"socket\") | .status == \"ok\" and .bytes == $((5 * 1024 * 1024 + 4097)) and .seconds > 0] | length == 8 and all"
+	q ".destinations[0].via == null and .destinations[0].engine != null"
+	for ((i = 1; i < 8; i++)); do
+		q ".destinations[$i].via == \"${DESTS[i - 1]}\" and .destinations[$i].engine == null"
+	done
+}
+
+@test "--fanout=star and tree=2 give the same bytes, in their shapes" {
+	ssh_hosts 5
+	hosts_dests 5
+	on_snd -v --fanout=star "$T/src" "${DESTS[@]}"
+	assert_success
+	assert_same "$T/src" "${FILES[@]}"
+	assert_stderr_count 5 "^zccp: fanout star: ssh://10\.232\.[1-5]\.2$T/r[1-5] receives from this host$"
+	hosts_dests 5 t
+	on_snd -v --fanout=tree=2 "$T/src" "${DESTS[@]}"
+	assert_success
+	assert_same "$T/src" "${FILES[@]}"
+	# node p sends to 2p+1 and 2p+2: us to 1 and 2, 1 to 3 and 4, 2 to 5
+	assert_stderr_count 2 "^zccp: fanout tree=2: ssh://10\.232\.[12]\.2$T/t[12] receives from this host$"
+	assert_stderr_count 2 "^zccp: fanout tree=2: ssh://10\.232\.[34]\.2$T/t[34] receives from ${DESTS[0]}$"
+	assert_stderr_matches "^zccp: fanout tree=2: ${DESTS[4]} receives from ${DESTS[1]}$"
+	# one host is a star whatever the shape
+	on_snd -v "$T/src" "ssh://10.232.1.2$T/one"
+	assert_success
+	assert_same "$T/src" "$T/one"
+	assert_stderr_matches "^zccp: fanout star: ssh://10\.232\.1\.2$T/one receives from this host$"
+}
+
+@test "a host whose disk fills fails alone; it still forwards, and the exit status says so" {
+	# before the hosts: their sshd's mount namespaces copy ours
+	mount_tmpfs "$T/small" 2M
+	ssh_hosts 4
+	hosts_dests 4
+	DESTS[1]="ssh://10.232.2.2$T/small/r2"
+	on_snd --json "$T/src" "${DESTS[@]}"
+	assert_status 1
+	assert_same "$T/src" "${FILES[0]}" "${FILES[2]}" "${FILES[3]}"
+	assert_absent "$T/small/r2"
+	[[ -z $(ls -A "$T/small") ]] || fail "left in $T/small: $(ls -A "$T/small")"
+	assert_stderr_matches "^zccp: ${DESTS[1]}: .*No space left on device"
+	q '.status == 1 and .totals.ok == 3 and .totals.failed == 1'
+	q '.destinations[1].status == "failed" and (.destinations[1].error | test("space"))'
+}
+
+@test "a host that does not start is left out: the host before it feeds the one after" {
+	ssh_hosts 3
+	hosts_dests 3
+	rm "$T/ssh2/bin/zccp"
+	on_snd -v "$T/src" "${DESTS[@]}"
+	assert_status 1
+	assert_same "$T/src" "${FILES[0]}" "${FILES[2]}"
+	assert_absent "${FILES[1]}"
+	assert_stderr_matches "^zccp: ${DESTS[1]}: could not start zccp there: "
+	assert_stderr_matches "^zccp: fanout chain: ${DESTS[2]} receives from ${DESTS[0]}$"
+	# the first host missing: the sender feeds the second
+	rm "${FILES[@]}" -f
+	ln -s "$ZCCP" "$T/ssh2/bin/zccp"
+	rm "$T/ssh1/bin/zccp"
+	on_snd -v "$T/src" "${DESTS[@]}"
+	assert_status 1
+	assert_same "$T/src" "${FILES[1]}" "${FILES[2]}"
+	assert_stderr_matches "^zccp: fanout chain: ${DESTS[1]} receives from this host$"
+}
+
+@test "--fanout usage: a shape that is not one is refused, exit 2" {
+	local bad
+	for bad in ring tree=0 tree= tree=65 tree=2x ""; do
+		zccp_plain --fanout="$bad" "$T/src" "$T/d"
+		assert_status 2
+		assert_stderr_matches "^zccp: invalid --fanout '$bad': want chain, star, tree=K \(K 1\.\.64\) or auto"
+	done
+	assert_absent "$T/d"
+}
