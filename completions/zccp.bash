@@ -46,6 +46,10 @@ _zccp()
 		mapfile -t COMPREPLY < <(compgen -W 'continue abort' -- "$cur")
 		return
 		;;
+	--fanout)
+		mapfile -t COMPREPLY < <(compgen -W 'auto chain star tree=2 tree=3 tree=4' -- "$cur")
+		return
+		;;
 	-B | --block-size | --lag)
 		mapfile -t COMPREPLY < <(compgen -W '4K 64K 256K 1M 4M 16M 64M' -- "$cur")
 		return
@@ -103,7 +107,7 @@ _zccp()
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --reflink= --direct=
-			--inplace --fsync --timeout= --listen= --raw --key-file= --insecure --encrypt --rsh= --remote-zccp= --checksum --verify --json
+			--inplace --fsync --timeout= --listen= --raw --key-file= --insecure --encrypt --fanout= --rsh= --remote-zccp= --checksum --verify --json
 			-n --no-clobber -f --force --dry-run -g --progress
 			-p --preserve -r --recursive --one-file-system
 			--on-error= --stats -v --verbose -q --quiet -h --help

@@ -29,6 +29,11 @@ complete -c zccp -l raw -d 'Sockets carry bare data, for nc and socat'
 complete -c zccp -l key-file -r -F -d "The zccp streams' secret (mode 600)"
 complete -c zccp -l insecure -d 'Allow TCP without a key: anyone may send or listen'
 complete -c zccp -l encrypt -d 'Streams in TLS 1.3 under the key: nobody on the path reads them'
+complete -c zccp -l fanout -x -d 'How several ssh:// hosts get the data' -a "
+auto\t'A chain from two hosts on'
+chain\t'Each host forwards to the next'
+star\t'This host sends to every host'
+tree=2\t'Each node sends to two'"
 complete -c zccp -l rsh -x -a '(__fish_complete_command)' -d 'How ssh:// starts its receivers (default ssh)'
 complete -c zccp -l remote-zccp -r -d "ssh://: zccp's path on the other host"
 complete -c zccp -l checksum -f -a 'sha256 xxh128' -d "Print the source's digest on stdout"

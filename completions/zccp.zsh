@@ -25,6 +25,7 @@ _arguments -s -S \
   '--key-file=[the zccp streams'"'"'s secret (mode 600)]:key file:_files' \
   '--insecure[allow TCP without a key: anyone may send or listen]' \
   '--encrypt[streams in TLS 1.3 under the key: nobody on the path reads them]' \
+  '--fanout=[how several ssh:// hosts get the data]:shape:((auto\:"a chain from two hosts on" chain\:"each host forwards to the next" star\:"this host sends to every host" tree=2\:"each node sends to two"))' \
   '--rsh=[how ssh:// starts its receivers (default ssh)]:command:_command_names' \
   '--remote-zccp=[ssh\://: the path of zccp on the other host]:path: ' \
   '--checksum=-[print the source'"'"'s digest on stdout]::algorithm:(sha256 xxh128)' \
