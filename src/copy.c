@@ -13,12 +13,15 @@
  * are handled here, once, for all of them.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "zccp/copy.h"
 #include "zccp/extents.h"
@@ -339,6 +342,156 @@ static unsigned dest_advance(struct copy *c, struct dest *d, unsigned limit)
 	return moved;
 }
 
+static uint8_t *chunk_data(const struct copy *c, const struct chunk *k)
+{
+	return (uint8_t *)c->layout->chunk_mem +
+	       (size_t)(k->seq % c->nchunks) * c->layout->chunk_size;
+}
+
+typedef void (*see_fn)(void *ctx, const void *data, uint32_t n);
+
+/* Show bytes [off, off + len) of chunk k to see(): from user memory, or
+ * through the engine (zero copy engines keep chunks in the kernel).
+ * Runs on the hasher's thread too: it touches nothing but the chunk. */
+static int chunk_look(struct copy *c, const struct chunk *k, uint32_t off,
+		      uint32_t len, see_fn see, void *ctx)
+{
+	if (!c->layout->chunk_mem)
+		return c->engine->ops->peek(c->engine,
+					    (unsigned)(k->seq % c->nchunks),
+					    off, len, see, ctx);
+	see(ctx, chunk_data(c, k) + off, len);
+	return 0;
+}
+
+/* What resend() moves: bytes to a socket, the first error kept. */
+struct resend {
+	int fd;
+	unsigned timeout_ms;
+	int err;
+};
+
+static void resend_see(void *ctx, const void *data, uint32_t n)
+{
+	struct resend *r = ctx;
+
+	if (!r->err)
+		r->err = zccp_stream_send(r->fd, data, n, r->timeout_ms);
+}
+
+/* The ready chunk in the ring that holds stream byte at, or NULL. */
+static struct chunk *resident(struct copy *c, uint64_t at)
+{
+	for (uint64_t s = c->release_seq; s < c->read_seq; s++) {
+		struct chunk *k = chunk_of(c, s);
+
+		if (k->state == CHUNK_READY && k->offset <= at &&
+		    at < k->offset + k->filled)
+			return k;
+	}
+	return NULL;
+}
+
+/* What holds the bytes the ring let go: a positional source, else a
+ * live regular file written from it (every live destination wrote a
+ * released chunk).  A descriptor of our own, or -1. */
+static int backing(const struct copy *c)
+{
+	char proc[40];
+	int fd = c->src_positional ? c->src->fd : -1;
+
+	for (unsigned i = 0; fd < 0 && i < c->ndests; i++) {
+		const struct zccp_endpoint *ep = c->dests[i].ep;
+
+		if (ep->kind == ZCCP_KIND_REGULAR && !ep->std &&
+		    ep->fd >= 0 && !zccp_endpoint_failed(ep))
+			fd = ep->fd;
+	}
+	if (fd < 0)
+		return -1;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	return open(proc, O_RDONLY | O_CLOEXEC);
+}
+
+/* Stream bytes [from, to) of [from, end) that the ring let go, again. */
+static int resend_backed(const struct copy *c, struct resend *r,
+			 uint64_t from, uint64_t to)
+{
+	size_t size = 1u << 20;
+	uint8_t *buf = malloc(size);
+	int fd = backing(c);
+
+	r->err = !buf || fd < 0 ? -ENODATA : 0;
+	while (!r->err && from < to) {
+		size_t n = to - from < size ? (size_t)(to - from) : size;
+		ssize_t got = pread(fd, buf, n, (off_t)from);
+
+		if (got <= 0)
+			r->err = got ? -errno : -ENODATA;
+		else
+			resend_see(r, buf, (uint32_t)got);
+		from += got > 0 ? (uint64_t)got : 0;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return r->err;
+}
+
+/* Stream bytes [from, to) to ep's socket again: from the ring while
+ * its chunks are there, else from what backs it. */
+static int resend(struct copy *c, struct zccp_endpoint *ep, uint64_t from,
+		  uint64_t to)
+{
+	struct resend r = { .fd = ep->fd, .timeout_ms = c->opts->timeout_ms };
+	uint64_t ring = c->release_seq < c->read_seq ?
+				chunk_of(c, c->release_seq)->offset : to;
+
+	/* The hasher idle: one thread at a time looks at chunks. */
+	zccp_hasher_wait(&c->hasher, c->hash_seq);
+	if (from < ring && resend_backed(c, &r, from, ring < to ? ring : to))
+		return r.err;
+	for (from = from > ring ? from : ring; from < to && !r.err;) {
+		struct chunk *k = resident(c, from);
+		uint64_t end = k ? k->offset + k->filled : 0;
+		uint32_t n;
+		int ret;
+
+		if (!k)
+			return -ENODATA;
+		n = (uint32_t)((end < to ? end : to) - from);
+		ret = chunk_look(c, k, (uint32_t)(from - k->offset), n,
+				 resend_see, &r);
+		if (ret)
+			return ret;
+		from += n;
+	}
+	return r.err;
+}
+
+/* d's receiver went: go on to the next one (hooks->reroute), send it
+ * what it lacks up to where the failed write began, then that write
+ * again.  Whether it did. */
+static bool dest_rerouted(struct copy *c, struct dest *d, struct zccp_io *io)
+{
+	const struct chunk *k = &c->chunks[io->chunk];
+	uint64_t at = k->offset + io->chunk_offset, held;
+	int err = io->result;
+
+	if (!c->hooks->reroute || c->stopping || zccp_endpoint_failed(d->ep) ||
+	    at != d->ep->bytes)
+		return false;
+	while (!c->hooks->reroute(c->hooks->ctx, d->ep, err, &held)) {
+		err = held > at ? -ERANGE : resend(c, d->ep, held, at);
+		if (!err) {
+			zccp_watch_rearm(d->ep->watch);
+			io_queue(c, io);
+			return true;
+		}
+	}
+	return false;
+}
+
 static void write_done(struct copy *c, struct zccp_io *io)
 {
 	struct dest *d = dest_of(c, io->ep);
@@ -363,6 +516,8 @@ static void write_done(struct copy *c, struct zccp_io *io)
 			return;
 		}
 	} else if (io->result < 0) {
+		if (dest_rerouted(c, d, io))
+			return;
 		dest_fail(c, d, io->result);
 	}
 	d->inflight--;
@@ -387,28 +542,6 @@ static void zero_map_build(struct chunk *k, const uint8_t *data)
 		else
 			k->zero_map[b / 8] &= (uint8_t)~(1u << (b % 8));
 	}
-}
-
-static uint8_t *chunk_data(const struct copy *c, const struct chunk *k)
-{
-	return (uint8_t *)c->layout->chunk_mem +
-	       (size_t)(k->seq % c->nchunks) * c->layout->chunk_size;
-}
-
-typedef void (*see_fn)(void *ctx, const void *data, uint32_t n);
-
-/* Show bytes [off, off + len) of chunk k to see(): from user memory, or
- * through the engine (zero copy engines keep chunks in the kernel).
- * Runs on the hasher's thread too: it touches nothing but the chunk. */
-static int chunk_look(struct copy *c, const struct chunk *k, uint32_t off,
-		      uint32_t len, see_fn see, void *ctx)
-{
-	if (!c->layout->chunk_mem)
-		return c->engine->ops->peek(c->engine,
-					    (unsigned)(k->seq % c->nchunks),
-					    off, len, see, ctx);
-	see(ctx, chunk_data(c, k) + off, len);
-	return 0;
 }
 
 /* Every digest the copy keeps sees the same bytes. */
@@ -690,6 +823,30 @@ static bool framed_source_read(struct copy *c, struct chunk *k, int result)
 	return true;
 }
 
+/*
+ * A zccp stream cut before its trailer, in a --fanout chain: the host
+ * before the one that went takes over from the bytes we hold (what of
+ * the trailer came is dropped: it comes again).
+ */
+static bool source_resumed(struct copy *c, struct chunk *k)
+{
+	const struct zccp_stream_header *h = c->hooks->source_header;
+	uint64_t over;
+
+	if (!c->hooks->resume || !h || !h->size_known || c->stopping ||
+	    c->end >= h->size + ZCCP_STREAM_TRAILER_LEN)
+		return false;
+	over = c->end > h->size ? c->end - h->size : 0;
+	if (over > k->filled)
+		return false;
+	k->filled -= (uint32_t)over;
+	c->end -= over;
+	if (c->hooks->resume(c->hooks->ctx, c->end))
+		return false;
+	zccp_watch_rearm(c->src->watch);
+	return true;
+}
+
 static void read_done(struct copy *c, struct zccp_io *io)
 {
 	struct chunk *k = &c->chunks[io->chunk];
@@ -700,6 +857,11 @@ static void read_done(struct copy *c, struct zccp_io *io)
 	/* The watchdog shut the socket: that end is no end of file. */
 	if (result <= 0 && zccp_watch_fired(c->src->watch))
 		result = -ZCCP_EIDLE;
+	if (result <= 0 && !k->zeros && source_resumed(c, k)) {
+		io_put(c, io);
+		read_queue(c, k);
+		return;
+	}
 	if (result < 0)
 		source_failed(c, io->ep, result);
 	io_put(c, io);

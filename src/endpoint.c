@@ -126,6 +126,28 @@ int zccp_endpoint_set(struct zccp_endpoint *ep, enum zccp_ep_state to,
 	return 0;
 }
 
+static bool same_open_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return !fstat(a, &sa) && !fstat(b, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+int zccp_endpoint_swap_socket(struct zccp_endpoint *ep, int fd)
+{
+	int flags = fcntl(ep->fd, F_GETFL);
+	bool twin = ep->engine_fd >= 0 && same_open_file(ep->engine_fd, ep->fd);
+	int ret = 0;
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags) < 0 ||
+	    dup3(fd, ep->fd, O_CLOEXEC) < 0 ||
+	    (twin && dup3(fd, ep->engine_fd, O_CLOEXEC) < 0))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
 int zccp_endpoint_fail(struct zccp_endpoint *ep, int err)
 {
 	zccp_endpoint_set(ep, ZCCP_EP_FAILED, err);

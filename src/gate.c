@@ -215,7 +215,8 @@ int zccp_gate_admit(const struct zccp_gate *g, char **peer,
 		ret = zccp_net_listen(&d.l, g->spec);
 	while (!ret)
 		ret = round_of(&d, deadline);
-	zccp_net_unlisten(&d.l);
+	if (!g->bound)
+		zccp_net_unlisten(&d.l);
 	for (int i = 0; i < MAX_PENDING; i++)
 		if (d.pend[i].fd >= 0)
 			refuse(g, &d.pend[i], "another sender got in first");

@@ -434,6 +434,22 @@ static int get_ready(struct zccp_job *j)
 	return ZCCP_EXIT_OK;
 }
 
+static int resume_source(void *ctx, uint64_t held)
+{
+	struct zccp_job *j = ctx;
+
+	return zccp_wire_resume(&j->wire, &j->source, held, &j->opts);
+}
+
+static int reroute_dest(void *ctx, struct zccp_endpoint *d, int err,
+			uint64_t *held)
+{
+	struct zccp_job *j = ctx;
+
+	return zccp_wire_reroute(&j->wire, d, &j->source, err, held,
+				 j->opts.timeout_ms);
+}
+
 /* The ring itself; 0 when the copy reached the source's end. */
 static int run_ring(struct zccp_job *j)
 {
@@ -445,6 +461,8 @@ static int run_ring(struct zccp_job *j)
 		.checksum = source_digest(j) ? &j->checksum : NULL,
 		.source_header = j->wire.framed_source ? &j->wire.header :
 							 NULL,
+		.resume = j->opts.serve_listener ? resume_source : NULL,
+		.reroute = reroute_dest,
 	};
 	int ret;
 

@@ -138,6 +138,8 @@ static int serve_setup(struct zccp_opts *opts, struct zccp_serve *serve)
 	opts->key = &serve->key;
 	opts->dests = serve->dests;
 	opts->ndests = serve->ndests;
+	opts->fallbacks = serve->fallbacks;
+	opts->nfallbacks = serve->nfallbacks;
 	return 0;
 }
 

@@ -320,12 +320,16 @@ int zccp_remote_listening(struct zccp_remote *r, unsigned timeout_ms,
 }
 
 int zccp_remote_forward(struct zccp_remote *r, char *const *next,
-			unsigned nnext)
+			unsigned nnext, char *const *fallbacks,
+			unsigned nfallbacks)
 {
 	int ret = 0;
 
 	for (unsigned i = 0; !ret && i < nnext; i++)
 		if (dprintf(r->in_fd, "%s\n", next[i]) < 0)
+			ret = -errno;
+	for (unsigned i = 0; !ret && i < nfallbacks; i++)
+		if (dprintf(r->in_fd, " %s\n", fallbacks[i]) < 0)
 			ret = -errno;
 	close(r->in_fd);
 	r->in_fd = -1;
@@ -458,7 +462,25 @@ static int listen_announced(struct zccp_serve *s)
 	return ret;
 }
 
-/* The targets, one a line, until standard input ends. */
+/* Append a copy of target to *list (*n long). */
+static int add_target(char ***list, unsigned *n, const char *target)
+{
+	char **more = realloc(*list, (*n + 1) * sizeof(*more));
+
+	if (!more)
+		return -ENOMEM;
+	*list = more;
+	if (strncmp(target, "tcp://", 6) || !zccp_net_is_address(target))
+		return -ZCCP_EADDRESS;
+	more[*n] = strdup(target);
+	if (!more[*n])
+		return -ENOMEM;
+	++*n;
+	return 0;
+}
+
+/* The targets, one a line, until standard input ends; a line that
+ * starts with a blank is a fallback. */
 static int read_targets(struct zccp_serve *s)
 {
 	char *line = NULL;
@@ -467,21 +489,11 @@ static int read_targets(struct zccp_serve *s)
 	int ret = 0;
 
 	while (!ret && (len = getline(&line, &cap, stdin)) > 0) {
-		char **more = realloc(s->next, (s->nnext + 1) * sizeof(*more));
-
 		if (line[len - 1] == '\n')
 			line[len - 1] = '\0';
-		if (!more)
-			ret = -ENOMEM;
-		else if (strncmp(line, "tcp://", 6) ||
-			 !zccp_net_is_address(line))
-			ret = -ZCCP_EADDRESS;
-		else if (!(more[s->nnext] = strdup(line)))
-			ret = -ENOMEM;
-		else
-			s->nnext++;
-		if (more)
-			s->next = more;
+		ret = *line == ' ' ?
+			add_target(&s->fallbacks, &s->nfallbacks, line + 1) :
+			add_target(&s->next, &s->nnext, line);
 	}
 	free(line);
 	return ret;
@@ -512,8 +524,12 @@ int zccp_serve_begin(struct zccp_serve *s, const char *path)
 void zccp_serve_free(struct zccp_serve *s)
 {
 	explicit_bzero(&s->key, sizeof(s->key));
+	zccp_net_unlisten(&s->listener);
 	for (unsigned i = 0; i < s->nnext; i++)
 		free(s->next[i]);
+	for (unsigned i = 0; i < s->nfallbacks; i++)
+		free(s->fallbacks[i]);
+	free(s->fallbacks);
 	free(s->next);
 	free(s->dests);
 	free(s->spec);

@@ -13,6 +13,7 @@
 #define FLAG_SIZE_KNOWN 1u
 #define FLAG_KEYED 2u
 #define FLAG_ENCRYPT 4u /* TLS follows the welcome (tls.h) */
+#define FLAG_RESUME 8u	/* the transfer goes on from what the receiver holds */
 #define HEADER_LEN 64u /* the hello before its tag */
 
 /* What no key means: tags anyone can make, so they catch accidents. */
@@ -116,7 +117,8 @@ void zccp_stream_hello_encode(uint8_t *out, const struct zccp_key *key,
 	const struct zccp_auth_part part = { out, HEADER_LEN };
 	unsigned flags = (h->size_known ? FLAG_SIZE_KNOWN : 0) |
 			 (key ? FLAG_KEYED : 0) |
-			 (h->encrypt ? FLAG_ENCRYPT : 0);
+			 (h->encrypt ? FLAG_ENCRYPT : 0) |
+			 (h->resume ? FLAG_RESUME : 0);
 
 	memset(out, 0, ZCCP_STREAM_HELLO_LEN);
 	memcpy(out, "ZCCP", 4);
@@ -151,6 +153,7 @@ int zccp_stream_hello_decode(const uint8_t *in, const struct zccp_key *key,
 	h->keyed = flags & FLAG_KEYED;
 	h->size_known = flags & FLAG_SIZE_KNOWN;
 	h->encrypt = flags & FLAG_ENCRYPT;
+	h->resume = flags & FLAG_RESUME;
 	h->size = get_be(in + 8, 8);
 	memcpy(h->transfer, in + 32, ZCCP_NONCE_LEN);
 	return 0;
@@ -208,6 +211,41 @@ int zccp_stream_welcome_decode(const uint8_t *in, const struct zccp_key *key,
 			       refusals[code] : -ZCCP_EREFUSED;
 	welcome_tag(key, h, in + 4, mine);
 	return zccp_auth_equal(mine, in + 8) ? 0 : -ZCCP_EAUTH;
+}
+
+static void held_tag(const struct zccp_key *key,
+		     const struct zccp_stream_header *h, const uint8_t *held,
+		     uint8_t out[ZCCP_TAG_LEN])
+{
+	const struct zccp_auth_part parts[] = {
+		{ h->transfer, ZCCP_NONCE_LEN },
+		{ held, 8 },
+	};
+
+	tag(key, "held", h->challenge, parts, 2, out);
+}
+
+void zccp_stream_held_encode(uint8_t *out, const struct zccp_key *key,
+			     const struct zccp_stream_header *h, uint64_t held)
+{
+	memset(out, 0, ZCCP_STREAM_HELD_LEN);
+	memcpy(out, "ZHLD", 4);
+	put_be(out + 8, held, 8);
+	held_tag(key, h, out + 8, out + 16);
+}
+
+int zccp_stream_held_decode(const uint8_t *in, const struct zccp_key *key,
+			    const struct zccp_stream_header *h, uint64_t *held)
+{
+	uint8_t mine[ZCCP_TAG_LEN];
+
+	if (memcmp(in, "ZHLD", 4))
+		return -ZCCP_ENOTSTREAM;
+	held_tag(key, h, in + 8, mine);
+	if (!zccp_auth_equal(mine, in + 16))
+		return -ZCCP_EAUTH;
+	*held = get_be(in + 8, 8);
+	return 0;
 }
 
 void zccp_stream_trailer_encode(uint8_t *out, struct zccp_stream_mac *m,
@@ -347,14 +385,11 @@ int zccp_stream_recv(int fd, void *buf, uint32_t len, unsigned timeout_ms)
 	return transfer(fd, false, buf, len, &done, true, timeout_ms);
 }
 
-int zccp_stream_begin(struct zccp_endpoint *dst,
-		      const struct zccp_endpoint *src,
-		      const struct zccp_stream_mac *m, bool encrypt,
-		      unsigned timeout_ms)
+/* Challenge, hello, welcome; resume: and what the receiver holds. */
+static int begin(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
+		 const struct zccp_stream_mac *m, struct zccp_stream_header *h,
+		 unsigned timeout_ms)
 {
-	struct zccp_stream_header h = { .size_known = src->size_known,
-					.size = src->size,
-					.encrypt = encrypt };
 	uint8_t buf[ZCCP_STREAM_HELLO_LEN];
 	bool keyed;
 	int ret = zccp_stream_recv(dst->fd, buf, ZCCP_STREAM_CHALLENGE_LEN,
@@ -367,21 +402,49 @@ int zccp_stream_begin(struct zccp_endpoint *dst,
 	else if (ret == -ETIMEDOUT)
 		ret = -ZCCP_ESILENT;
 	if (!ret)
-		ret = zccp_stream_challenge_decode(buf, &keyed, h.challenge);
+		ret = zccp_stream_challenge_decode(buf, &keyed, h->challenge);
 	if (!ret && keyed != !!m->key)
 		ret = -ZCCP_EKEYS;
 	if (ret)
 		return ret;
-	memcpy(dst->challenge, h.challenge, ZCCP_NONCE_LEN);
-	memcpy(h.transfer, m->transfer, ZCCP_NONCE_LEN);
-	zccp_stream_hello_encode(buf, m->key, &h);
+	h->size_known = src->size_known;
+	h->size = src->size;
+	memcpy(dst->challenge, h->challenge, ZCCP_NONCE_LEN);
+	memcpy(h->transfer, m->transfer, ZCCP_NONCE_LEN);
+	zccp_stream_hello_encode(buf, m->key, h);
 	ret = zccp_stream_send(dst->fd, buf, sizeof(buf), timeout_ms);
 	if (!ret)
 		ret = zccp_stream_recv(dst->fd, buf, ZCCP_STREAM_WELCOME_LEN,
 				       timeout_ms);
 	if (ret == -ZCCP_ESHORT || ret == -ECONNRESET)
 		ret = -ZCCP_ENOREPLY;
-	return ret ? ret : zccp_stream_welcome_decode(buf, m->key, &h);
+	return ret ? ret : zccp_stream_welcome_decode(buf, m->key, h);
+}
+
+int zccp_stream_begin(struct zccp_endpoint *dst,
+		      const struct zccp_endpoint *src,
+		      const struct zccp_stream_mac *m, bool encrypt,
+		      unsigned timeout_ms)
+{
+	struct zccp_stream_header h = { .encrypt = encrypt };
+
+	return begin(dst, src, m, &h, timeout_ms);
+}
+
+int zccp_stream_resume(struct zccp_endpoint *dst,
+		       const struct zccp_endpoint *src,
+		       const struct zccp_stream_mac *m, unsigned timeout_ms,
+		       uint64_t *held)
+{
+	struct zccp_stream_header h = { .resume = true };
+	uint8_t buf[ZCCP_STREAM_HELD_LEN];
+	int ret = begin(dst, src, m, &h, timeout_ms);
+
+	if (!ret)
+		ret = zccp_stream_recv(dst->fd, buf, sizeof(buf), timeout_ms);
+	if (ret == -ZCCP_ESHORT || ret == -ECONNRESET)
+		ret = -ZCCP_ENOREPLY;
+	return ret ? ret : zccp_stream_held_decode(buf, m->key, &h, held);
 }
 
 /* The trailer from byte dst->trailer_sent on (without wait, only what
@@ -432,10 +495,6 @@ int zccp_stream_await_reply(struct zccp_endpoint *dst,
 		ret = zccp_stream_reply_decode(buf, &reply, m, dst->challenge);
 	if (!ret && (reply.failed || reply.bytes != dst->bytes))
 		ret = -ZCCP_EREMOTE;
-	if (!ret) {
-		zccp_endpoint_set(dst, ZCCP_EP_COMMITTED, 0);
-		zccp_endpoint_close(dst);
-	}
 	return ret;
 }
 

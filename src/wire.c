@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "zccp/clock.h"
 #include "zccp/fanout.h"
@@ -265,6 +266,19 @@ static unsigned sender_of(const struct zccp_wire *w, const struct fanout *f,
 	return p;
 }
 
+/* A chain's started hosts in order (w->chain, their targets): each
+ * host's stream goes on to the ones after the next if that one goes. */
+static void list_chain(struct zccp_wire *w, const struct fanout *f)
+{
+	if (f->shape != ZCCP_FANOUT_CHAIN)
+		return;
+	w->chain = calloc(f->n, sizeof(*w->chain));
+	for (unsigned k = 1; w->chain && k <= f->n; k++)
+		if (started(w, f->host[k]))
+			w->chain[w->nchain++] =
+				w->remotes[f->host[k]->index - 1].target;
+}
+
 /* All at once (ssh takes its time to log in), then each host's
  * targets, from the last host back: a host that did not start hands
  * its own on to the one that sends to it. */
@@ -297,14 +311,19 @@ static void start_hosts(struct zccp_wire *w, struct fanout *f,
 		for (unsigned i = 0; i < f->nnext[k]; i++)
 			f->next[p][f->nnext[p]++] = f->next[k][i];
 	}
-	for (unsigned k = 1; k <= f->n; k++) {
+	list_chain(w, f);
+	for (unsigned k = 1, at = 0; k <= f->n; k++) {
 		struct zccp_endpoint *d = f->host[k];
+		/* in a chain: the hosts after its next, to go on to */
+		unsigned skip = at + 2 < w->nchain ? at + 2 : w->nchain;
 		int ret;
 
 		if (!started(w, d))
 			continue;
+		at++;
 		ret = zccp_remote_forward(&w->remotes[d->index - 1],
-					  f->next[k], f->nnext[k]);
+					  f->next[k], f->nnext[k],
+					  w->chain + skip, w->nchain - skip);
 		if (ret)
 			zccp_dest_fail(d, ret);
 	}
@@ -330,6 +349,10 @@ static void link_hosts(struct zccp_wire *w, const struct fanout *f,
 			zccp_endpoint_set(d, ZCCP_EP_FORWARDED, 0);
 			continue;
 		}
+		if (w->nchain > 1) { /* ours is the first */
+			d->fallbacks = w->chain + 1;
+			d->nfallbacks = w->nchain - 1;
+		}
 		d->fd = zccp_remote_connect(&w->remotes[d->index - 1],
 					    o->timeout_ms);
 		if (d->fd < 0)
@@ -342,6 +365,11 @@ void zccp_wire_remotes(struct zccp_wire *w, struct zccp_endpoint **dests,
 {
 	struct fanout f = { 0 };
 
+	/* --serve in a chain: its one target is its last destination */
+	if (o->nfallbacks && n > 1) {
+		dests[n - 1]->fallbacks = o->fallbacks;
+		dests[n - 1]->nfallbacks = o->nfallbacks;
+	}
 	if (!w->remotes)
 		return;
 	if (fanout_alloc(&f, dests, n)) {
@@ -367,6 +395,101 @@ void zccp_wire_begin(struct zccp_wire *w, struct zccp_endpoint *d,
 			      timeout_ms);
 	if (ret)
 		zccp_dest_fail(d, ret);
+}
+
+/* What messages call a target: the ssh:// host listening there. */
+static const char *host_at(const struct zccp_wire *w, const char *target)
+{
+	for (unsigned i = 0; w->remotes && i < w->nremotes; i++)
+		if (w->remotes[i].target && !strcmp(w->remotes[i].target, target))
+			return w->remotes[i].host;
+	return target;
+}
+
+int zccp_wire_reroute(struct zccp_wire *w, struct zccp_endpoint *d,
+		      const struct zccp_endpoint *src, int err, uint64_t *held,
+		      unsigned timeout_ms)
+{
+	while (d->nfallbacks && !d->tls) {
+		const char *to = d->fallbacks[0];
+		int fd, old = d->fd, ret;
+
+		d->fallbacks++;
+		d->nfallbacks--;
+		zccp_warn("%s: %s; going on through %s", d->arg,
+			  zccp_strerror(-err), host_at(w, to));
+		fd = zccp_net_connect(to, timeout_ms);
+		if (fd < 0) {
+			err = fd;
+			continue;
+		}
+		d->fd = fd;
+		ret = zccp_stream_resume(d, src, &w->mac, timeout_ms, held);
+		d->fd = old;
+		if (ret) {
+			close(fd);
+			err = ret;
+			continue;
+		}
+		ret = zccp_endpoint_swap_socket(d, fd);
+		if (!ret) {
+			d->trailer_sent = 0;
+			zccp_info("%s: resumed at byte %" PRIu64, host_at(w, to),
+				  *held);
+			return 0;
+		}
+		err = ret;
+	}
+	return d->tls ? -EOPNOTSUPP : err;
+}
+
+/* A resume hello for our transfer, with nothing changed but R. */
+static bool same_transfer(const struct zccp_stream_header *was,
+			  const struct zccp_stream_header *h)
+{
+	return h->resume && h->size_known == was->size_known &&
+	       h->size == was->size && !h->encrypt &&
+	       !memcmp(h->transfer, was->transfer, ZCCP_NONCE_LEN);
+}
+
+int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
+		     uint64_t held, const struct zccp_opts *o)
+{
+	const struct zccp_gate gate = { .spec = o->listen, .key = key_of(w),
+					.timeout_ms = o->timeout_ms,
+					.bound = o->serve_listener };
+	uint8_t buf[ZCCP_STREAM_HELD_LEN];
+	struct zccp_stream_header h;
+	char *peer;
+	int fd;
+
+	if (!o->serve_listener || src->tls)
+		return -EOPNOTSUPP;
+	zccp_warn("%s: gone at byte %" PRIu64 "; waiting for the host "
+		  "before it", src->path, held);
+	for (;;) {
+		fd = zccp_gate_admit(&gate, &peer, &h);
+		if (fd < 0)
+			return fd;
+		if (same_transfer(&w->header, &h))
+			break;
+		zccp_warn("%s: refused %s: not a resume of this transfer",
+			  o->listen, peer);
+		close(fd);
+		free(peer);
+	}
+	zccp_stream_held_encode(buf, key_of(w), &h, held);
+	if (zccp_stream_send(fd, buf, sizeof(buf), o->timeout_ms) ||
+	    zccp_endpoint_swap_socket(src, fd)) {
+		free(peer);
+		return -ZCCP_ENOREPLY;
+	}
+	/* the trailer and the reply are bound to the new connection */
+	memcpy(w->header.challenge, h.challenge, ZCCP_NONCE_LEN);
+	zccp_info("%s: resumed by %s", src->path, peer);
+	free(src->path);
+	src->path = peer;
+	return 0;
 }
 
 /* What only the kernel cannot time out: a --listen source that goes
@@ -422,9 +545,10 @@ void zccp_wire_stop(struct zccp_wire *w)
 	zccp_watchdog_stop(&w->watchdog);
 }
 
-/* An ssh:// host that its reply (if any) left undecided: its own
- * result line says how its PATH went.  In a fanout a host's reply
- * counts the hosts behind it too, and those speak for themselves. */
+/* An ssh:// host: its own result line says how its PATH went.  Its
+ * reply is not enough: in a fanout it counts the hosts behind it too
+ * (which speak for themselves), and after a resume it came from
+ * another host. */
 static void settle_host(struct zccp_wire *w, struct zccp_endpoint *d,
 			int reply_err, uint64_t bytes, double deadline)
 {
@@ -461,10 +585,14 @@ void zccp_wire_await_replies(struct zccp_wire *w, struct zccp_endpoint **dests,
 		if (zccp_endpoint_state(d) != ZCCP_EP_SENT)
 			continue;
 		ret = zccp_stream_await_reply(d, &w->mac, timeout_ms);
-		if (ret && (!d->remote || !reply_err))
+		if (d->remote && reply_err) {
+			reply_err[i] = ret; /* settle_host decides */
+		} else if (ret) {
 			zccp_dest_fail(d, ret);
-		else if (ret)
-			reply_err[i] = ret;
+		} else {
+			zccp_endpoint_set(d, ZCCP_EP_COMMITTED, 0);
+			zccp_endpoint_close(d);
+		}
 	}
 	/* Whatever the hosts say, they say it now: every reply is in. */
 	deadline = timeout_ms ? zccp_now() + timeout_ms / 1e3 : 0;
@@ -500,6 +628,8 @@ void zccp_wire_free(struct zccp_wire *w)
 		zccp_remote_free(&w->remotes[i]);
 	free(w->remotes);
 	w->remotes = NULL;
+	free(w->chain);
+	w->chain = NULL;
 	explicit_bzero(&w->key, sizeof(w->key));
 	explicit_bzero(&w->mac, sizeof(w->mac));
 }

@@ -49,6 +49,19 @@ struct zccp_copy_hooks {
 	 * for the payload, so nothing is committed before.
 	 */
 	const struct zccp_stream_header *source_header;
+	/*
+	 * --fanout's chain (stream.h: resume), or NULL.  resume: the
+	 * stream source's sender went before its trailer, holding `held`
+	 * payload bytes here; wait for the host before it to take over: 0
+	 * once the source's socket is the new connection, else -errno.
+	 * reroute: a framed destination's receiver went (err); go on to
+	 * the next: 0 with *held, where its payload ends, once dest's
+	 * socket is the new connection (the core sends it what it lacks),
+	 * else -errno.
+	 */
+	int (*resume)(void *ctx, uint64_t held);
+	int (*reroute)(void *ctx, struct zccp_endpoint *dest, int err,
+		       uint64_t *held);
 };
 
 /*

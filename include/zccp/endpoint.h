@@ -72,6 +72,10 @@ struct zccp_endpoint {
 	bool remote;      /* ssh://: started and connected by wire.c */
 	const char *via;  /* ssh://: the host that sends it the data (its
 			   * arg), or NULL: this process (fanout.h) */
+	/* framed, in a --fanout chain: the receivers (tcp://) to go on to,
+	 * in order, when this one goes (stream.h: resume) */
+	char *const *fallbacks;
+	unsigned nfallbacks;
 	struct zccp_tls *tls; /* --encrypt (tls.h): fd is what it gave */
 	uint32_t trailer_sent; /* of its trailer, while the socket was full */
 	uint8_t challenge[ZCCP_NONCE_LEN]; /* framed: its receiver's (stream.h) */
@@ -256,6 +260,14 @@ void zccp_report_uncloned(const struct zccp_endpoint *ep);
 /* Mark it failed with err (-errno) and say so; returns err. */
 int zccp_endpoint_fail(struct zccp_endpoint *ep, int err);
 void zccp_endpoint_close(struct zccp_endpoint *ep);
+/*
+ * A socket endpoint goes on over the connected socket fd instead (a
+ * resumed stream): fd takes the old one's place under every number that
+ * held it (ep->fd, an engine's dup in ep->engine_fd) with its file
+ * flags (O_NONBLOCK), so transfers queued later use it.  fd is closed.
+ * 0 or -errno.
+ */
+int zccp_endpoint_swap_socket(struct zccp_endpoint *ep, int fd);
 void zccp_endpoint_free(struct zccp_endpoint *ep);
 
 /* Refuse a destination that is the source or another destination. */

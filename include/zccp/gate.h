@@ -22,7 +22,8 @@ struct zccp_gate {
 	bool raw;		   /* --raw: the first connection, no hello */
 	bool encrypt;		   /* --encrypt: refuse a plain stream */
 	unsigned timeout_ms;	   /* 0: wait for ever */
-	/* --serve: listening already (remote.h), spec unused; closed here */
+	/* --serve: listening already (remote.h), spec unused; it stays
+	 * open, for a chain's resume (stream.h) */
 	const struct zccp_listener *bound;
 };
 

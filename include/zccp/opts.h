@@ -64,6 +64,10 @@ struct zccp_opts {
 	unsigned fanout;     /* ssh:// hosts' shape: ZCCP_FANOUT_* (fanout.h) */
 	const struct zccp_key *key; /* --serve: the key from the channel */
 	const struct zccp_listener *serve_listener; /* --serve: bound */
+	/* --serve in a chain: where its one target's stream goes on if
+	 * that host goes (remote.h) */
+	char *const *fallbacks;
+	unsigned nfallbacks;
 	bool checksum;	     /* print the source's digest */
 	bool verify;	     /* read destinations back, compare digests */
 	int checksum_algo;   /* enum zccp_digest_algo: --checksum, --verify */

@@ -67,10 +67,12 @@ int zccp_remote_spawn(struct zccp_remote *r, const struct zccp_key *key,
 int zccp_remote_listening(struct zccp_remote *r, unsigned timeout_ms,
 			  char **why);
 
-/* Tell it the targets it forwards to (none: it only writes PATH), and
- * end its standard input: 0 or -errno. */
+/* Tell it the targets it forwards to (none: it only writes PATH) and,
+ * in a chain, those to go on to in order if its next goes; then end
+ * its standard input.  0 or -errno. */
 int zccp_remote_forward(struct zccp_remote *r, char *const *next,
-			unsigned nnext);
+			unsigned nnext, char *const *fallbacks,
+			unsigned nfallbacks);
 
 /* Connect to a started receiver: the socket, or -errno. */
 int zccp_remote_connect(const struct zccp_remote *r, unsigned timeout_ms);
@@ -90,7 +92,8 @@ void zccp_remote_free(struct zccp_remote *r);
  * standard input (its first ZCCP_KEY_LEN bytes); a listener where the
  * ssh connection came in (SSH_CONNECTION's address, port 0), announced
  * with the banner; then, until standard input ends, one target a line
- * (tcp://ADDRESS:PORT) it forwards to.  0 or -errno (-ZCCP_ENOSERVE:
+ * (tcp://ADDRESS:PORT) it forwards to, or with a blank before it, one
+ * to go on to if its next goes (a chain's resume, stream.h).  0 or -errno (-ZCCP_ENOSERVE:
  * no key, no SSH_CONNECTION; -ZCCP_EADDRESS: a line not an address).
  */
 struct zccp_serve {
@@ -99,6 +102,8 @@ struct zccp_serve {
 	char *spec;	     /* where it listens, for messages */
 	char **next;	     /* the targets */
 	unsigned nnext;
+	char **fallbacks;    /* ... and where to go on, in order */
+	unsigned nfallbacks;
 	const char **dests;  /* PATH, then the targets: the job's */
 	unsigned ndests;
 };

@@ -9,14 +9,18 @@
  *                       flags (bit 1: keyed), 2 zero, a fresh nonce R
  *   hello     96 bytes  "ZCCP", version 2, MAC 2 (UMAC-128 and
  *                       HMAC-SHA256), flags (bit 0: size known, bit 1:
- *                       keyed, bit 2: encrypted), payload size, 16 zero; the transfer's
- *                       nonce S; tag("hello", R, the 64 bytes before)
+ *                       keyed, bit 2: encrypted, bit 3: resume),
+ *                       payload size, 16 zero; the transfer's nonce S;
+ *                       tag("hello", R, the 64 bytes before)
  *   welcome   40 bytes  receiver to sender: "ZWEL", a verdict (0: in;
  *                       else why not, and the tag is zero),
  *                       tag("welcome", R, S, verdict): the sender sends
  *                       no byte of payload before a receiver proves it
  *                       holds the key.  --encrypt: from here on all
  *                       is in TLS 1.3 (tls.h), the sender the client
+ *   held      48 bytes  resume only, receiver to sender: "ZHLD", 4 zero,
+ *                       payload bytes it holds, tag("held", R, S, those
+ *                       8 bytes): the payload goes on from there
  *   payload             the source's bytes
  *   trailer   48 bytes  "ZEND", 0, payload bytes, tag("trailer", R, S,
  *                       payload bytes, UMAC of the payload under S)
@@ -29,6 +33,12 @@
  * a transfer's destinations.  The receiver only commits what the
  * trailer vouches for, and the sender counts a destination complete
  * only when the reply says so: a relay chain answers end to end.
+ *
+ * Resume (--fanout's chain, fanout.h): when a receiver's upstream dies,
+ * the host before that one connects to it with a hello of the same S
+ * that says resume; it answers with the bytes it holds, and the stream
+ * goes on from there under the same payload MAC (the trailer and the
+ * reply are then bound to the new connection's R).
  */
 #ifndef ZCCP_STREAM_H
 #define ZCCP_STREAM_H
@@ -45,6 +55,7 @@
 #define ZCCP_STREAM_WELCOME_LEN 40u
 #define ZCCP_STREAM_TRAILER_LEN 48u
 #define ZCCP_STREAM_REPLY_LEN 48u
+#define ZCCP_STREAM_HELD_LEN 48u
 
 /* What a hello says, and the challenge it answered. */
 struct zccp_stream_header {
@@ -52,6 +63,7 @@ struct zccp_stream_header {
 	bool size_known;
 	bool keyed;
 	bool encrypt; /* TLS follows the welcome */
+	bool resume;  /* a transfer under way goes on (held follows) */
 	uint64_t size;
 	uint8_t transfer[ZCCP_NONCE_LEN];  /* S */
 	uint8_t challenge[ZCCP_NONCE_LEN]; /* R */
@@ -107,6 +119,13 @@ void zccp_stream_welcome_encode(uint8_t *out, const struct zccp_key *key,
 int zccp_stream_welcome_decode(const uint8_t *in, const struct zccp_key *key,
 			       const struct zccp_stream_header *h);
 
+/* Resume: what the receiver of h holds.  decode: 0, -ZCCP_ENOTSTREAM
+ * or -ZCCP_EAUTH. */
+void zccp_stream_held_encode(uint8_t *out, const struct zccp_key *key,
+			     const struct zccp_stream_header *h, uint64_t held);
+int zccp_stream_held_decode(const uint8_t *in, const struct zccp_key *key,
+			    const struct zccp_stream_header *h, uint64_t *held);
+
 /* The sender's trailer to the receiver that sent challenge. */
 void zccp_stream_trailer_encode(uint8_t *out, struct zccp_stream_mac *m,
 				const uint8_t challenge[ZCCP_NONCE_LEN]);
@@ -145,6 +164,12 @@ int zccp_stream_begin(struct zccp_endpoint *dst,
 		      const struct zccp_endpoint *src,
 		      const struct zccp_stream_mac *m, bool encrypt,
 		      unsigned timeout_ms);
+/* Sender, connected to dst in place of a receiver that went: resume
+ * (above); *held: the payload bytes dst holds, where to go on from. */
+int zccp_stream_resume(struct zccp_endpoint *dst,
+		       const struct zccp_endpoint *src,
+		       const struct zccp_stream_mac *m, unsigned timeout_ms,
+		       uint64_t *held);
 /*
  * Sender: the trailer, then no more data; dst then awaits its reply.
  * Never waits: what a full socket does not take now goes out in
@@ -152,8 +177,9 @@ int zccp_stream_begin(struct zccp_endpoint *dst,
  */
 int zccp_stream_end(struct zccp_endpoint *dst,
 		    struct zccp_stream_mac *m);
-/* Sender: the rest of the trailer, then the receiver's reply; 0 (dst is
- * then committed) or -ZCCP_EREMOTE, -ZCCP_ENOREPLY, -errno. */
+/* Sender: the rest of the trailer, then the receiver's reply: 0 (it
+ * holds every byte, its destinations too), -ZCCP_EREMOTE,
+ * -ZCCP_ENOREPLY, -errno; the caller commits dst. */
 int zccp_stream_await_reply(struct zccp_endpoint *dst,
 			    struct zccp_stream_mac *m, unsigned timeout_ms);
 /* Receiver: tell the sender how its destinations went. */

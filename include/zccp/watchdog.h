@@ -51,6 +51,15 @@ static inline void zccp_watch_busy(struct zccp_watch *w, bool busy)
 		atomic_store_explicit(&w->busy, busy, memory_order_relaxed);
 }
 
+/* Watch again: its socket is a new connection (a resumed stream). */
+static inline void zccp_watch_rearm(struct zccp_watch *w)
+{
+	if (!w)
+		return;
+	zccp_watch_beat(w);
+	atomic_store(&w->fired, false);
+}
+
 static inline bool zccp_watch_fired(struct zccp_watch *w)
 {
 	return w && atomic_load(&w->fired);

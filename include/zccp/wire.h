@@ -30,6 +30,8 @@ struct zccp_wire {
 	struct zccp_watch *watches;
 	struct zccp_remote *remotes; /* per destination; ssh:// only */
 	unsigned nremotes;
+	char **chain;	/* --fanout chain: started hosts' targets, in order */
+	unsigned nchain;
 };
 
 /* Before anything is sent or received: --key-file, and a sender's
@@ -56,6 +58,19 @@ void zccp_wire_remotes(struct zccp_wire *w, struct zccp_endpoint **dests,
 /* Send a framed destination its hello; a failure fails it alone. */
 void zccp_wire_begin(struct zccp_wire *w, struct zccp_endpoint *d,
 		     const struct zccp_endpoint *src, unsigned timeout_ms);
+
+/*
+ * A chain's resume (stream.h), the copy's hooks (copy.h).  reroute:
+ * d's receiver went (err): connect to d's fallbacks in turn until one
+ * takes the transfer over; 0 with *held, or -errno.  resume (--serve):
+ * src's sender went holding `held` bytes here: admit the host before
+ * it on our listener, within --timeout; 0, or -errno.
+ */
+int zccp_wire_reroute(struct zccp_wire *w, struct zccp_endpoint *d,
+		      const struct zccp_endpoint *src, int err, uint64_t *held,
+		      unsigned timeout_ms);
+int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
+		     uint64_t held, const struct zccp_opts *o);
 
 /* Before the copy: the watchdog.  0/-errno. */
 int zccp_wire_start(struct zccp_wire *w, struct zccp_endpoint *src,
