@@ -142,7 +142,7 @@ struct door {
 	const struct zccp_gate *g;
 	struct zccp_listener l;
 	struct pending pend[MAX_PENDING];
-	struct pollfd pfd[ZCCP_NET_MAX_LISTENERS + MAX_PENDING];
+	struct pollfd pfd[ZCCP_NET_MAX_LISTENERS + MAX_PENDING + 1];
 	int fd; /* the one admitted */
 	char *peer;
 	struct zccp_stream_header *h;
@@ -166,9 +166,14 @@ static int round_of(struct door *d, double deadline)
 	for (int i = 0; i < MAX_PENDING; i++)
 		d->pfd[n + i] = (struct pollfd){ .fd = d->pend[i].fd,
 						 .events = POLLIN };
-	ret = poll(d->pfd, (nfds_t)(n + MAX_PENDING), sleep_ms(deadline, d->pend));
+	d->pfd[n + MAX_PENDING] = (struct pollfd){
+		.fd = d->g->stop_fd ? *d->g->stop_fd : -1, .events = POLLIN };
+	ret = poll(d->pfd, (nfds_t)(n + MAX_PENDING + 1),
+		   sleep_ms(deadline, d->pend));
 	if (ret < 0)
 		return errno == EINTR ? 0 : -errno;
+	if (d->pfd[n + MAX_PENDING].revents)
+		return -ECANCELED;
 	for (int i = 0; i < MAX_PENDING; i++) {
 		struct pending *p = &d->pend[i];
 

@@ -23,6 +23,9 @@
 #define RSH_MAX_WORDS 32
 /* How long ssh may take to go once its receiver is done. */
 #define SSH_GRACE_S 10.0
+/* Logging in is no stall: hosts starting at once share the CPU that
+ * their key exchanges need, so --timeout is stretched to this. */
+#define SSH_LOGIN_MS 20000u
 
 bool zccp_remote_is_ssh(const char *arg)
 {
@@ -307,8 +310,11 @@ int zccp_remote_listening(struct zccp_remote *r, unsigned timeout_ms,
 			  char **why)
 {
 	char line[128];
-	int ret = read_line(r->out_fd, line, sizeof(line), timeout_ms);
+	int ret;
 
+	if (timeout_ms && timeout_ms < SSH_LOGIN_MS)
+		timeout_ms = SSH_LOGIN_MS;
+	ret = read_line(r->out_fd, line, sizeof(line), timeout_ms);
 	*why = NULL;
 	if (!ret)
 		ret = take_banner(r, line);

@@ -12,6 +12,7 @@
 #include "zccp/net.h"
 #include "zccp/path.h"
 #include "zccp/report.h"
+#include "zccp/resume.h"
 #include "zccp/tls.h"
 #include "zccp/wire.h"
 
@@ -443,41 +444,23 @@ int zccp_wire_reroute(struct zccp_wire *w, struct zccp_endpoint *d,
 	return d->tls ? -EOPNOTSUPP : err;
 }
 
-/* A resume hello for our transfer, with nothing changed but R. */
-static bool same_transfer(const struct zccp_stream_header *was,
-			  const struct zccp_stream_header *h)
-{
-	return h->resume && h->size_known == was->size_known &&
-	       h->size == was->size && !h->encrypt &&
-	       !memcmp(h->transfer, was->transfer, ZCCP_NONCE_LEN);
-}
-
 int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
 		     uint64_t held, const struct zccp_opts *o)
 {
-	const struct zccp_gate gate = { .spec = o->listen, .key = key_of(w),
-					.timeout_ms = o->timeout_ms,
-					.bound = o->serve_listener };
 	uint8_t buf[ZCCP_STREAM_HELD_LEN];
 	struct zccp_stream_header h;
 	char *peer;
 	int fd;
 
-	if (!o->serve_listener || src->tls)
+	if (!w->resumer.running)
 		return -EOPNOTSUPP;
 	zccp_warn("%s: gone at byte %" PRIu64 "; waiting for the host "
 		  "before it", src->path, held);
-	for (;;) {
-		fd = zccp_gate_admit(&gate, &peer, &h);
-		if (fd < 0)
-			return fd;
-		if (same_transfer(&w->header, &h))
-			break;
-		zccp_warn("%s: refused %s: not a resume of this transfer",
-			  o->listen, peer);
-		close(fd);
-		free(peer);
-	}
+	/* the host before it may first find that one dead, and then the
+	 * next one too (TCP_USER_TIMEOUT, a connect: --timeout each) */
+	fd = zccp_resumer_take(&w->resumer, 3 * o->timeout_ms, &peer, &h);
+	if (fd < 0)
+		return fd;
 	zccp_stream_held_encode(buf, key_of(w), &h, held);
 	if (zccp_stream_send(fd, buf, sizeof(buf), o->timeout_ms) ||
 	    zccp_endpoint_swap_socket(src, fd)) {
@@ -524,15 +507,31 @@ static int start_watchdog(struct zccp_wire *w, struct zccp_endpoint *src,
 		d->watch = &w->watches[n++];
 		zccp_watch_init(d->watch, d->fd, false);
 	}
+	/* a relay's sender may be starved while a host before it is
+	 * stepped over (resume.h): up to --timeout to see, more to go on */
 	return zccp_watchdog_start(&w->watchdog, w->watches, n,
-				   o->timeout_ms);
+				   o->serve ? 3 * o->timeout_ms : o->timeout_ms);
+}
+
+/* --serve: the door stays open for a chain's resume (resume.h). */
+static int start_resumer(struct zccp_wire *w, const struct zccp_endpoint *src,
+			 const struct zccp_opts *o)
+{
+	const struct zccp_gate gate = { .spec = o->listen, .key = key_of(w),
+					.bound = o->serve_listener };
+
+	if (!o->serve_listener || src->tls)
+		return 0;
+	return zccp_resumer_start(&w->resumer, &gate, &w->header, src->fd);
 }
 
 int zccp_wire_start(struct zccp_wire *w, struct zccp_endpoint *src,
 		    struct zccp_endpoint **dests, unsigned n,
 		    const struct zccp_opts *o)
 {
-	return start_watchdog(w, src, dests, n, o);
+	int ret = start_watchdog(w, src, dests, n, o);
+
+	return ret ? ret : start_resumer(w, src, o);
 }
 
 int zccp_wire_end(struct zccp_wire *w, struct zccp_endpoint *d)
@@ -543,6 +542,7 @@ int zccp_wire_end(struct zccp_wire *w, struct zccp_endpoint *d)
 void zccp_wire_stop(struct zccp_wire *w)
 {
 	zccp_watchdog_stop(&w->watchdog);
+	zccp_resumer_stop(&w->resumer);
 }
 
 /* An ssh:// host: its own result line says how its PATH went.  Its
@@ -622,6 +622,7 @@ void zccp_wire_reply(const struct zccp_wire *w, struct zccp_endpoint *src,
 
 void zccp_wire_free(struct zccp_wire *w)
 {
+	zccp_resumer_stop(&w->resumer);
 	free(w->watches);
 	w->watches = NULL;
 	for (unsigned i = 0; w->remotes && i < w->nremotes; i++)

@@ -25,6 +25,7 @@ struct zccp_gate {
 	/* --serve: listening already (remote.h), spec unused; it stays
 	 * open, for a chain's resume (stream.h) */
 	const struct zccp_listener *bound;
+	const int *stop_fd; /* readable: stop waiting (-ECANCELED); NULL */
 };
 
 /*

@@ -62,8 +62,9 @@ int zccp_remote_parse(struct zccp_remote *r, const char *arg,
 int zccp_remote_spawn(struct zccp_remote *r, const struct zccp_key *key,
 		      const struct zccp_opts *o);
 
-/* Wait until it listens (r->target): 0, or -errno with *why (malloc,
- * may be NULL) saying what ssh said. */
+/* Wait until it listens (r->target), for timeout_ms but at least 20 s
+ * (0: no limit): 0, or -errno with *why (malloc, may be NULL) saying
+ * what ssh said. */
 int zccp_remote_listening(struct zccp_remote *r, unsigned timeout_ms,
 			  char **why);
 

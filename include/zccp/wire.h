@@ -15,6 +15,7 @@
 #include "zccp/endpoint.h"
 #include "zccp/opts.h"
 #include "zccp/remote.h"
+#include "zccp/resume.h"
 #include "zccp/stream.h"
 #include "zccp/watchdog.h"
 
@@ -27,6 +28,7 @@ struct zccp_wire {
 	struct zccp_stream_header header; /* the received stream's */
 	struct zccp_stream_mac mac;
 	struct zccp_watchdog watchdog;
+	struct zccp_resumer resumer; /* --serve: a chain's open door */
 	struct zccp_watch *watches;
 	struct zccp_remote *remotes; /* per destination; ssh:// only */
 	unsigned nremotes;

@@ -118,3 +118,131 @@ q() {
 	done
 	assert_absent "$T/d"
 }
+
+# ---- a host that goes mid-transfer: the chain steps over it ----
+
+# serve_pid NAME: the receiver writing $T/NAME
+serve_pid() {
+	pgrep -f -- "^zccp --serve .* $T/$1\$" | head -1
+}
+
+# received PID: the size of the file under $T it writes (its temporary;
+# receivers splice, which rchar does not count)
+received() {
+	local fd size=0
+	for fd in /proc/"$1"/fd/*; do
+		[[ $(readlink "$fd" 2>/dev/null) == "$T"/* ]] || continue
+		size=$(stat -L -c %s "$fd" 2>/dev/null) || size=0
+		break
+	done
+	echo "$size"
+}
+
+# has_received NAME BYTES: the receiver writing $T/NAME read BYTES
+has_received() {
+	local pid
+	pid=$(serve_pid "$1")
+	[[ -n $pid ]] && (($(received "$pid") >= $2))
+}
+
+# chain_bg ZCCP_ARG...: the sender in the background, its status,
+# stdout and stderr in $T/status, $T/out and $T/err
+chain_bg() {
+	start_bg SENDER bash -c '"$@" >"$T/out" 2>"$T/err"; echo $? >"$T/status"' _ \
+		ip netns exec "$SND" "$ZCCP" --rsh="$RSH" "$@"
+}
+
+# chain_wait: the background sender's end, as bats' run would leave it
+chain_wait() {
+	wait_for 120 test -s "$T/status" || fail "the sender did not end"
+	status=$(<"$T/status") output=$(<"$T/out") stderr=$(<"$T/err")
+	mapfile -t stderr_lines <"$T/err"
+	echo "status=$status" >&2
+	cat "$T/err" >&2
+}
+
+# one_gone N...: hosts N... failed (named, absent), the others hold the
+# source, exit 1
+one_gone() {
+	local i gone=" $* "
+	assert_status 1
+	for ((i = 1; i <= ${#FILES[@]}; i++)); do
+		if [[ $gone == *" $i "* ]]; then
+			assert_absent "${FILES[i - 1]}"
+			q ".destinations[$((i - 1))].status == \"failed\""
+			assert_stderr_matches "^zccp: ${DESTS[i - 1]}: "
+		else
+			assert_same "$T/big" "${FILES[i - 1]}"
+			q ".destinations[$((i - 1))].status == \"ok\""
+		fi
+	done
+	q ".totals.failed == $# and .totals.ok == $((${#FILES[@]} - $#))"
+}
+
+# kill_at NAME BYTES: kill -9 the receiver writing $T/NAME once it read BYTES
+kill_at() {
+	wait_for 60 has_received "$1" "$2" || fail "$1's receiver never got $2 bytes"
+	kill -9 "$(serve_pid "$1")"
+}
+
+big_chain() {
+	make_file "$T/big" $((24 * 1024 * 1024 + 4097))
+	ssh_hosts "$1" 100mbit
+	hosts_dests "$1"
+}
+
+@test "kill -9 the receiver on host 3 of 5 mid-transfer: host 2 goes on with host 4, host 3 fails alone" {
+	big_chain 5
+	chain_bg --json --timeout=10 "$T/big" "${DESTS[@]}"
+	kill_at r3 $((6 * 1024 * 1024))
+	chain_wait
+	one_gone 3
+	q '.destinations[2].error | test("went away")'
+}
+
+@test "the first host dies: the sender goes on with the second from its source" {
+	big_chain 4
+	chain_bg --json --timeout=10 "$T/big" "${DESTS[@]}"
+	kill_at r1 $((6 * 1024 * 1024))
+	chain_wait
+	one_gone 1
+	assert_stderr_matches "^zccp: ${DESTS[0]}: .*; going on through 10\.232\.2\.2$"
+}
+
+@test "the last host dies: the others complete" {
+	big_chain 4
+	chain_bg --json --timeout=10 "$T/big" "${DESTS[@]}"
+	kill_at r4 $((6 * 1024 * 1024))
+	chain_wait
+	one_gone 4
+}
+
+@test "two adjacent hosts die: the one before them goes on with the one after" {
+	big_chain 6
+	chain_bg --json --timeout=10 "$T/big" "${DESTS[@]}"
+	wait_for 60 has_received r4 $((6 * 1024 * 1024)) || fail "host 4 got nothing"
+	kill -9 "$(serve_pid r3)" "$(serve_pid r4)"
+	chain_wait
+	one_gone 3 4
+}
+
+@test "host 3's link is cut (ip link set down): found within --timeout, stepped over" {
+	big_chain 5
+	chain_bg --json --timeout=4 "$T/big" "${DESTS[@]}"
+	wait_for 60 has_received r3 $((6 * 1024 * 1024)) || fail "host 3 got nothing"
+	ip -n "$HOST3" link set "$LINK3" down
+	chain_wait
+	one_gone 3
+}
+
+@test "host 3 stops reading (SIGSTOP): after --timeout it is stepped over" {
+	local pid
+	big_chain 5
+	chain_bg --json --timeout=4 "$T/big" "${DESTS[@]}"
+	wait_for 60 has_received r3 $((6 * 1024 * 1024)) || fail "host 3 got nothing"
+	pid=$(serve_pid r3)
+	kill -STOP "$pid"
+	on_teardown kill -9 "$pid"
+	chain_wait
+	one_gone 3
+}

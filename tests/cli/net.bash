@@ -96,8 +96,8 @@ two_hosts() {
 # With RATE (tc's words, e.g. 200mbit), every host's link is shaped to
 # it both ways (tbf), as a switch port would be.  Each host runs its
 # own sshd (throw-away host key, our key authorized for root, zccp on
-# PATH through $T/sshK/bin).  ssh -F $SSH_CONFIG reaches them: RSH is
-# the --rsh value.  Everything is undone in teardown.
+# PATH through $T/sshK/bin).  $LINKi names host i's end of its link.
+# ssh -F $SSH_CONFIG reaches them: RSH is the --rsh value.  Everything is undone in teardown.
 ssh_hosts() {
 	local n=$1 rate=${2:-} i id=$RANDOM ns dir # names: at most 15 characters
 	requires root
@@ -117,6 +117,7 @@ ssh_hosts() {
 	for ((i = 1; i <= n; i++)); do
 		ns=zccp-h$i-$id dir=$T/ssh$i
 		printf -v "HOST$i" '%s' "$ns"
+		printf -v "LINK$i" '%s' "zh$i-$id" # its end of its link
 		ip netns add "$ns" || fail "ip netns add"
 		on_teardown ip netns del "$ns"
 		ip -n "$SND" link add "zs$i-$id" type veth peer name "zh$i-$id" \
