@@ -25,6 +25,9 @@ static bool same_transfer(const struct zccp_stream_header *was,
 static void offer(struct zccp_resumer *r, int fd, char *peer,
 		  const struct zccp_stream_header *h)
 {
+	/* A source that only looks alive: its read ends now.  Before the
+	 * offer, which the copy may put under src_fd at once. */
+	shutdown(r->src_fd, SHUT_RDWR);
 	pthread_mutex_lock(&r->lock);
 	if (r->fd >= 0) {
 		close(r->fd);
@@ -35,8 +38,6 @@ static void offer(struct zccp_resumer *r, int fd, char *peer,
 	r->h = *h;
 	pthread_cond_signal(&r->came);
 	pthread_mutex_unlock(&r->lock);
-	/* a source that only looks alive: its read ends now */
-	shutdown(r->src_fd, SHUT_RDWR);
 }
 
 static void *watch(void *arg)
