@@ -403,9 +403,13 @@ static int backing(const struct copy *c)
 	for (unsigned i = 0; fd < 0 && i < c->ndests; i++) {
 		const struct zccp_endpoint *ep = c->dests[i].ep;
 
-		if (ep->kind == ZCCP_KIND_REGULAR && !ep->std &&
-		    ep->fd >= 0 && !zccp_endpoint_failed(ep))
-			fd = ep->fd;
+		if (ep->kind != ZCCP_KIND_REGULAR || ep->std ||
+		    zccp_endpoint_failed(ep))
+			continue;
+		/* complete, in place and closed: its name holds it */
+		if (zccp_endpoint_committed(ep) && ep->path && !ep->beneath)
+			return open(ep->path, O_RDONLY | O_CLOEXEC);
+		fd = ep->fd;
 	}
 	if (fd < 0)
 		return -1;
@@ -427,7 +431,7 @@ static int resend_backed(const struct copy *c, struct resend *r,
 		ssize_t got = pread(fd, buf, n, (off_t)from);
 
 		if (got <= 0)
-			r->err = got ? -errno : -ENODATA;
+			r->err = -ENODATA; /* ours, whatever the cause */
 		else
 			resend_see(r, buf, (uint32_t)got);
 		from += got > 0 ? (uint64_t)got : 0;
@@ -488,6 +492,10 @@ static bool dest_rerouted(struct copy *c, struct dest *d, struct zccp_io *io)
 			io_queue(c, io);
 			return true;
 		}
+		/* ours to lack: the next receiver would lack it too, and
+		 * connecting to it would cut it from its own sender */
+		if (err == -ENODATA || err == -ERANGE)
+			break;
 	}
 	return false;
 }
