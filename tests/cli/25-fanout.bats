@@ -126,25 +126,6 @@ serve_pid() {
 	pgrep -f -- "^zccp --serve .* $T/$1\$" | head -1
 }
 
-# received PID: the size of the file under $T it writes (its temporary;
-# receivers splice, which rchar does not count)
-received() {
-	local fd size=0
-	for fd in /proc/"$1"/fd/*; do
-		[[ $(readlink "$fd" 2>/dev/null) == "$T"/* ]] || continue
-		size=$(stat -L -c %s "$fd" 2>/dev/null) || size=0
-		break
-	done
-	echo "$size"
-}
-
-# has_received NAME BYTES: the receiver writing $T/NAME read BYTES
-has_received() {
-	local pid
-	pid=$(serve_pid "$1")
-	[[ -n $pid ]] && (($(received "$pid") >= $2))
-}
-
 # chain_bg ZCCP_ARG...: the sender in the background, its status,
 # stdout and stderr in $T/status, $T/out and $T/err
 chain_bg() {
@@ -179,10 +160,15 @@ one_gone() {
 	q ".totals.failed == $# and .totals.ok == $((${#FILES[@]} - $#))"
 }
 
-# kill_at NAME BYTES: kill -9 the receiver writing $T/NAME once it read BYTES
+# kill_at|wait_at NAME BYTES: once the receiver writing $T/NAME has
+# BYTES, kill -9 it, or just go on; PID is its pid (tests/hosts)
 kill_at() {
-	wait_for 60 has_received "$1" "$2" || fail "$1's receiver never got $2 bytes"
-	kill -9 "$(serve_pid "$1")"
+	PID=$("$ZCCP_SOURCE_DIR/tests/hosts" kill "$T/$1" "$2") ||
+		fail "$1's receiver never had $2 bytes"
+}
+wait_at() {
+	PID=$("$ZCCP_SOURCE_DIR/tests/hosts" wait "$T/$1" "$2") ||
+		fail "$1's receiver never had $2 bytes"
 }
 
 # big_chain N: hosts_dests N on links slow enough (4 s for the file)
@@ -222,8 +208,8 @@ big_chain() {
 @test "two adjacent hosts die: the one before them goes on with the one after" {
 	big_chain 6
 	chain_bg --json --timeout=10 "$T/big" "${DESTS[@]}"
-	wait_for 60 has_received r3 $((6 * 1024 * 1024)) || fail "host 3 got nothing"
-	kill -9 "$(serve_pid r3)" "$(serve_pid r4)"
+	kill_at r3 $((6 * 1024 * 1024))
+	kill -9 "$(serve_pid r4)"
 	chain_wait
 	one_gone 3 4
 }
@@ -231,20 +217,18 @@ big_chain() {
 @test "host 3's link is cut (ip link set down): found within --timeout, stepped over" {
 	big_chain 5
 	chain_bg --json --timeout=4 "$T/big" "${DESTS[@]}"
-	wait_for 60 has_received r3 $((6 * 1024 * 1024)) || fail "host 3 got nothing"
+	wait_at r3 $((6 * 1024 * 1024))
 	ip -n "$HOST3" link set "$LINK3" down
 	chain_wait
 	one_gone 3
 }
 
 @test "host 3 stops reading (SIGSTOP): after --timeout it is stepped over" {
-	local pid
 	big_chain 5
 	chain_bg --json --timeout=4 "$T/big" "${DESTS[@]}"
-	wait_for 60 has_received r3 $((6 * 1024 * 1024)) || fail "host 3 got nothing"
-	pid=$(serve_pid r3)
-	kill -STOP "$pid"
-	on_teardown kill -9 "$pid"
+	wait_at r3 $((6 * 1024 * 1024))
+	kill -STOP "$PID"
+	on_teardown kill -9 "$PID"
 	chain_wait
 	one_gone 3
 }

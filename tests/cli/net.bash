@@ -90,84 +90,19 @@ two_hosts() {
 	ip -n "$RCV" link set lo up
 }
 
-# ssh_hosts N [RATE]: network namespaces $SND (the sender) and
-# $HOST1..$HOSTN on one switch: a bridge in $SND (10.232.0.1/16), host i
-# at 10.232.i.2 on a veth pair to it, so hosts reach each other too.
-# With RATE (tc's words, e.g. 200mbit), every host's link is shaped to
-# it both ways (tbf), as a switch port would be.  Each host runs its
-# own sshd (throw-away host key, our key authorized for root, zccp on
-# PATH through $T/sshK/bin).  $LINKi names host i's end of its link.
-# ssh -F $SSH_CONFIG reaches them: RSH is the --rsh value.  Everything is undone in teardown.
+# ssh_hosts N [RATE]: tests/hosts' namespace hosts (on one switch, host i
+# at 10.232.i.2, each with its own sshd; links shaped to RATE), zccp on
+# their PATH being $ZCCP; sets $SND, $HOST1.., $LINK1.. and $RSH (the
+# --rsh value) as tests/hosts says.  Everything is undone in teardown.
 ssh_hosts() {
-	local n=$1 rate=${2:-} i id=$RANDOM ns dir # names: at most 15 characters
 	requires root
-	command -v sshd >/dev/null || [[ -x /usr/sbin/sshd ]] ||
+	[[ -x /usr/sbin/sshd ]] ||
 		skip "no sshd (openssh-server; scripts/deps installs it)"
-	SND=zccp-s-$id
-	ip netns add "$SND" || fail "ip netns add"
-	on_teardown ip netns del "$SND"
-	ip -n "$SND" link set lo up
-	ip -n "$SND" link add "zb-$id" type bridge || fail "ip link add bridge"
-	ip -n "$SND" addr add 10.232.0.1/16 dev "zb-$id"
-	ip -n "$SND" link set "zb-$id" up
-	mkdir -p "$T/ssh" /run/sshd
-	ssh-keygen -q -t ed25519 -N '' -f "$T/ssh/id" || fail "ssh-keygen"
-	cp "$T/ssh/id.pub" "$T/ssh/authorized_keys"
-	: >"$T/ssh/known_hosts"
-	for ((i = 1; i <= n; i++)); do
-		ns=zccp-h$i-$id dir=$T/ssh$i
-		printf -v "HOST$i" '%s' "$ns"
-		printf -v "LINK$i" '%s' "zh$i-$id" # its end of its link
-		ip netns add "$ns" || fail "ip netns add"
-		on_teardown ip netns del "$ns"
-		ip -n "$SND" link add "zs$i-$id" type veth peer name "zh$i-$id" \
-			netns "$ns" || fail "ip link add veth"
-		ip -n "$SND" link set "zs$i-$id" master "zb-$id" up
-		ip -n "$ns" addr add "10.232.$i.2/16" dev "zh$i-$id"
-		ip -n "$ns" link set "zh$i-$id" up
-		ip -n "$ns" link set lo up
-		[[ -z $rate ]] || shape_link "$SND" "zs$i-$id" "$ns" "zh$i-$id" "$rate"
-		mkdir -p "$dir/bin"
-		ln -s "$ZCCP" "$dir/bin/zccp"
-		ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key" || fail "ssh-keygen"
-		echo "10.232.$i.2 $(cat "$dir/host_key.pub")" >>"$T/ssh/known_hosts"
-		cat >"$dir/sshd_config" <<-EOF
-			ListenAddress 10.232.$i.2
-			HostKey $dir/host_key
-			AuthorizedKeysFile $T/ssh/authorized_keys
-			PermitRootLogin prohibit-password
-			PasswordAuthentication no
-			KbdInteractiveAuthentication no
-			UsePAM no
-			StrictModes no
-			PidFile $dir/sshd.pid
-			SetEnv PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin
-		EOF
-		ip netns exec "$ns" /usr/sbin/sshd -f "$dir/sshd_config" \
-			-E "$dir/sshd.log" || fail "sshd did not start in $ns"
-		on_teardown pkill -F "$dir/sshd.pid"
-		wait_for 5 eval "ip netns exec $ns ss -Hltn 'sport = :22' | grep -q ." ||
-			fail "sshd did not listen in $ns"
-	done
-	cat >"$T/ssh/config" <<-EOF
-		Host *
-		  IdentityFile $T/ssh/id
-		  IdentitiesOnly yes
-		  UserKnownHostsFile $T/ssh/known_hosts
-		  StrictHostKeyChecking yes
-		  BatchMode yes
-		  User root
-	EOF
-	RSH="ssh -F $T/ssh/config"
-}
-
-# shape_link NS1 DEV1 NS2 DEV2 RATE: both ends of a veth pair send at
-# RATE at most (tbf; a burst of one 64 KiB segment, 50 ms of queue).
-shape_link() {
-	tc -n "$1" qdisc add dev "$2" root tbf rate "$5" burst 64kb \
-		latency 50ms || fail "tc qdisc add dev $2"
-	tc -n "$3" qdisc add dev "$4" root tbf rate "$5" burst 64kb \
-		latency 50ms || fail "tc qdisc add dev $4"
+	on_teardown "$ZCCP_SOURCE_DIR/tests/hosts" down "$T"
+	"$ZCCP_SOURCE_DIR/tests/hosts" up "$T" "$1" "${2:-}" "$ZCCP" ||
+		fail "tests/hosts up $1 ${2:-} failed"
+	# shellcheck source=/dev/null
+	. "$T/hosts.env"
 }
 
 # zccp --listen receivers for the stream suites, each of whose setup

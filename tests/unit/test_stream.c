@@ -101,6 +101,36 @@ static void test_hello_encrypt(void)
 	CHECK(!hello_trip(&key, &key, challenge, -1, &got) && !got.encrypt);
 }
 
+/* Resume: the flag is under the hello's tag; "held" is the receiver's,
+ * bound to R and S, and says what it holds. */
+static void test_resume(void)
+{
+	struct zccp_stream_header h = { .resume = true }, got = { 0 };
+	uint8_t buf[ZCCP_STREAM_HELLO_LEN], held[ZCCP_STREAM_HELD_LEN];
+	uint64_t bytes = 0;
+
+	memcpy(h.challenge, challenge, ZCCP_NONCE_LEN);
+	memcpy(h.transfer, transfer, ZCCP_NONCE_LEN);
+	zccp_stream_hello_encode(buf, &key, &h);
+	memcpy(got.challenge, challenge, ZCCP_NONCE_LEN);
+	CHECK(!zccp_stream_hello_decode(buf, &key, &got) && got.resume);
+	buf[7] ^= 8; /* the flag's bit */
+	CHECK(zccp_stream_hello_decode(buf, &key, &got) == -ZCCP_EAUTH);
+	zccp_stream_held_encode(held, &key, &h, 7340033);
+	CHECK(!zccp_stream_held_decode(held, &key, &h, &bytes) &&
+	      bytes == 7340033);
+	CHECK(zccp_stream_held_decode(held, &other_key, &h, &bytes) ==
+	      -ZCCP_EAUTH);
+	h.challenge[0] ^= 1; /* another connection's */
+	CHECK(zccp_stream_held_decode(held, &key, &h, &bytes) == -ZCCP_EAUTH);
+	h.challenge[0] ^= 1;
+	held[15] ^= 1; /* a byte count changed on the way */
+	CHECK(zccp_stream_held_decode(held, &key, &h, &bytes) == -ZCCP_EAUTH);
+	memcpy(held, "ZACK", 4);
+	CHECK(zccp_stream_held_decode(held, &key, &h, &bytes) ==
+	      -ZCCP_ENOTSTREAM);
+}
+
 static void test_welcome(void)
 {
 	struct zccp_stream_header h = { 0 };
@@ -280,6 +310,7 @@ int main(void)
 	test_challenge();
 	test_hello();
 	test_hello_encrypt();
+	test_resume();
 	test_welcome();
 	test_trailer();
 	test_reply();
