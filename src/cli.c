@@ -48,6 +48,7 @@ enum {
 	OPT_REMOTE_ZCCP,
 	OPT_SERVE,
 	OPT_FANOUT,
+	OPT_REPORT_PROGRESS,
 };
 
 struct cli_option {
@@ -128,6 +129,9 @@ static const struct cli_option cli_options[] = {
 	  "ssh://: zccp's path on the other host", false, true },
 	/* what an ssh:// sender starts on the other host (remote.h) */
 	{ "serve", no_argument, OPT_SERVE, NULL, "", false, true },
+	/* ... and what it says on stdout while it copies, for -g */
+	{ "report-progress", no_argument, OPT_REPORT_PROGRESS, NULL, "", false,
+	  true },
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
 	  "network connect, stall or wait limit (default 30)" },
 	{ "verbose", no_argument, 'v', NULL,
@@ -352,6 +356,7 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case OPT_RSH: opts->rsh = arg; return 0;
 	case OPT_REMOTE_ZCCP: opts->remote_zccp = arg; return 0;
 	case OPT_SERVE: opts->serve = true; return 0;
+	case OPT_REPORT_PROGRESS: opts->progress = ZCCP_PROGRESS_SERVE; return 0;
 	case OPT_FANOUT:
 		if (zccp_fanout_parse(arg, &opts->fanout))
 			return bad_value("fanout", arg,
@@ -484,8 +489,9 @@ static int check_keys(const struct zccp_opts *o)
 {
 	const char *open = NULL;
 
-	if (o->serve && (o->listen || o->key_file || o->raw ||
-			 o->ndests != 1)) {
+	if ((o->serve && (o->listen || o->key_file || o->raw ||
+			  o->ndests != 1)) ||
+	    (!o->serve && o->progress == ZCCP_PROGRESS_SERVE)) {
 		zccp_error("--serve is for ssh:// senders only");
 		return -1;
 	}

@@ -15,6 +15,7 @@
 #include "zccp/progress.h"
 #include "zccp/report.h"
 #include "zccp/summary.h"
+#include "zccp/remote.h"
 #include "zccp/thread.h"
 
 /* A bar redrawn 4 times a second looks live; lines for logs and
@@ -23,6 +24,7 @@ static const unsigned tick_ms[] = {
 	[ZCCP_PROGRESS_BAR] = 250,
 	[ZCCP_PROGRESS_PLAIN] = 2000,
 	[ZCCP_PROGRESS_JSON] = 1000,
+	[ZCCP_PROGRESS_SERVE] = 500,
 };
 
 struct view {
@@ -44,9 +46,12 @@ int zccp_progress_parse(const char *name, enum zccp_progress_mode *mode)
 	return -EINVAL;
 }
 
+/* Ours to write, or an ssh:// host another host feeds (its receiver
+ * says how far it is: wire.c). */
 static bool counts(const struct zccp_endpoint *d)
 {
-	return zccp_endpoint_active(d);
+	return zccp_endpoint_active(d) ||
+	       zccp_endpoint_state(d) == ZCCP_EP_FORWARDED;
 }
 
 /* --fsync: what was written before a writeback we waited for is on
@@ -260,6 +265,9 @@ static void show(struct zccp_progress *p, bool last)
 	case ZCCP_PROGRESS_JSON:
 		print_json(p, &v, last);
 		break;
+	case ZCCP_PROGRESS_SERVE: /* its PATH, for the sender's -g */
+		zccp_serve_at(dest_bytes(p, 0));
+		break;
 	default:
 		break;
 	}
@@ -323,6 +331,13 @@ static int open_sync_fds(struct zccp_progress *p)
 	return 0;
 }
 
+enum zccp_progress_mode zccp_progress_resolve(enum zccp_progress_mode mode)
+{
+	if (mode != ZCCP_PROGRESS_AUTO)
+		return mode;
+	return isatty(STDERR_FILENO) ? ZCCP_PROGRESS_BAR : ZCCP_PROGRESS_NONE;
+}
+
 int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 			struct zccp_endpoint **dests, unsigned ndests,
 			uint64_t total, bool fsync)
@@ -330,9 +345,7 @@ int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 	pthread_condattr_t attr;
 	int ret;
 
-	if (mode == ZCCP_PROGRESS_AUTO)
-		mode = isatty(STDERR_FILENO) ? ZCCP_PROGRESS_BAR :
-					       ZCCP_PROGRESS_NONE;
+	mode = zccp_progress_resolve(mode);
 	*p = (struct zccp_progress){ .mode = mode, .dests = dests,
 				     .ndests = ndests, .total = total,
 				     .started = zccp_now() };

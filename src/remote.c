@@ -16,6 +16,7 @@
 #include "zccp/clock.h"
 #include "zccp/net.h"
 #include "zccp/path.h"
+#include "zccp/progress.h"
 #include "zccp/remote.h"
 #include "zccp/report.h"
 
@@ -126,15 +127,18 @@ static const char *const when_words[] = { "auto", "always", "never" };
 static int remote_command(char *buf, size_t size, const struct zccp_remote *r,
 			  const struct zccp_opts *o)
 {
-	char opts[176];
+	char opts[200];
 	int ret;
 
+	/* -g: each host says how far it is, so the bar knows the slowest */
 	snprintf(opts, sizeof(opts),
-		 " --serve --timeout=%u --sparse=%s --direct=%s%s%s%s%s -- ",
+		 " --serve --timeout=%u --sparse=%s --direct=%s%s%s%s%s%s -- ",
 		 o->timeout_ms / 1000, when_words[o->sparse],
 		 when_words[o->direct], o->fsync ? " --fsync" : "",
 		 o->verify ? " --verify" : "", o->inplace ? " --inplace" : "",
-		 o->encrypt ? " --encrypt" : "");
+		 o->encrypt ? " --encrypt" : "",
+		 zccp_progress_resolve(o->progress) != ZCCP_PROGRESS_NONE ?
+			 " --report-progress" : "");
 	buf[0] = '\0';
 	ret = quote(buf, size, o->remote_zccp ? o->remote_zccp : "zccp");
 	if (!ret && strlen(buf) + strlen(opts) + 1 > size)
@@ -213,30 +217,37 @@ static int spawn(struct zccp_remote *r, const char **argv, int *in, int *out)
 	return 0;
 }
 
-/* A line from out, within timeout_ms (0: no limit). */
-static int read_line(int out, char *line, size_t size, unsigned timeout_ms)
+/*
+ * The rest of a line from r->out_fd into r->line, waiting up to
+ * timeout_ms (0: no limit) or, without wait, not at all: 0 once it is
+ * whole (its newline cut; the next call starts another), -EAGAIN (not
+ * yet: what came stays), -ETIMEDOUT, or -ZCCP_ENOSERVE at its end.
+ */
+static int read_line(struct zccp_remote *r, unsigned timeout_ms, bool wait)
 {
-	size_t n = 0;
 	double deadline = zccp_now() + timeout_ms / 1e3;
 
-	while (n + 1 < size) {
-		struct pollfd pfd = { .fd = out, .events = POLLIN };
+	while (r->got + 1 < sizeof(r->line)) {
+		struct pollfd pfd = { .fd = r->out_fd, .events = POLLIN };
 		int left = (int)((deadline - zccp_now()) * 1000);
 		ssize_t got;
 
-		if (poll(&pfd, 1, timeout_ms ? (left > 0 ? left : 0) : -1) == 0)
-			return -ETIMEDOUT;
-		got = read(out, line + n, 1);
+		if (poll(&pfd, 1, !wait ? 0 : !timeout_ms ? -1 :
+			 left > 0 ? left : 0) == 0)
+			return wait ? -ETIMEDOUT : -EAGAIN;
+		got = read(r->out_fd, r->line + r->got, 1);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got <= 0)
 			return got ? -errno : -ZCCP_ENOSERVE;
-		if (line[n] == '\n') {
-			line[n] = '\0';
+		if (r->line[r->got] == '\n') {
+			r->line[r->got] = '\0';
+			r->got = 0;
 			return 0;
 		}
-		n++;
+		r->got++;
 	}
+	r->got = 0;
 	return -ZCCP_ENOSERVE;
 }
 
@@ -309,15 +320,14 @@ int zccp_remote_spawn(struct zccp_remote *r, const struct zccp_key *key,
 int zccp_remote_listening(struct zccp_remote *r, unsigned timeout_ms,
 			  char **why)
 {
-	char line[128];
 	int ret;
 
 	if (timeout_ms && timeout_ms < SSH_LOGIN_MS)
 		timeout_ms = SSH_LOGIN_MS;
-	ret = read_line(r->out_fd, line, sizeof(line), timeout_ms);
+	ret = read_line(r, timeout_ms, true);
 	*why = NULL;
 	if (!ret)
-		ret = take_banner(r, line);
+		ret = take_banner(r, r->line);
 	if (ret < 0) {
 		zccp_remote_finish(r, NULL, false);
 		*why = last_words(r->err_fd);
@@ -342,16 +352,41 @@ int zccp_remote_forward(struct zccp_remote *r, char *const *next,
 	return ret;
 }
 
+static bool is_at(const char *line)
+{
+	return !strncmp(line, ZCCP_SERVE_AT " ", strlen(ZCCP_SERVE_AT) + 1);
+}
+
+int zccp_remote_at(struct zccp_remote *r, uint64_t *bytes)
+{
+	int found = 0, ret;
+
+	if (r->out_fd < 0 || r->held)
+		return -1;
+	while (!(ret = read_line(r, 0, false))) {
+		if (!is_at(r->line)) {
+			r->held = true; /* the result: zccp_remote_result's */
+			return -1;
+		}
+		found = sscanf(r->line + strlen(ZCCP_SERVE_AT), "%" SCNu64,
+			       bytes) == 1;
+	}
+	return ret == -EAGAIN ? found : -1;
+}
+
 int zccp_remote_result(struct zccp_remote *r, unsigned timeout_ms,
 		       struct zccp_remote_result *res)
 {
-	char line[128];
-	int err;
+	int err, ret = 0;
 
-	if (r->out_fd < 0 || read_line(r->out_fd, line, sizeof(line),
-				       timeout_ms) ||
-	    sscanf(line, ZCCP_SERVE_RESULT " %d %" SCNu64 " %lf", &err,
-		   &res->bytes, &res->seconds) != 3 || err < 0)
+	if (r->out_fd < 0)
+		return -ZCCP_EHOSTGONE;
+	do
+		ret = r->held ? 0 : read_line(r, timeout_ms, true);
+	while (!ret && !r->held && is_at(r->line));
+	r->held = false;
+	if (ret || sscanf(r->line, ZCCP_SERVE_RESULT " %d %" SCNu64 " %lf",
+			  &err, &res->bytes, &res->seconds) != 3 || err < 0)
 		return -ZCCP_EHOSTGONE;
 	res->error = -err;
 	return 0;
@@ -539,6 +574,12 @@ void zccp_serve_free(struct zccp_serve *s)
 	free(s->next);
 	free(s->dests);
 	free(s->spec);
+}
+
+void zccp_serve_at(uint64_t bytes)
+{
+	printf(ZCCP_SERVE_AT " %" PRIu64 "\n", bytes);
+	fflush(stdout);
 }
 
 void zccp_serve_result(int outcome, uint64_t bytes, double seconds)

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "zccp/clock.h"
@@ -11,6 +12,7 @@
 #include "zccp/gate.h"
 #include "zccp/net.h"
 #include "zccp/path.h"
+#include "zccp/progress.h"
 #include "zccp/report.h"
 #include "zccp/resume.h"
 #include "zccp/tls.h"
@@ -513,6 +515,47 @@ static int start_watchdog(struct zccp_wire *w, struct zccp_endpoint *src,
 				   o->serve ? 3 * o->timeout_ms : o->timeout_ms);
 }
 
+/* -g: what the hosts another host feeds say they hold, into their
+ * endpoints' bytes, for the progress thread. */
+static void *hear_hosts(void *arg)
+{
+	struct zccp_wire *w = arg;
+	const struct timespec tick = { .tv_nsec = 250 * 1000000L };
+
+	while (!atomic_load(&w->hosts_stop)) {
+		for (unsigned i = 0; i < w->nhosts; i++) {
+			struct zccp_endpoint *d = w->hosts[i];
+			uint64_t bytes;
+
+			if (zccp_endpoint_state(d) == ZCCP_EP_FORWARDED &&
+			    zccp_remote_at(&w->remotes[d->index - 1], &bytes) > 0)
+				__atomic_store_n(&d->bytes, bytes,
+						 __ATOMIC_RELAXED);
+		}
+		nanosleep(&tick, NULL);
+	}
+	return NULL;
+}
+
+static int start_hearing(struct zccp_wire *w, struct zccp_endpoint **dests,
+			 unsigned n, const struct zccp_opts *o)
+{
+	if (!w->remotes || zccp_progress_resolve(o->progress) ==
+				   ZCCP_PROGRESS_NONE)
+		return 0;
+	w->hosts = calloc(n, sizeof(*w->hosts));
+	if (!w->hosts)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		if (zccp_endpoint_state(dests[i]) == ZCCP_EP_FORWARDED)
+			w->hosts[w->nhosts++] = dests[i];
+	if (!w->nhosts)
+		return 0;
+	atomic_init(&w->hosts_stop, false);
+	w->hearing = !pthread_create(&w->hearer, NULL, hear_hosts, w);
+	return 0;
+}
+
 /* --serve: the door stays open for a chain's resume (resume.h). */
 static int start_resumer(struct zccp_wire *w, const struct zccp_endpoint *src,
 			 const struct zccp_opts *o)
@@ -531,7 +574,9 @@ int zccp_wire_start(struct zccp_wire *w, struct zccp_endpoint *src,
 {
 	int ret = start_watchdog(w, src, dests, n, o);
 
-	return ret ? ret : start_resumer(w, src, o);
+	if (!ret)
+		ret = start_resumer(w, src, o);
+	return ret ? ret : start_hearing(w, dests, n, o);
 }
 
 int zccp_wire_end(struct zccp_wire *w, struct zccp_endpoint *d)
@@ -543,6 +588,11 @@ void zccp_wire_stop(struct zccp_wire *w)
 {
 	zccp_watchdog_stop(&w->watchdog);
 	zccp_resumer_stop(&w->resumer);
+	if (w->hearing) {
+		atomic_store(&w->hosts_stop, true);
+		pthread_join(w->hearer, NULL);
+		w->hearing = false;
+	}
 }
 
 /* An ssh:// host: its own result line says how its PATH went.  Its
@@ -631,6 +681,8 @@ void zccp_wire_free(struct zccp_wire *w)
 	w->remotes = NULL;
 	free(w->chain);
 	w->chain = NULL;
+	free(w->hosts);
+	w->hosts = NULL;
 	explicit_bzero(&w->key, sizeof(w->key));
 	explicit_bzero(&w->mac, sizeof(w->mac));
 }

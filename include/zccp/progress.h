@@ -26,9 +26,13 @@ enum zccp_progress_mode {
 	ZCCP_PROGRESS_BAR,
 	ZCCP_PROGRESS_PLAIN,
 	ZCCP_PROGRESS_JSON,
+	ZCCP_PROGRESS_SERVE, /* --serve under -g: remote.h's AT lines on stdout */
 };
 
 #define ZCCP_PROGRESS_NAMES "auto, bar, plain or json"
+
+/* What a mode means here: auto is a bar on a terminal, else none. */
+enum zccp_progress_mode zccp_progress_resolve(enum zccp_progress_mode mode);
 
 #define ZCCP_PROGRESS_WINDOW 8 /* samples the rate is measured over */
 

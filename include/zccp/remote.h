@@ -31,6 +31,9 @@
 /* ... and at the end: "ZCCP-RESULT ERRNO BYTES SECONDS\n", ERRNO 0 when
  * PATH is complete (an errno or zccp's own, errors.h, otherwise). */
 #define ZCCP_SERVE_RESULT "ZCCP-RESULT"
+/* ... and meanwhile, asked (--report-progress, when the sender has -g):
+ * "ZCCP-AT BYTES\n" twice a second, what PATH holds. */
+#define ZCCP_SERVE_AT "ZCCP-AT"
 
 struct zccp_remote {
 	char *user, *host, *port, *path; /* port NULL: ssh's default */
@@ -39,6 +42,9 @@ struct zccp_remote {
 	int in_fd;	/* ssh's stdin (the key, the targets), or -1 */
 	int out_fd;	/* ssh's stdout (the banner, the result), or -1 */
 	char *target;	/* tcp://ADDRESS:PORT it listens on, once started */
+	char line[128]; /* what came of a line on out_fd so far */
+	unsigned got;
+	bool held;	/* line holds the result, read early */
 };
 
 /* What a receiver said of its own PATH (the result line). */
@@ -78,10 +84,15 @@ int zccp_remote_forward(struct zccp_remote *r, char *const *next,
 /* Connect to a started receiver: the socket, or -errno. */
 int zccp_remote_connect(const struct zccp_remote *r, unsigned timeout_ms);
 
-/* Its result line, within timeout_ms: 0, or -ZCCP_EHOSTGONE when it
- * ended (or went quiet) without one. */
+/* Its result line, within timeout_ms (AT lines passed over): 0, or
+ * -ZCCP_EHOSTGONE when it ended (or went quiet) without one. */
 int zccp_remote_result(struct zccp_remote *r, unsigned timeout_ms,
 		       struct zccp_remote_result *res);
+
+/* What out_fd has now, without waiting: 1 with *bytes from the latest
+ * AT line, 0 if none came, -1 once a result line or the end came (it
+ * stays for zccp_remote_result). */
+int zccp_remote_at(struct zccp_remote *r, uint64_t *bytes);
 
 /* After the transfer: reap ssh (killed after a grace period); when the
  * destination failed, pass on what the receiver said, named by arg. */
@@ -115,5 +126,7 @@ void zccp_serve_free(struct zccp_serve *s);
 /* --serve at the end: the result line for PATH (outcome 0 complete,
  * 1 left alone by -n, else -errno) on standard output. */
 void zccp_serve_result(int outcome, uint64_t bytes, double seconds);
+/* --serve under --report-progress: an AT line (progress.c). */
+void zccp_serve_at(uint64_t bytes);
 
 #endif

@@ -10,6 +10,8 @@
 #ifndef ZCCP_WIRE_H
 #define ZCCP_WIRE_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "zccp/endpoint.h"
@@ -34,6 +36,12 @@ struct zccp_wire {
 	unsigned nremotes;
 	char **chain;	/* --fanout chain: started hosts' targets, in order */
 	unsigned nchain;
+	/* -g: a thread hears the hosts another host feeds (remote.h: AT) */
+	struct zccp_endpoint **hosts;
+	unsigned nhosts;
+	pthread_t hearer;
+	bool hearing;
+	atomic_bool hosts_stop;
 };
 
 /* Before anything is sent or received: --key-file, and a sender's

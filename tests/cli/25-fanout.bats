@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # --fanout: several ssh:// hosts (network namespaces on one switch, each
-# with its own sshd; net.bash) fed as a chain, a star or a tree, each
-# host writing its copy as it forwards.  Every host's copy is compared
-# with the source; --json has one entry per host.  Runs once (auto).
+# with its own sshd; tests/hosts) fed as a chain, a star or a tree, each
+# host writing its copy as it forwards, and a chain stepping over hosts
+# that die, hang or lose their link.  Every host's copy is compared with
+# the source; --json has one entry per host.  Runs once (auto).
 
 load helpers
 load net
@@ -179,39 +180,38 @@ big_chain() {
 	hosts_dests "$1"
 }
 
-@test "kill -9 the receiver on host 3 of 5 mid-transfer: host 2 goes on with host 4, host 3 fails alone" {
-	big_chain 5
+# killed_mid_transfer N K...: a chain of N hosts; hosts K... are killed
+# (kill -9, the first once it holds 6 MiB, the others then); every other
+# host completes, those alone fail
+killed_mid_transfer() {
+	local n=$1 k
+	shift
+	big_chain "$n"
 	chain_bg --json --timeout=10 "$T/big" "${DESTS[@]}"
-	kill_at r3 $((6 * 1024 * 1024))
+	kill_at "r$1" $((6 * 1024 * 1024))
+	for k in "${@:2}"; do
+		kill -9 "$(serve_pid "r$k")"
+	done
 	chain_wait
-	one_gone 3
+	one_gone "$@"
+}
+
+@test "kill -9 the receiver on host 3 of 5 mid-transfer: host 2 goes on with host 4, host 3 fails alone" {
+	killed_mid_transfer 5 3
 	q '.destinations[2].error | test("went away")'
 }
 
 @test "the first host dies: the sender goes on with the second from its source" {
-	big_chain 4
-	chain_bg --json --timeout=10 "$T/big" "${DESTS[@]}"
-	kill_at r1 $((6 * 1024 * 1024))
-	chain_wait
-	one_gone 1
+	killed_mid_transfer 4 1
 	assert_stderr_matches "^zccp: ${DESTS[0]}: .*; going on through 10\.232\.2\.2$"
 }
 
 @test "the last host dies: the others complete" {
-	big_chain 4
-	chain_bg --json --timeout=10 "$T/big" "${DESTS[@]}"
-	kill_at r4 $((6 * 1024 * 1024))
-	chain_wait
-	one_gone 4
+	killed_mid_transfer 4 4
 }
 
 @test "two adjacent hosts die: the one before them goes on with the one after" {
-	big_chain 6
-	chain_bg --json --timeout=10 "$T/big" "${DESTS[@]}"
-	kill_at r3 $((6 * 1024 * 1024))
-	kill -9 "$(serve_pid r4)"
-	chain_wait
-	one_gone 3 4
+	killed_mid_transfer 6 3 4
 }
 
 @test "host 3's link is cut (ip link set down): found within --timeout, stepped over" {
@@ -231,4 +231,22 @@ big_chain() {
 	on_teardown kill -9 "$PID"
 	chain_wait
 	one_gone 3
+}
+
+@test "-g: the hosts another host feeds say how far they are; the slowest host is named" {
+	local mid
+	big_chain 3
+	on_snd --progress=json --timeout=10 "$T/big" "${DESTS[@]}"
+	assert_success
+	assert_same "$T/big" "${FILES[@]}"
+	# host 3 (fed by host 2) counted while the copy ran, not only at
+	# the end: a line where it held some of the file and not all
+	mid=$(grep '^{' <<<"$stderr" | jq -s --arg h "${DESTS[2]}" \
+		'[.[] | select(.done == false) | .destinations[] |
+		  select(.path == $h and .bytes > 0 and .bytes < 25169921)] | length')
+	[[ $mid -gt 0 ]] || fail "no progress line with host 3 part way: $stderr"
+	# the slowest is a host (the last of a chain holds least)
+	grep '^{' <<<"$stderr" | jq -e -s --arg h "${DESTS[2]}" \
+		'[.[] | select(.done == false and .bytes > 0) | .slowest == $h] | any' >/dev/null ||
+		fail "host 3 never the slowest: $stderr"
 }
