@@ -266,7 +266,8 @@ static void show(struct zccp_progress *p, bool last)
 		print_json(p, &v, last);
 		break;
 	case ZCCP_PROGRESS_SERVE: /* its PATH, for the sender's -g */
-		zccp_serve_at(dest_bytes(p, 0));
+		printf(ZCCP_SERVE_AT " %" PRIu64 "\n", dest_bytes(p, 0));
+		fflush(stdout);
 		break;
 	default:
 		break;

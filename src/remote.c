@@ -16,7 +16,6 @@
 #include "zccp/clock.h"
 #include "zccp/net.h"
 #include "zccp/path.h"
-#include "zccp/progress.h"
 #include "zccp/remote.h"
 #include "zccp/report.h"
 
@@ -125,7 +124,7 @@ static const char *const when_words[] = { "auto", "always", "never" };
 
 /* The remote command: zccp --serve, the receiver's options, PATH. */
 static int remote_command(char *buf, size_t size, const struct zccp_remote *r,
-			  const struct zccp_opts *o)
+			  const struct zccp_opts *o, bool report_progress)
 {
 	char opts[200];
 	int ret;
@@ -137,8 +136,7 @@ static int remote_command(char *buf, size_t size, const struct zccp_remote *r,
 		 when_words[o->direct], o->fsync ? " --fsync" : "",
 		 o->verify ? " --verify" : "", o->inplace ? " --inplace" : "",
 		 o->encrypt ? " --encrypt" : "",
-		 zccp_progress_resolve(o->progress) != ZCCP_PROGRESS_NONE ?
-			 " --report-progress" : "");
+		 report_progress ? " --report-progress" : "");
 	buf[0] = '\0';
 	ret = quote(buf, size, o->remote_zccp ? o->remote_zccp : "zccp");
 	if (!ret && strlen(buf) + strlen(opts) + 1 > size)
@@ -292,7 +290,7 @@ int zccp_remote_connect(const struct zccp_remote *r, unsigned timeout_ms)
 }
 
 int zccp_remote_spawn(struct zccp_remote *r, const struct zccp_key *key,
-		      const struct zccp_opts *o)
+		      const struct zccp_opts *o, bool report_progress)
 {
 	const char *argv[RSH_MAX_WORDS + 12];
 	char command[4096 + 256], *words;
@@ -304,7 +302,7 @@ int zccp_remote_spawn(struct zccp_remote *r, const struct zccp_key *key,
 		free(words);
 		return words ? -errno : -ENOMEM;
 	}
-	ret = remote_command(command, sizeof(command), r, o);
+	ret = remote_command(command, sizeof(command), r, o, report_progress);
 	if (!ret)
 		ret = ssh_argv(argv, words, r, command, !o->rsh);
 	if (!ret)
@@ -574,12 +572,6 @@ void zccp_serve_free(struct zccp_serve *s)
 	free(s->next);
 	free(s->dests);
 	free(s->spec);
-}
-
-void zccp_serve_at(uint64_t bytes)
-{
-	printf(ZCCP_SERVE_AT " %" PRIu64 "\n", bytes);
-	fflush(stdout);
 }
 
 void zccp_serve_result(int outcome, uint64_t bytes, double seconds)

@@ -209,7 +209,9 @@ static int spawn_host(struct zccp_wire *w, struct zccp_endpoint *d,
 
 	free(name);
 	if (!ret)
-		ret = zccp_remote_spawn(r, &w->key, o);
+		ret = zccp_remote_spawn(r, &w->key, o,
+					zccp_progress_resolve(o->progress) !=
+						ZCCP_PROGRESS_NONE);
 	if (ret)
 		not_started(w, d, ret, NULL);
 	return ret;

@@ -32,7 +32,7 @@
  * PATH is complete (an errno or zccp's own, errors.h, otherwise). */
 #define ZCCP_SERVE_RESULT "ZCCP-RESULT"
 /* ... and meanwhile, asked (--report-progress, when the sender has -g):
- * "ZCCP-AT BYTES\n" twice a second, what PATH holds. */
+ * "ZCCP-AT BYTES\n" twice a second, what PATH holds (progress.c). */
 #define ZCCP_SERVE_AT "ZCCP-AT"
 
 struct zccp_remote {
@@ -64,9 +64,10 @@ bool zccp_remote_is_ssh(const char *arg);
 int zccp_remote_parse(struct zccp_remote *r, const char *arg,
 		      const char *source_name);
 
-/* Start the receiver and give it the key: 0 or -errno. */
+/* Start the receiver and give it the key; report_progress: ask it for
+ * AT lines.  0 or -errno. */
 int zccp_remote_spawn(struct zccp_remote *r, const struct zccp_key *key,
-		      const struct zccp_opts *o);
+		      const struct zccp_opts *o, bool report_progress);
 
 /* Wait until it listens (r->target), for timeout_ms but at least 20 s
  * (0: no limit): 0, or -errno with *why (malloc, may be NULL) saying
@@ -126,7 +127,6 @@ void zccp_serve_free(struct zccp_serve *s);
 /* --serve at the end: the result line for PATH (outcome 0 complete,
  * 1 left alone by -n, else -errno) on standard output. */
 void zccp_serve_result(int outcome, uint64_t bytes, double seconds);
-/* --serve under --report-progress: an AT line (progress.c). */
-void zccp_serve_at(uint64_t bytes);
+
 
 #endif
