@@ -417,7 +417,8 @@ static int backing(const struct copy *c)
 	return open(proc, O_RDONLY | O_CLOEXEC);
 }
 
-/* Stream bytes [from, to) of [from, end) that the ring let go, again. */
+/* Stream bytes [from, to), which the ring let go, again: from what
+ * backs them. */
 static int resend_backed(const struct copy *c, struct resend *r,
 			 uint64_t from, uint64_t to)
 {
