@@ -220,11 +220,6 @@ void zccp_hosts_start(struct zccp_wire *w, struct zccp_endpoint **dests,
 {
 	struct fanout f = { 0 };
 
-	/* --serve in a chain: its one target is its last destination */
-	if (o->nfallbacks && n > 1) {
-		dests[n - 1]->fallbacks = o->fallbacks;
-		dests[n - 1]->nfallbacks = o->nfallbacks;
-	}
 	if (!w->remotes)
 		return;
 	if (fanout_alloc(&f, dests, n)) {
@@ -240,7 +235,6 @@ void zccp_hosts_start(struct zccp_wire *w, struct zccp_endpoint **dests,
 	fanout_free(&f);
 }
 
-
 const char *zccp_hosts_name(const struct zccp_wire *w, const char *target)
 {
 	for (unsigned i = 0; w->remotes && i < w->nremotes; i++)
@@ -248,7 +242,6 @@ const char *zccp_hosts_name(const struct zccp_wire *w, const char *target)
 			return w->remotes[i].host;
 	return target;
 }
-
 
 /* What the hosts another host feeds say they hold, into their
  * endpoints' bytes, for the progress thread. */
@@ -290,7 +283,6 @@ int zccp_hosts_hear(struct zccp_wire *w, struct zccp_endpoint **dests,
 	w->hearing = !pthread_create(&w->hearer, NULL, hear_hosts, w);
 	return 0;
 }
-
 
 void zccp_hosts_unhear(struct zccp_wire *w)
 {

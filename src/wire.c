@@ -180,6 +180,11 @@ int zccp_wire_accept(struct zccp_wire *w, struct zccp_endpoint *src,
 void zccp_wire_remotes(struct zccp_wire *w, struct zccp_endpoint **dests,
 		       unsigned n, const struct zccp_opts *o)
 {
+	/* --serve in a chain: its one target is its last destination */
+	if (o->nfallbacks && n > 1) {
+		dests[n - 1]->fallbacks = o->fallbacks;
+		dests[n - 1]->nfallbacks = o->nfallbacks;
+	}
 	zccp_hosts_start(w, dests, n, o);
 }
 
