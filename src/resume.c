@@ -17,7 +17,7 @@ static bool same_transfer(const struct zccp_stream_header *was,
 			  const struct zccp_stream_header *h)
 {
 	return h->resume && h->size_known == was->size_known &&
-	       h->size == was->size && !h->encrypt &&
+	       h->size == was->size && h->encrypt == was->encrypt &&
 	       !memcmp(h->transfer, was->transfer, ZCCP_NONCE_LEN);
 }
 

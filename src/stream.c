@@ -433,10 +433,10 @@ int zccp_stream_begin(struct zccp_endpoint *dst,
 
 int zccp_stream_resume(struct zccp_endpoint *dst,
 		       const struct zccp_endpoint *src,
-		       const struct zccp_stream_mac *m, unsigned timeout_ms,
-		       uint64_t *held)
+		       const struct zccp_stream_mac *m, bool encrypt,
+		       unsigned timeout_ms, uint64_t *held)
 {
-	struct zccp_stream_header h = { .resume = true };
+	struct zccp_stream_header h = { .resume = true, .encrypt = encrypt };
 	uint8_t buf[ZCCP_STREAM_HELD_LEN];
 	int ret = begin(dst, src, m, &h, timeout_ms);
 

@@ -419,6 +419,25 @@ int zccp_tls_recv(struct zccp_tls *tls, void *buf, uint32_t len)
 	return 0;
 }
 
+void zccp_tls_renumber(struct zccp_tls *tls, int fd)
+{
+	if (tls->kernel)
+		tls->sock = fd;
+	else
+		tls->pair[0] = fd;
+}
+
+void zccp_tls_drop(struct zccp_tls *tls)
+{
+	if (tls->pumping) { /* its pair end is gone: the pump ends */
+		shutdown(tls->sock, SHUT_RDWR);
+		pthread_join(tls->pump, NULL);
+		close(tls->pair[1]);
+		close(tls->sock);
+	}
+	free_session(tls);
+}
+
 void zccp_tls_close(struct zccp_tls *tls, int fd, bool abort)
 {
 	if (tls->pumping) {

@@ -200,11 +200,43 @@ void zccp_wire_begin(struct zccp_wire *w, struct zccp_endpoint *d,
 		zccp_dest_fail(d, ret);
 }
 
+/* fd, a connection that resumed ep's stream (its hello answered),
+ * becomes ep's: in TLS first if ep was, a new session under the new R
+ * (the sender its client), the old one dropped.  0 or -errno; fd is
+ * taken either way. */
+static int take_over(struct zccp_wire *w, struct zccp_endpoint *ep, int fd,
+		     bool client, const uint8_t challenge[ZCCP_NONCE_LEN],
+		     unsigned timeout_ms)
+{
+	struct zccp_tls *old = ep->tls, *tls = NULL;
+	const char *how;
+	int ret = 0;
+
+	if (old)
+		ret = zccp_tls_start(&fd, client, key_of(w), challenge,
+				     w->mac.transfer, timeout_ms, &tls, &how);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	ret = zccp_endpoint_swap_socket(ep, fd);
+	if (!old)
+		return ret;
+	if (ret) { /* ep keeps its old session, failed */
+		zccp_tls_close(tls, fd, true);
+		return ret;
+	}
+	zccp_tls_renumber(tls, ep->fd);
+	zccp_tls_drop(old);
+	ep->tls = tls;
+	return 0;
+}
+
 int zccp_wire_reroute(struct zccp_wire *w, struct zccp_endpoint *d,
 		      const struct zccp_endpoint *src, int err, uint64_t *held,
 		      unsigned timeout_ms)
 {
-	while (d->nfallbacks && !d->tls) {
+	while (d->nfallbacks) {
 		const char *to = d->fallbacks[0];
 		int fd, old = d->fd, ret;
 
@@ -218,23 +250,23 @@ int zccp_wire_reroute(struct zccp_wire *w, struct zccp_endpoint *d,
 			continue;
 		}
 		d->fd = fd;
-		ret = zccp_stream_resume(d, src, &w->mac, timeout_ms, held);
+		ret = zccp_stream_resume(d, src, &w->mac, w->encrypt,
+					 timeout_ms, held);
 		d->fd = old;
-		if (ret) {
+		if (ret)
 			close(fd);
-			err = ret;
-			continue;
-		}
-		ret = zccp_endpoint_swap_socket(d, fd);
+		else
+			ret = take_over(w, d, fd, true, d->challenge,
+					timeout_ms);
 		if (!ret) {
 			d->trailer_sent = 0;
-			zccp_info("%s: resumed at byte %" PRIu64, zccp_hosts_name(w, to),
-				  *held);
+			zccp_info("%s: resumed at byte %" PRIu64,
+				  zccp_hosts_name(w, to), *held);
 			return 0;
 		}
 		err = ret;
 	}
-	return d->tls ? -EOPNOTSUPP : err;
+	return err;
 }
 
 int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
@@ -243,7 +275,7 @@ int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
 	uint8_t buf[ZCCP_STREAM_HELD_LEN];
 	struct zccp_stream_header h;
 	char *peer;
-	int fd;
+	int fd, ret;
 
 	if (!w->resumer.running)
 		return -EOPNOTSUPP;
@@ -255,10 +287,15 @@ int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
 	if (fd < 0)
 		return fd;
 	zccp_stream_held_encode(buf, key_of(w), &h, held);
-	if (zccp_stream_send(fd, buf, sizeof(buf), o->timeout_ms) ||
-	    zccp_endpoint_swap_socket(src, fd)) {
+	if (zccp_stream_send(fd, buf, sizeof(buf), o->timeout_ms)) {
+		close(fd);
 		free(peer);
 		return -ZCCP_ENOREPLY;
+	}
+	ret = take_over(w, src, fd, false, h.challenge, o->timeout_ms);
+	if (ret) {
+		free(peer);
+		return ret;
 	}
 	/* the trailer and the reply are bound to the new connection */
 	memcpy(w->header.challenge, h.challenge, ZCCP_NONCE_LEN);
@@ -313,7 +350,7 @@ static int start_resumer(struct zccp_wire *w, const struct zccp_endpoint *src,
 	const struct zccp_gate gate = { .spec = o->listen, .key = key_of(w),
 					.bound = o->serve_listener };
 
-	if (!o->serve_listener || src->tls)
+	if (!o->serve_listener)
 		return 0;
 	return zccp_resumer_start(&w->resumer, &gate, &w->header, src->fd);
 }

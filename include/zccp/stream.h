@@ -165,11 +165,12 @@ int zccp_stream_begin(struct zccp_endpoint *dst,
 		      const struct zccp_stream_mac *m, bool encrypt,
 		      unsigned timeout_ms);
 /* Sender, connected to dst in place of a receiver that went: resume
- * (above); *held: the payload bytes dst holds, where to go on from. */
+ * (above; encrypt: TLS follows the held message); *held: the payload
+ * bytes dst holds, where to go on from. */
 int zccp_stream_resume(struct zccp_endpoint *dst,
 		       const struct zccp_endpoint *src,
-		       const struct zccp_stream_mac *m, unsigned timeout_ms,
-		       uint64_t *held);
+		       const struct zccp_stream_mac *m, bool encrypt,
+		       unsigned timeout_ms, uint64_t *held);
 /*
  * Sender: the trailer, then no more data; dst then awaits its reply.
  * Never waits: what a full socket does not take now goes out in

@@ -51,4 +51,12 @@ int zccp_tls_recv(struct zccp_tls *tls, void *buf, uint32_t len);
  */
 void zccp_tls_close(struct zccp_tls *tls, int fd, bool abort);
 
+/* A resumed stream (stream.h) put the session's descriptor (what
+ * zccp_tls_start gave) under the number fd: it lives there now. */
+void zccp_tls_renumber(struct zccp_tls *tls, int fd);
+
+/* ... and the old session, whose descriptor's number another
+ * connection took: end it and free it, leaving that number alone. */
+void zccp_tls_drop(struct zccp_tls *tls);
+
 #endif

@@ -182,12 +182,12 @@ big_chain() {
 
 # killed_mid_transfer N K...: a chain of N hosts; hosts K... are killed
 # (kill -9, the first once it holds 6 MiB, the others then); every other
-# host completes, those alone fail
+# host completes, those alone fail.  CHAIN_OPTS: more options
 killed_mid_transfer() {
 	local n=$1 k
 	shift
 	big_chain "$n"
-	chain_bg --json --timeout=10 "$T/big" "${DESTS[@]}"
+	chain_bg --json --timeout=10 ${CHAIN_OPTS:-} "$T/big" "${DESTS[@]}"
 	kill_at "r$1" $((6 * 1024 * 1024))
 	for k in "${@:2}"; do
 		kill -9 "$(serve_pid "r$k")"
@@ -212,6 +212,10 @@ killed_mid_transfer() {
 
 @test "two adjacent hosts die: the one before them goes on with the one after" {
 	killed_mid_transfer 6 3 4
+}
+
+@test "--encrypt: the host after a dead one resumes in a new TLS session" {
+	CHAIN_OPTS=--encrypt killed_mid_transfer 4 2
 }
 
 @test "host 3's link is cut (ip link set down): found within --timeout, stepped over" {
