@@ -12,11 +12,6 @@ setup() {
 	export T ZCCP
 }
 
-# on_snd ZCCP_ARG...: zccp, run as the sender in $SND, with our ssh
-on_snd() {
-	zccp_under ip netns exec "$SND" -- --rsh="$RSH" "$@"
-}
-
 @test "one host: a path, a directory/, USER@ and :PORT, beside a local file" {
 	ssh_hosts 1
 	mkdir "$T/h1" "$T/h1/dir"

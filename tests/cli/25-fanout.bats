@@ -13,10 +13,6 @@ setup() {
 	export T ZCCP
 }
 
-on_snd() {
-	zccp_under ip netns exec "$SND" -- --rsh="$RSH" "$@"
-}
-
 # hosts_dests N [NAME]: DESTS=(ssh://host1/$T/NAME1 ...), FILES=($T/NAME1 ...)
 hosts_dests() {
 	local i

@@ -105,6 +105,12 @@ ssh_hosts() {
 	. "$T/hosts.env"
 }
 
+# on_snd ZCCP_ARG...: zccp (through bats' run), as the sender in $SND
+# of ssh_hosts, with its ssh
+on_snd() {
+	zccp_under ip netns exec "$SND" -- --rsh="$RSH" "$@"
+}
+
 # zccp --listen receivers for the stream suites, each of whose setup
 # calls stream_setup: no receivers yet, no namespace, a fresh key $KEY.
 stream_setup() {
