@@ -172,16 +172,18 @@ static unsigned verdict_code(int verdict)
 	}
 }
 
-static void welcome_tag(const struct zccp_key *key,
-			const struct zccp_stream_header *h, const uint8_t *code,
-			uint8_t out[ZCCP_TAG_LEN])
+/* A receiver's answer to h (welcome, held): tag(label, R, S, field). */
+static void answer_tag(const struct zccp_key *key, const char *label,
+		       const struct zccp_stream_header *h,
+		       const uint8_t *field, size_t len,
+		       uint8_t out[ZCCP_TAG_LEN])
 {
 	const struct zccp_auth_part parts[] = {
 		{ h->transfer, ZCCP_NONCE_LEN },
-		{ code, 4 },
+		{ field, len },
 	};
 
-	tag(key, "welcome", h->challenge, parts, 2, out);
+	tag(key, label, h->challenge, parts, 2, out);
 }
 
 void zccp_stream_welcome_encode(uint8_t *out, const struct zccp_key *key,
@@ -192,7 +194,7 @@ void zccp_stream_welcome_encode(uint8_t *out, const struct zccp_key *key,
 	put_be(out + 4, verdict_code(verdict), 4);
 	/* a refused hello told us no transfer nonce worth binding */
 	if (!verdict)
-		welcome_tag(key, h, out + 4, out + 8);
+		answer_tag(key, "welcome", h, out + 4, 4, out + 8);
 }
 
 int zccp_stream_welcome_decode(const uint8_t *in, const struct zccp_key *key,
@@ -209,20 +211,8 @@ int zccp_stream_welcome_decode(const uint8_t *in, const struct zccp_key *key,
 	if (code != IN)
 		return code < sizeof(refusals) / sizeof(*refusals) ?
 			       refusals[code] : -ZCCP_EREFUSED;
-	welcome_tag(key, h, in + 4, mine);
+	answer_tag(key, "welcome", h, in + 4, 4, mine);
 	return zccp_auth_equal(mine, in + 8) ? 0 : -ZCCP_EAUTH;
-}
-
-static void held_tag(const struct zccp_key *key,
-		     const struct zccp_stream_header *h, const uint8_t *held,
-		     uint8_t out[ZCCP_TAG_LEN])
-{
-	const struct zccp_auth_part parts[] = {
-		{ h->transfer, ZCCP_NONCE_LEN },
-		{ held, 8 },
-	};
-
-	tag(key, "held", h->challenge, parts, 2, out);
 }
 
 void zccp_stream_held_encode(uint8_t *out, const struct zccp_key *key,
@@ -231,7 +221,7 @@ void zccp_stream_held_encode(uint8_t *out, const struct zccp_key *key,
 	memset(out, 0, ZCCP_STREAM_HELD_LEN);
 	memcpy(out, "ZHLD", 4);
 	put_be(out + 8, held, 8);
-	held_tag(key, h, out + 8, out + 16);
+	answer_tag(key, "held", h, out + 8, 8, out + 16);
 }
 
 int zccp_stream_held_decode(const uint8_t *in, const struct zccp_key *key,
@@ -241,7 +231,7 @@ int zccp_stream_held_decode(const uint8_t *in, const struct zccp_key *key,
 
 	if (memcmp(in, "ZHLD", 4))
 		return -ZCCP_ENOTSTREAM;
-	held_tag(key, h, in + 8, mine);
+	answer_tag(key, "held", h, in + 8, 8, mine);
 	if (!zccp_auth_equal(mine, in + 16))
 		return -ZCCP_EAUTH;
 	*held = get_be(in + 8, 8);

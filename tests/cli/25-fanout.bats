@@ -118,11 +118,6 @@ q() {
 
 # ---- a host that goes mid-transfer: the chain steps over it ----
 
-# serve_pid NAME: the receiver writing $T/NAME
-serve_pid() {
-	pgrep -f -- "^zccp --serve .* $T/$1\$" | head -1
-}
-
 # chain_bg ZCCP_ARG...: the sender in the background, its status,
 # stdout and stderr in $T/status, $T/out and $T/err
 chain_bg() {
@@ -186,7 +181,7 @@ killed_mid_transfer() {
 	chain_bg --json --timeout=10 ${CHAIN_OPTS:-} "$T/big" "${DESTS[@]}"
 	kill_at "r$1" $((6 * 1024 * 1024))
 	for k in "${@:2}"; do
-		kill -9 "$(serve_pid "r$k")"
+		kill_at "r$k" 0
 	done
 	chain_wait
 	one_gone "$@"
