@@ -422,24 +422,13 @@ static int backing(const struct copy *c)
 static int resend_backed(const struct copy *c, struct resend *r,
 			 uint64_t from, uint64_t to)
 {
-	size_t size = 1u << 20;
-	uint8_t *buf = malloc(size);
 	int fd = backing(c);
 
-	r->err = !buf || fd < 0 ? -ENODATA : 0;
-	while (!r->err && from < to) {
-		size_t n = to - from < size ? (size_t)(to - from) : size;
-		ssize_t got = pread(fd, buf, n, (off_t)from);
-
-		if (got <= 0)
-			r->err = -ENODATA; /* ours, whatever the cause */
-		else
-			resend_see(r, buf, (uint32_t)got);
-		from += got > 0 ? (uint64_t)got : 0;
-	}
+	r->err = fd < 0 ? -ENODATA :
+			  zccp_stream_send_range(r->fd, fd, from, to,
+						 r->timeout_ms);
 	if (fd >= 0)
 		close(fd);
-	free(buf);
 	return r->err;
 }
 

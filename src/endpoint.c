@@ -98,8 +98,10 @@ static bool may_move(enum zccp_ep_state from, enum zccp_ep_state to)
 	case ZCCP_EP_CLONED:
 		return to == ZCCP_EP_COMMITTED || to == ZCCP_EP_SKIPPED ||
 		       to == ZCCP_EP_FAILED;
+	case ZCCP_EP_FORWARDED: /* -> SENT: resumed by us (repair.h) */
+		return to == ZCCP_EP_SENT || to == ZCCP_EP_COMMITTED ||
+		       to == ZCCP_EP_FAILED;
 	case ZCCP_EP_SENT:
-	case ZCCP_EP_FORWARDED:
 		return to == ZCCP_EP_COMMITTED || to == ZCCP_EP_FAILED;
 	case ZCCP_EP_FAILED:
 		return to == ZCCP_EP_FAILED;

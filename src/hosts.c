@@ -230,6 +230,7 @@ void zccp_hosts_start(struct zccp_wire *w, struct zccp_endpoint **dests,
 		return;
 	}
 	f.shape = zccp_fanout_resolve(o->fanout, f.n);
+	w->fanout = f.shape;
 	start_hosts(w, &f, o);
 	link_hosts(w, &f, o);
 	fanout_free(&f);
@@ -244,7 +245,8 @@ const char *zccp_hosts_name(const struct zccp_wire *w, const char *target)
 }
 
 /* What the hosts another host feeds say they hold, into their
- * endpoints' bytes, for the progress thread. */
+ * endpoints' bytes, for the progress thread; in a tree, that they lost
+ * their sender. */
 static void *hear_hosts(void *arg)
 {
 	struct zccp_wire *w = arg;
@@ -255,8 +257,15 @@ static void *hear_hosts(void *arg)
 			struct zccp_endpoint *d = w->hosts[i];
 			uint64_t bytes;
 
-			if (zccp_endpoint_state(d) == ZCCP_EP_FORWARDED &&
-			    zccp_remote_at(&w->remotes[d->index - 1], &bytes) > 0)
+			int heard;
+
+			if (zccp_endpoint_state(d) != ZCCP_EP_FORWARDED)
+				continue;
+			heard = zccp_remote_at(&w->remotes[d->index - 1],
+					       &bytes);
+			if (heard == ZCCP_REMOTE_LOST)
+				zccp_repair_start(w, d, bytes);
+			else if (heard > 0)
 				__atomic_store_n(&d->bytes, bytes,
 						 __ATOMIC_RELAXED);
 		}
@@ -268,8 +277,9 @@ static void *hear_hosts(void *arg)
 int zccp_hosts_hear(struct zccp_wire *w, struct zccp_endpoint **dests,
 		    unsigned n, const struct zccp_opts *o)
 {
-	if (!w->remotes || zccp_progress_resolve(o->progress) ==
-				   ZCCP_PROGRESS_NONE)
+	if (!w->remotes || (w->fanout == ZCCP_FANOUT_CHAIN &&
+			    zccp_progress_resolve(o->progress) ==
+				    ZCCP_PROGRESS_NONE))
 		return 0;
 	w->hosts = calloc(n, sizeof(*w->hosts));
 	if (!w->hosts)
@@ -293,14 +303,33 @@ void zccp_hosts_unhear(struct zccp_wire *w)
 	w->hearing = false;
 }
 
+/* A tree's host that says only now that it lost its sender: resumed
+ * now (repair.h).  What its reply said, or err when it was not. */
+static int repair_late(struct zccp_wire *w, struct zccp_endpoint *d,
+		       uint64_t held, int err)
+{
+	int ret;
+
+	if (w->repairs[d->index - 1].asked)
+		return err; /* it was, and lost it again */
+	zccp_repair_start(w, d, held);
+	ret = zccp_repair_finish(w, d);
+	if (ret == 1)
+		return err; /* a chain's: the host before it resumes it */
+	return ret ? ret : zccp_stream_await_reply(d, &w->mac, w->timeout_ms);
+}
+
 void zccp_hosts_settle(struct zccp_wire *w, struct zccp_endpoint *d,
 		       int reply_err, uint64_t bytes, double deadline)
 {
 	double left = deadline - zccp_now();
 	unsigned ms = !deadline ? 0 : left > 0.001 ? (unsigned)(left * 1e3) : 1;
 	struct zccp_remote_result res;
-	int ret = zccp_remote_result(&w->remotes[d->index - 1], ms, &res);
+	int ret;
 
+	while ((ret = zccp_remote_result(&w->remotes[d->index - 1], ms,
+					 &res)) == ZCCP_REMOTE_LOST)
+		reply_err = repair_late(w, d, res.bytes, reply_err);
 	if (!ret && !res.error && res.bytes != bytes)
 		res.error = -ZCCP_EREMOTE;
 	if (ret || res.error) {
@@ -308,7 +337,7 @@ void zccp_hosts_settle(struct zccp_wire *w, struct zccp_endpoint *d,
 				  reply_err : ret ? ret : res.error);
 		return;
 	}
-	if (zccp_endpoint_state(d) == ZCCP_EP_FORWARDED) {
+	if (d->via) { /* another host fed it: its own word */
 		d->bytes = res.bytes;
 		d->seconds = res.seconds;
 	}

@@ -350,24 +350,31 @@ int zccp_remote_forward(struct zccp_remote *r, char *const *next,
 	return ret;
 }
 
-static bool is_at(const char *line)
+/* "WORD BYTES": 1 with *bytes when line is one of word's. */
+static int said(const char *line, const char *word, uint64_t *bytes)
 {
-	return !strncmp(line, ZCCP_SERVE_AT " ", strlen(ZCCP_SERVE_AT) + 1);
+	size_t n = strlen(word);
+
+	return !strncmp(line, word, n) && line[n] == ' ' &&
+	       sscanf(line + n + 1, "%" SCNu64, bytes) == 1;
 }
 
 int zccp_remote_at(struct zccp_remote *r, uint64_t *bytes)
 {
 	int found = 0, ret;
+	uint64_t n;
 
 	if (r->out_fd < 0 || r->held)
 		return -1;
 	while (!(ret = read_line(r, 0, false))) {
-		if (!is_at(r->line)) {
+		if (said(r->line, ZCCP_SERVE_LOST, bytes))
+			return ZCCP_REMOTE_LOST;
+		if (!said(r->line, ZCCP_SERVE_AT, &n)) {
 			r->held = true; /* the result: zccp_remote_result's */
 			return -1;
 		}
-		found = sscanf(r->line + strlen(ZCCP_SERVE_AT), "%" SCNu64,
-			       bytes) == 1;
+		*bytes = n;
+		found = 1;
 	}
 	return ret == -EAGAIN ? found : -1;
 }
@@ -376,12 +383,15 @@ int zccp_remote_result(struct zccp_remote *r, unsigned timeout_ms,
 		       struct zccp_remote_result *res)
 {
 	int err, ret = 0;
+	uint64_t at;
 
 	if (r->out_fd < 0)
 		return -ZCCP_EHOSTGONE;
-	do
+	do {
 		ret = r->held ? 0 : read_line(r, timeout_ms, true);
-	while (!ret && !r->held && is_at(r->line));
+		if (!ret && said(r->line, ZCCP_SERVE_LOST, &res->bytes))
+			return ZCCP_REMOTE_LOST;
+	} while (!ret && !r->held && said(r->line, ZCCP_SERVE_AT, &at));
 	r->held = false;
 	if (ret || sscanf(r->line, ZCCP_SERVE_RESULT " %d %" SCNu64 " %lf",
 			  &err, &res->bytes, &res->seconds) != 3 || err < 0)
@@ -572,6 +582,12 @@ void zccp_serve_free(struct zccp_serve *s)
 	free(s->next);
 	free(s->dests);
 	free(s->spec);
+}
+
+void zccp_serve_lost(uint64_t held)
+{
+	printf(ZCCP_SERVE_LOST " %" PRIu64 "\n", held);
+	fflush(stdout);
 }
 
 void zccp_serve_result(int outcome, uint64_t bytes, double seconds)

@@ -2,8 +2,10 @@
 /* The zccp stream's header, trailer and reply (see zccp/stream.h). */
 #include <errno.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "zccp/report.h"
 #include "zccp/stream.h"
@@ -435,6 +437,28 @@ int zccp_stream_resume(struct zccp_endpoint *dst,
 	if (ret == -ZCCP_ESHORT || ret == -ECONNRESET)
 		ret = -ZCCP_ENOREPLY;
 	return ret ? ret : zccp_stream_held_decode(buf, m->key, &h, held);
+}
+
+int zccp_stream_send_range(int sock, int file, uint64_t from, uint64_t to,
+			   unsigned timeout_ms)
+{
+	size_t size = 1u << 20;
+	uint8_t *buf = malloc(size);
+	int ret = buf ? 0 : -ENODATA;
+
+	while (!ret && from < to) {
+		size_t n = to - from < size ? (size_t)(to - from) : size;
+		ssize_t got = pread(file, buf, n, (off_t)from);
+
+		if (got <= 0)
+			ret = -ENODATA; /* ours, whatever the cause */
+		else
+			ret = zccp_stream_send(sock, buf, (uint32_t)got,
+					       timeout_ms);
+		from += got > 0 ? (uint64_t)got : 0;
+	}
+	free(buf);
+	return ret;
 }
 
 /* The trailer from byte dst->trailer_sent on (without wait, only what

@@ -50,7 +50,8 @@ static int prepare_remotes(struct zccp_wire *w, const struct zccp_opts *o)
 	if (!any_ssh(o))
 		return 0;
 	w->remotes = calloc(o->ndests, sizeof(*w->remotes));
-	if (!w->remotes) {
+	w->repairs = calloc(o->ndests, sizeof(*w->repairs));
+	if (!w->remotes || !w->repairs) {
 		zccp_error("out of memory");
 		return -ENOMEM;
 	}
@@ -281,6 +282,8 @@ int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
 		return -EOPNOTSUPP;
 	zccp_warn("%s: gone at byte %" PRIu64 "; waiting for the host "
 		  "before it", src->path, held);
+	if (o->serve)
+		zccp_serve_lost(held); /* a tree's sender resumes us */
 	/* the host before it may first find that one dead, and then the
 	 * next one too (TCP_USER_TIMEOUT, a connect: --timeout each) */
 	fd = zccp_resumer_take(&w->resumer, 3 * o->timeout_ms, &peer, &h);
@@ -303,6 +306,23 @@ int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
 	free(src->path);
 	src->path = peer;
 	return 0;
+}
+
+int zccp_wire_adopt(struct zccp_wire *w, struct zccp_endpoint *d, int fd,
+		    uint64_t *held)
+{
+	int ret;
+
+	d->fd = fd; /* d's to close, whatever comes */
+	ret = zccp_stream_resume(d, w->source, &w->mac, w->encrypt,
+				 w->timeout_ms, held);
+	if (!ret && w->encrypt)
+		ret = encrypt(w, d, true, d->challenge, w->mac.transfer,
+			      w->timeout_ms);
+	if (!ret)
+		zccp_info("%s: resumed at byte %" PRIu64 " from this host",
+			  d->arg, *held);
+	return ret;
 }
 
 /* What only the kernel cannot time out: a --listen source that goes
@@ -361,6 +381,8 @@ int zccp_wire_start(struct zccp_wire *w, struct zccp_endpoint *src,
 {
 	int ret = start_watchdog(w, src, dests, n, o);
 
+	w->source = src;
+	w->timeout_ms = o->timeout_ms;
 	if (!ret)
 		ret = start_resumer(w, src, o);
 	return ret ? ret : zccp_hosts_hear(w, dests, n, o);
@@ -386,8 +408,10 @@ void zccp_wire_await_replies(struct zccp_wire *w, struct zccp_endpoint **dests,
 
 	for (unsigned i = 0; i < n; i++) {
 		struct zccp_endpoint *d = dests[i];
-		int ret;
+		int ret = d->remote ? zccp_repair_finish(w, d) : 1;
 
+		if (ret < 0 && reply_err)
+			reply_err[i] = ret; /* its result line may still come */
 		if (zccp_endpoint_state(d) != ZCCP_EP_SENT)
 			continue;
 		ret = zccp_stream_await_reply(d, &w->mac, timeout_ms);
@@ -429,6 +453,7 @@ void zccp_wire_reply(const struct zccp_wire *w, struct zccp_endpoint *src,
 
 void zccp_wire_free(struct zccp_wire *w)
 {
+	zccp_repair_stop(w); /* before what its threads use */
 	zccp_resumer_stop(&w->resumer);
 	free(w->watches);
 	w->watches = NULL;
@@ -436,6 +461,8 @@ void zccp_wire_free(struct zccp_wire *w)
 		zccp_remote_free(&w->remotes[i]);
 	free(w->remotes);
 	w->remotes = NULL;
+	free(w->repairs);
+	w->repairs = NULL;
 	free(w->chain);
 	w->chain = NULL;
 	free(w->hosts);

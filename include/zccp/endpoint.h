@@ -41,7 +41,9 @@ static inline bool zccp_kind_is_stream(enum zccp_kind kind)
  * helpers below (atomic: the progress thread reads it meanwhile).
  *   PENDING -> SKIPPED, CLONED, SENT, FORWARDED, COMMITTED or FAILED
  *   CLONED  -> COMMITTED, SKIPPED (-n: a file appeared) or FAILED
- *   SENT, FORWARDED -> COMMITTED or FAILED
+ *   FORWARDED -> SENT (its sender died: we resumed it, repair.h),
+ *                COMMITTED or FAILED
+ *   SENT    -> COMMITTED or FAILED
  *   FAILED  -> FAILED (a later error replaces the first)
  */
 enum zccp_ep_state {

@@ -34,6 +34,11 @@
 /* ... and meanwhile, asked (--report-progress, when the sender has -g):
  * "ZCCP-AT BYTES\n" twice a second, what PATH holds (progress.c). */
 #define ZCCP_SERVE_AT "ZCCP-AT"
+/* ... and when its source is cut before the end: "ZCCP-LOST BYTES\n",
+ * what it holds, waiting to be resumed.  In a chain the host before it
+ * does that; a tree's hosts have no next to go on to, and the sender
+ * resumes them itself (repair.h). */
+#define ZCCP_SERVE_LOST "ZCCP-LOST"
 
 struct zccp_remote {
 	char *user, *host, *port, *path; /* port NULL: ssh's default */
@@ -85,14 +90,19 @@ int zccp_remote_forward(struct zccp_remote *r, char *const *next,
 /* Connect to a started receiver: the socket, or -errno. */
 int zccp_remote_connect(const struct zccp_remote *r, unsigned timeout_ms);
 
-/* Its result line, within timeout_ms (AT lines passed over): 0, or
- * -ZCCP_EHOSTGONE when it ended (or went quiet) without one. */
+/* What zccp_remote_at and zccp_remote_result return for a LOST line,
+ * its bytes in their *bytes, res->bytes; ask again for the rest. */
+#define ZCCP_REMOTE_LOST 2
+
+/* Its result line, within timeout_ms (AT lines passed over): 0,
+ * ZCCP_REMOTE_LOST, or -ZCCP_EHOSTGONE when it ended (or went quiet)
+ * without one. */
 int zccp_remote_result(struct zccp_remote *r, unsigned timeout_ms,
 		       struct zccp_remote_result *res);
 
 /* What out_fd has now, without waiting: 1 with *bytes from the latest
- * AT line, 0 if none came, -1 once a result line or the end came (it
- * stays for zccp_remote_result). */
+ * AT line, 0 if none came, ZCCP_REMOTE_LOST at a LOST line, -1 once a
+ * result line or the end came (it stays for zccp_remote_result). */
 int zccp_remote_at(struct zccp_remote *r, uint64_t *bytes);
 
 /* After the transfer: reap ssh (killed after a grace period); when the
@@ -124,6 +134,8 @@ struct zccp_serve {
 int zccp_serve_begin(struct zccp_serve *s, const char *path);
 void zccp_serve_free(struct zccp_serve *s);
 
+/* --serve, its source cut: the LOST line. */
+void zccp_serve_lost(uint64_t held);
 /* --serve at the end: the result line for PATH (outcome 0 complete,
  * 1 left alone by -n, else -errno) on standard output. */
 void zccp_serve_result(int outcome, uint64_t bytes, double seconds);

@@ -153,6 +153,11 @@ int zccp_stream_reply_decode(const uint8_t *in, struct zccp_stream_reply *r,
 int zccp_stream_send(int fd, const void *buf, uint32_t len,
 		     unsigned timeout_ms);
 int zccp_stream_recv(int fd, void *buf, uint32_t len, unsigned timeout_ms);
+/* Payload bytes [from, to) of file (read with pread) to sock again, for
+ * a resume: 0, -ENODATA (file could not give them) or the send's
+ * -errno. */
+int zccp_stream_send_range(int sock, int file, uint64_t from, uint64_t to,
+			   unsigned timeout_ms);
 
 /* The protocol on endpoints; each returns 0 or -errno. */
 /*

@@ -17,6 +17,7 @@
 #include "zccp/endpoint.h"
 #include "zccp/opts.h"
 #include "zccp/remote.h"
+#include "zccp/repair.h"
 #include "zccp/resume.h"
 #include "zccp/stream.h"
 #include "zccp/watchdog.h"
@@ -36,7 +37,12 @@ struct zccp_wire {
 	unsigned nremotes;
 	char **chain;	/* --fanout chain: started hosts' targets, in order */
 	unsigned nchain;
-	/* -g: a thread hears the hosts another host feeds (remote.h: AT) */
+	unsigned fanout; /* its shape (fanout.h), resolved */
+	struct zccp_repair *repairs; /* per destination; a tree's orphans */
+	const struct zccp_endpoint *source; /* from start on */
+	unsigned timeout_ms;
+	/* a thread hears the hosts another host feeds (remote.h: AT under
+	 * -g, LOST in a tree) */
 	struct zccp_endpoint **hosts;
 	unsigned nhosts;
 	pthread_t hearer;
@@ -81,6 +87,11 @@ int zccp_wire_reroute(struct zccp_wire *w, struct zccp_endpoint *d,
 		      unsigned timeout_ms);
 int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
 		     uint64_t held, const struct zccp_opts *o);
+/* fd, a connection to host d, which lost its sender (repair.h): d's
+ * stream resumed on it, in TLS under --encrypt.  0 with *held, where to
+ * go on from, or -errno. */
+int zccp_wire_adopt(struct zccp_wire *w, struct zccp_endpoint *d, int fd,
+		    uint64_t *held);
 
 /* Before the copy: the watchdog.  0/-errno. */
 int zccp_wire_start(struct zccp_wire *w, struct zccp_endpoint *src,

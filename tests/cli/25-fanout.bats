@@ -209,6 +209,26 @@ killed_mid_transfer() {
 	CHAIN_OPTS=--encrypt killed_mid_transfer 4 2
 }
 
+# ---- a tree: the sender resumes a dead relay's hosts itself ----
+
+# orphans_resumed N...: the sender said it resumed hosts N... itself
+orphans_resumed() {
+	local i
+	for i in "$@"; do
+		assert_stderr_matches "^zccp: ${DESTS[i - 1]}: its sender went at byte [0-9]+; sending it the rest from here$"
+	done
+}
+
+@test "tree=2: the sender's child (host 1 of 6) dies: its hosts 3 and 4 are resumed from the source" {
+	CHAIN_OPTS=--fanout=tree=2 killed_mid_transfer 6 1
+	orphans_resumed 3 4
+}
+
+@test "tree=2 --encrypt: a relay another host feeds (3 of 8) dies: its hosts 7 and 8 are resumed from the source" {
+	CHAIN_OPTS="--fanout=tree=2 --encrypt" killed_mid_transfer 8 3
+	orphans_resumed 7 8
+}
+
 @test "host 3's link is cut (ip link set down): found within --timeout, stepped over" {
 	big_chain 5
 	chain_bg --json --timeout=4 "$T/big" "${DESTS[@]}"
