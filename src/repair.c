@@ -7,6 +7,7 @@
 #include "zccp/fanout.h"
 #include "zccp/repair.h"
 #include "zccp/report.h"
+#include "zccp/tls.h"
 #include "zccp/wire.h"
 
 /* What the thread needs: its host and its wire. */
@@ -15,6 +16,29 @@ struct repair_job {
 	struct zccp_endpoint *d;
 };
 
+/* fd, a connection to d: d's stream resumed on it, in TLS under
+ * --encrypt (a session of its own, as every connection has).  0 with
+ * *held, where to go on from, or -errno. */
+static int adopt(struct zccp_wire *w, struct zccp_endpoint *d, int fd,
+		 uint64_t *held)
+{
+	const char *how = NULL;
+	int ret;
+
+	d->fd = fd; /* d's to close, whatever comes */
+	ret = zccp_stream_resume(d, w->source, &w->mac, w->encrypt,
+				 w->timeout_ms, held);
+	if (!ret && w->encrypt)
+		ret = zccp_tls_start(&d->fd, true, w->mac.key, d->challenge,
+				     w->mac.transfer, w->timeout_ms, &d->tls,
+				     &how);
+	if (!ret)
+		zccp_info("%s: resumed at byte %" PRIu64 " from this host%s%s",
+			  d->arg, *held, how ? ", in TLS: " : "",
+			  how ? how : "");
+	return ret;
+}
+
 /* Connect to d, resume its stream, send it the rest of the source. */
 static int repair(struct zccp_wire *w, struct zccp_endpoint *d)
 {
@@ -22,7 +46,7 @@ static int repair(struct zccp_wire *w, struct zccp_endpoint *d)
 	uint64_t held;
 	int fd = zccp_remote_connect(&w->remotes[d->index - 1],
 				     w->timeout_ms);
-	int ret = fd < 0 ? fd : zccp_wire_adopt(w, d, fd, &held);
+	int ret = fd < 0 ? fd : adopt(w, d, fd, &held);
 
 	if (!ret)
 		ret = held > src->size ? -ERANGE :

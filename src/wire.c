@@ -308,23 +308,6 @@ int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
 	return 0;
 }
 
-int zccp_wire_adopt(struct zccp_wire *w, struct zccp_endpoint *d, int fd,
-		    uint64_t *held)
-{
-	int ret;
-
-	d->fd = fd; /* d's to close, whatever comes */
-	ret = zccp_stream_resume(d, w->source, &w->mac, w->encrypt,
-				 w->timeout_ms, held);
-	if (!ret && w->encrypt)
-		ret = encrypt(w, d, true, d->challenge, w->mac.transfer,
-			      w->timeout_ms);
-	if (!ret)
-		zccp_info("%s: resumed at byte %" PRIu64 " from this host",
-			  d->arg, *held);
-	return ret;
-}
-
 /* What only the kernel cannot time out: a --listen source that goes
  * idle, a unix: destination that stops reading (TCP_USER_TIMEOUT does
  * for tcp). */

@@ -87,11 +87,6 @@ int zccp_wire_reroute(struct zccp_wire *w, struct zccp_endpoint *d,
 		      unsigned timeout_ms);
 int zccp_wire_resume(struct zccp_wire *w, struct zccp_endpoint *src,
 		     uint64_t held, const struct zccp_opts *o);
-/* fd, a connection to host d, which lost its sender (repair.h): d's
- * stream resumed on it, in TLS under --encrypt.  0 with *held, where to
- * go on from, or -errno. */
-int zccp_wire_adopt(struct zccp_wire *w, struct zccp_endpoint *d, int fd,
-		    uint64_t *held);
 
 /* Before the copy: the watchdog.  0/-errno. */
 int zccp_wire_start(struct zccp_wire *w, struct zccp_endpoint *src,
