@@ -39,7 +39,6 @@ enum {
 	OPT_JSON,
 	OPT_DRY_RUN,
 	OPT_PROGRESS,
-	OPT_PRESERVE,
 	OPT_ONE_FS,
 	OPT_KEY_FILE,
 	OPT_INSECURE,
@@ -59,11 +58,12 @@ struct cli_option {
 	const char *help;
 	bool engines; /* help goes on with the registry's engine names */
 	bool hidden;  /* not for people: no help line */
+	bool bare;    /* the short letter takes no value (-u), the name may */
 };
 
 /*
- * Short letters are cp's where the meaning is cp's (-f -n -p -r), and
- * clear of cp's others (-b -d -H -l -L -P -s -u -x).  One line of help
+ * Short letters are cp's where the meaning is cp's (-f -n -p -r -u), and
+ * clear of cp's others (-b -d -H -l -L -P -s -x).  One line of help
  * each: --help fits a 40-line screen, 80 columns.
  */
 static const struct cli_option cli_options[] = {
@@ -71,12 +71,12 @@ static const struct cli_option cli_options[] = {
 	  "copy a directory tree to every destination" },
 	{ "one-file-system", no_argument, OPT_ONE_FS, NULL,
 	  "-r: do not descend into other file systems" },
-	{ "preserve", optional_argument, OPT_PRESERVE, "LIST",
-	  "keep mode,ownership,timestamps (default),xattr,all" },
-	{ NULL, no_argument, 'p', NULL,
-	  "same as --preserve=mode,ownership,timestamps" },
+	{ "preserve", optional_argument, 'p', "LIST",
+	  "keep mode,ownership,timestamps (-p),xattr,all", .bare = true },
 	{ "no-clobber", no_argument, 'n', NULL,
 	  "leave an existing destination alone" },
+	{ "update", optional_argument, 'u', "WHEN",
+	  "replace existing: older (-u), none or all", .bare = true },
 	{ "force", no_argument, 'f', NULL,
 	  "replace a destination we may not write" },
 	{ "dry-run", no_argument, OPT_DRY_RUN, NULL,
@@ -376,10 +376,12 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case OPT_DRY_RUN: opts->dry_run = true; return 0;
 	case 'r': opts->recursive = true; return 0;
 	case OPT_ONE_FS: opts->one_file_system = true; return 0;
-	case 'p':
-		opts->preserve |= ZCCP_PRESERVE_DEFAULT;
+	case 'u':
+		if (zccp_update_parse(arg, &opts->update))
+			return bad_value("update", arg,
+					 "want " ZCCP_UPDATE_NAMES);
 		return 0;
-	case OPT_PRESERVE:
+	case 'p':
 		if (!arg) {
 			opts->preserve |= ZCCP_PRESERVE_DEFAULT;
 			return 0;
@@ -420,9 +422,9 @@ static void build_getopt_tables(struct option *longs, char *shorts)
 						o->key };
 		if (o->key < 256) {
 			*s++ = (char)o->key;
-			if (o->has_arg)
+			if (o->has_arg && !o->bare)
 				*s++ = ':';
-			if (o->has_arg == optional_argument)
+			if (o->has_arg == optional_argument && !o->bare)
 				*s++ = ':'; /* -gplain, as getopt wants */
 		}
 	}
@@ -550,6 +552,10 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 		if (parse_option(key, optarg, opts))
 			return ZCCP_CLI_ERROR;
 	}
+	/* cp: -n wins over -u; --update=none is -n */
+	opts->no_clobber |= opts->update == ZCCP_UPDATE_NONE;
+	if (opts->no_clobber)
+		opts->update = ZCCP_UPDATE_NONE;
 	/* --listen: the connection is the source; all operands are DESTs. */
 	if (argc - optind < (opts->listen || opts->serve ? 1 : 2)) {
 		zccp_error("%s (try 'zccp --help')",

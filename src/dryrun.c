@@ -40,8 +40,8 @@ static int dry_run_dest(FILE *out, const struct zccp_plan *plan,
 		return 1;
 	}
 	if (zccp_endpoint_skipped(d)) {
-		fprintf(out, "dest %s (%s): exists, not overwritten (-n)\n",
-			d->arg, zccp_kind_name(d->kind));
+		fprintf(out, "dest %s (%s): %s\n", d->arg,
+			zccp_kind_name(d->kind), zccp_endpoint_skip_reason(d));
 		return 0;
 	}
 	ret = zccp_dest_check(d, opts, &how);

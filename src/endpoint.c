@@ -61,6 +61,7 @@ static void take_stat(struct zccp_endpoint *ep, const struct stat *st)
 	ep->atime = st->st_atim;
 	ep->mtime = st->st_mtim;
 	ep->ctime = st->st_ctim;
+	ep->found_size = (uint64_t)st->st_size;
 	ep->stream = ep->std || zccp_kind_is_stream(ep->kind);
 }
 

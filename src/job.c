@@ -95,13 +95,27 @@ static int make_plan(struct zccp_job *j)
 }
 
 /* -n, as cp: an existing destination is left alone, and that is no
- * failure (coreutils 9.1, Debian 12). */
-static void skip_existing(struct zccp_endpoint *d, const struct zccp_opts *o)
+ * failure (coreutils 9.1, Debian 12); -u: one not older than the
+ * source (update.h). */
+static void skip_existing(struct zccp_endpoint *d,
+			  const struct zccp_endpoint *src,
+			  const struct zccp_opts *o)
 {
-	if (!o->no_clobber || !d->existed || !zccp_endpoint_active(d) ||
-	    d->std || d->net)
+	const struct zccp_update_file s = {
+		.mtime = src->mtime, .size = src->found_size,
+		.type = src->mode & S_IFMT
+	}, t = {
+		.mtime = d->mtime, .size = d->found_size,
+		.type = d->mode & S_IFMT
+	};
+
+	if (o->update == ZCCP_UPDATE_ALL || !d->existed ||
+	    !zccp_endpoint_active(d) || d->std || d->net)
 		return; /* failed, or already left alone (-r: a link) */
-	zccp_endpoint_set(d, ZCCP_EP_SKIPPED, 0);
+	d->up_to_date = !o->no_clobber && !src->std && !src->stream &&
+			 zccp_update_keeps(&s, &t);
+	if (o->no_clobber || d->up_to_date)
+		zccp_endpoint_set(d, ZCCP_EP_SKIPPED, 0);
 }
 
 static int open_source(struct zccp_job *j)
@@ -155,7 +169,7 @@ static int open_endpoints(struct zccp_job *j)
 				  o->in_tree ? o->dest_dirfds[i] : -1);
 		j->dests[i]->index = (int)i + 1;
 		j->wire.macing |= j->dests[i]->framed;
-		skip_existing(j->dests[i], o);
+		skip_existing(j->dests[i], &j->source, o);
 	}
 	if (zccp_check_distinct(&j->source, j->dests, o->ndests) ||
 	    check_stdout_free(j))

@@ -201,8 +201,8 @@ static void report_dest(const struct zccp_endpoint *d)
 		return;
 	}
 	if (zccp_endpoint_skipped(d)) {
-		zccp_info("dest %s (%s): exists, not overwritten (-n)",
-			  zccp_endpoint_name(d), zccp_kind_name(d->kind));
+		zccp_info("dest %s (%s): %s", zccp_endpoint_name(d),
+			  zccp_kind_name(d->kind), zccp_endpoint_skip_reason(d));
 		return;
 	}
 	if (d->reflinked) {

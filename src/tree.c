@@ -158,12 +158,29 @@ static int make_special(int dirfd, const char *name,
 		       sp->st->st_rdev) ? -errno : 0;
 }
 
+/* -u: dst (it exists) is not older than src, of its type (update.h). */
+static bool up_to_date(const struct walk *w, const struct stat *src,
+		       const struct stat *dst)
+{
+	const struct zccp_update_file s = {
+		.mtime = src->st_mtim, .size = (uint64_t)src->st_size,
+		.type = src->st_mode & S_IFMT
+	}, d = {
+		.mtime = dst->st_mtim, .size = (uint64_t)dst->st_size,
+		.type = dst->st_mode & S_IFMT
+	};
+
+	return w->opts->update == ZCCP_UPDATE_OLDER && zccp_update_keeps(&s, &d);
+}
+
 /*
  * Put a new name at path: made beside it and renamed over what is
  * there (so an old one stays until the new one exists), or left alone
- * with -n.  make(tmp) makes it.  1: left alone, 0: made, or -errno.
+ * with -n, or -u when it is up to date with src (NULL: never).
+ * make(tmp) makes it.  1: left alone, 0: made, or -errno.
  */
 static int place(int dirfd, const char *name, const struct walk *w,
+		 const struct stat *src,
 		 int (*make)(int dirfd, const char *tmp, const void *arg),
 		 const void *arg)
 {
@@ -173,7 +190,7 @@ static int place(int dirfd, const char *name, const struct walk *w,
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? make(dirfd, name, arg) : -errno;
-	if (w->opts->no_clobber)
+	if (w->opts->no_clobber || (src && up_to_date(w, src, &st)))
 		return 1;
 	/* short: a long NAME must still have room beside it */
 	for (int tries = 0; tries < 100 && ret == -EEXIST; tries++) {
@@ -249,7 +266,8 @@ static void copy_special(struct walk *w, const char *rel, const char *srcpath,
 			continue;
 		path = join(w->roots[i].path, rel);
 		fd = open_parent(w->root_fd[i], rel, &name);
-		ret = fd < 0 ? fd : place(fd, name, w, make_special_cb, &sp);
+		ret = fd < 0 ? fd : place(fd, name, w, st, make_special_cb,
+					   &sp);
 		if (!ret && w->opts->preserve)
 			ret = keep_attributes_at(fd, name, st, w, false);
 		if (ret < 0)
@@ -303,7 +321,7 @@ static void copy_link(struct walk *w, const char *rel, const struct link *l,
 		fd = open_parent(w->root_fd[i], rel, &name);
 		first.dirfd = open_parent(w->root_fd[i], l->at[i], &first.name);
 		ret = fd < 0 ? fd : first.dirfd < 0 ? first.dirfd :
-			place(fd, name, w, make_link_cb, &first);
+			place(fd, name, w, NULL, make_link_cb, &first);
 		if (ret < 0)
 			root_fail(w, i, path ? path : rel, ret);
 		if (fd >= 0)

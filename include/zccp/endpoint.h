@@ -99,6 +99,8 @@ struct zccp_endpoint {
 	const struct zccp_endpoint *source; /* a destination's, for -p */
 	char *canonical;  /* absolute path of a destination not yet made */
 	uint64_t size;    /* source: bytes to copy when known */
+	uint64_t found_size; /* its size when opened (a destination: -u) */
+	bool up_to_date;  /* skipped by -u (update.h), not by -n */
 	bool size_known;
 	uint32_t dio_align; /* O_DIRECT alignment (0: unknown / not allowed) */
 
@@ -145,6 +147,14 @@ static inline bool zccp_endpoint_failed(const struct zccp_endpoint *ep)
 static inline bool zccp_endpoint_skipped(const struct zccp_endpoint *ep)
 {
 	return zccp_endpoint_state(ep) == ZCCP_EP_SKIPPED;
+}
+
+/* What -v says of a skipped one: which option left it, and why. */
+static inline const char *
+zccp_endpoint_skip_reason(const struct zccp_endpoint *ep)
+{
+	return ep->up_to_date ? "up to date, not overwritten (-u)" :
+				"exists, not overwritten (-n)";
 }
 
 static inline bool zccp_endpoint_committed(const struct zccp_endpoint *ep)

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "zccp/update.h"
+
 struct zccp_key;
 struct zccp_listener;
 
@@ -41,6 +43,7 @@ struct zccp_opts {
 	enum zccp_on_error on_error;
 	bool inplace;
 	bool no_clobber;     /* -n: existing destinations are left alone */
+	enum zccp_update update; /* -u: which existing ones are replaced */
 	bool force;	     /* -f: replace even what we may not write */
 	bool dry_run;	     /* print the plan, write nothing */
 	bool recursive;	     /* -r: a directory tree (tree.h) */

@@ -342,3 +342,37 @@ swapped_mid_walk() {
 	jq -e '.destinations[0].status == "failed" and .destinations[1].status == "aborted" and .totals.ok == 0' <<<"$output" >/dev/null ||
 		fail "summary: $output"
 }
+
+# names DIR: every name below DIR but directories, with its inode and
+# its inode's change time: a name replaced or a file touched changes it
+names() {
+	(cd "$1" && find . ! -type d -printf '%P %i %C@\n' | LC_ALL=C sort)
+}
+
+@test "-r -p -u twice: the second run replaces nothing; then only what changed or lost its size" {
+	mkdir "$T/a" "$T/b" # both runs copy into them: a/src, b/src
+	zccp -r -p -u "$T/src" "$T/a" "$T/b"
+	assert_success
+	local a b
+	a=$(names "$T/a") b=$(names "$T/b")
+	zccp -r -p -u -v "$T/src" "$T/a" "$T/b"
+	assert_success
+	[[ $(names "$T/a") == "$a" && $(names "$T/b") == "$b" ]] ||
+		fail "the second run replaced or touched something"
+	assert_stderr_matches "^zccp: dest $T/a/src/a/b/c/chunk\+1 \(regular file\): up to date, not overwritten \(-u\)$"
+	# a changed file (newer), and a copy cut short with the source's time
+	make_file "$T/src/a/b/page+1" 4097
+	touch -d '+1 min' "$T/src/a/b/page+1"
+	truncate -s 10 "$T/b/src/name with spaces"
+	touch -r "$T/src/name with spaces" "$T/b/src/name with spaces"
+	zccp -r -p -u "$T/src" "$T/a" "$T/b"
+	assert_success
+	assert_tree "$T/src" "$T/a/src"
+	assert_tree "$T/src" "$T/b/src"
+	diff <(names "$T/a" | grep -v '^src/a/b/page+1 ') <(grep -v '^src/a/b/page+1 ' <<<"$a") >&2 ||
+		fail "$T/a: more than the changed file was replaced"
+	[[ $(names "$T/a" | grep '^src/a/b/page+1 ') != $(grep '^src/a/b/page+1 ' <<<"$a") ]] ||
+		fail "$T/a/src/a/b/page+1 was not replaced"
+	[[ $(stat -c %i "$T/b/src/name with spaces") != $(grep '^src/name with spaces ' <<<"$b" | cut -d' ' -f4) ]] ||
+		fail "the cut copy was kept"
+}
