@@ -79,6 +79,12 @@ _zccp()
 			return
 		fi
 		;;
+	--update)
+		if $split; then
+			mapfile -t COMPREPLY < <(compgen -W 'older none all' -- "$cur")
+			return
+		fi
+		;;
 	--progress)
 		if $split; then
 			mapfile -t COMPREPLY < <(compgen -W 'auto bar plain json' -- "$cur")
@@ -108,7 +114,7 @@ _zccp()
 		mapfile -t COMPREPLY < <(compgen -W '-B --block-size= -Q --queue-depth=
 			--lag= -e --engine= --sparse= --reflink= --direct=
 			--inplace --fsync --timeout= --listen= --raw --key-file= --insecure --encrypt --fanout= --rsh= --remote-zccp= --checksum --verify --json
-			-n --no-clobber -f --force --dry-run -g --progress
+			-n --no-clobber -u --update -f --force --dry-run -g --progress
 			-p --preserve -r --recursive --one-file-system
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")

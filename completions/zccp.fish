@@ -19,6 +19,8 @@ complete -c zccp -l one-file-system -d "With -r, stay on the source's file syste
 complete -c zccp -l preserve -f -a 'mode ownership timestamps xattr all' -d "Keep the source's attributes"
 complete -c zccp -s p -d 'Keep mode, ownership and timestamps'
 complete -c zccp -s n -l no-clobber -d 'Leave an existing destination alone'
+complete -c zccp -s u -d 'Replace only destinations older than the source'
+complete -c zccp -l update -f -a 'older none all' -d 'Which existing destinations to replace'
 complete -c zccp -s f -l force -d 'Replace a destination we may not write'
 complete -c zccp -l dry-run -d 'Print the plan per destination, write nothing'
 complete -c zccp -l inplace -d 'Write regular destinations in place'

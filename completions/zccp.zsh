@@ -15,6 +15,8 @@ _arguments -s -S \
   '--preserve=-[keep the source'"'"'s attributes]::attributes:_sequence compadd - mode ownership timestamps xattr all' \
   '-p[keep mode, ownership and timestamps]' \
   '(-n --no-clobber)'{-n,--no-clobber}'[leave an existing destination alone]' \
+  '-u[replace only destinations older than the source]' \
+  '--update=-[which existing destinations to replace]::when:(older none all)' \
   '(-f --force)'{-f,--force}'[replace a destination we may not write]' \
   '--dry-run[print the plan per destination, write nothing]' \
   '--inplace[write regular destinations in place]' \
