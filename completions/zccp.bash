@@ -91,6 +91,10 @@ _zccp()
 			return
 		fi
 		;;
+	--exclude)
+		# a pattern: nothing to offer
+		return
+		;;
 	--listen)
 		# ADDRESS: HOST:PORT, :PORT, *:PORT or unix:PATH; nothing to offer
 		return
@@ -99,7 +103,7 @@ _zccp()
 		mapfile -t COMPREPLY < <(compgen -c -- "$cur")
 		return
 		;;
-	--key-file | --remote-zccp)
+	--key-file | --remote-zccp | --exclude-from)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		compopt -o filenames
 		return
@@ -115,7 +119,7 @@ _zccp()
 			--lag= -e --engine= --sparse= --reflink= --direct=
 			--inplace --fsync --timeout= --listen= --raw --key-file= --insecure --encrypt --fanout= --rsh= --remote-zccp= --checksum --verify --json
 			-n --no-clobber -u --update -f --force --dry-run -g --progress
-			-p --preserve -r --recursive --one-file-system
+			-p --preserve -r --recursive --one-file-system --exclude= --exclude-from=
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

@@ -16,6 +16,8 @@ complete -c zccp -l reflink -x -a 'auto always never' -d 'Clone extents instead 
 complete -c zccp -l direct -x -a 'auto always never' -d 'O_DIRECT reads and writes'
 complete -c zccp -s r -l recursive -d 'Copy a directory tree to every destination'
 complete -c zccp -l one-file-system -d "With -r, stay on the source's file system"
+complete -c zccp -l exclude -x -d 'With -r, leave out what matches a pattern'
+complete -c zccp -l exclude-from -r -F -d 'With -r, leave out the patterns of a file'
 complete -c zccp -l preserve -f -a 'mode ownership timestamps xattr all' -d "Keep the source's attributes"
 complete -c zccp -s p -d 'Keep mode, ownership and timestamps'
 complete -c zccp -s n -l no-clobber -d 'Leave an existing destination alone'

@@ -12,6 +12,8 @@ _arguments -s -S \
   '--direct=[O_DIRECT reads and writes]:when:(auto always never)' \
   '(-r --recursive)'{-r,--recursive}'[copy a directory tree to every destination]' \
   '--one-file-system[with -r, stay on the source'"'"'s file system]' \
+  '*--exclude=[with -r, leave out what matches]:pattern: ' \
+  '*--exclude-from=[with -r, leave out the patterns of a file]:file:_files' \
   '--preserve=-[keep the source'"'"'s attributes]::attributes:_sequence compadd - mode ownership timestamps xattr all' \
   '-p[keep mode, ownership and timestamps]' \
   '(-n --no-clobber)'{-n,--no-clobber}'[leave an existing destination alone]' \

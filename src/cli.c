@@ -14,6 +14,7 @@
 
 #include "zccp/digest.h"
 #include "zccp/engine.h"
+#include "zccp/exclude.h"
 #include "zccp/fanout.h"
 #include "zccp/net.h"
 #include "zccp/opts.h"
@@ -40,6 +41,8 @@ enum {
 	OPT_DRY_RUN,
 	OPT_PROGRESS,
 	OPT_ONE_FS,
+	OPT_EXCLUDE,
+	OPT_EXCLUDE_FROM,
 	OPT_KEY_FILE,
 	OPT_INSECURE,
 	OPT_ENCRYPT,
@@ -71,6 +74,11 @@ static const struct cli_option cli_options[] = {
 	  "copy a directory tree to every destination" },
 	{ "one-file-system", no_argument, OPT_ONE_FS, NULL,
 	  "-r: do not descend into other file systems" },
+	{ "exclude", required_argument, OPT_EXCLUDE, "PATTERN",
+	  "-r: leave out matches (also --exclude-from=FILE)" },
+	/* its line is --exclude's: --help fits a 40-line screen */
+	{ "exclude-from", required_argument, OPT_EXCLUDE_FROM, "FILE", "",
+	  false, true },
 	{ "preserve", optional_argument, 'p', "LIST",
 	  "keep mode,ownership,timestamps (-p),xattr,all", .bare = true },
 	{ "no-clobber", no_argument, 'n', NULL,
@@ -99,7 +107,7 @@ static const struct cli_option cli_options[] = {
 	  "per destination: bytes, seconds, rate, engine" },
 	{ "engine", required_argument, 'e', "NAME", "auto (default), ", true },
 	{ "block-size", required_argument, 'B', "SIZE",
-	  "chunk size, 4K..1G, a multiple of 4K (default 1M)" },
+	  "chunk size 4K..1G (K, M, G: powers of 1024), 1M" },
 	{ "queue-depth", required_argument, 'Q', "N",
 	  "chunks in the ring, 1..1024 (default 8)" },
 	{ "lag", required_argument, OPT_LAG, "SIZE",
@@ -180,9 +188,8 @@ static void print_help(void)
 		printf("  %-22s %s%s\n", left, o->help,
 		       o->engines ? engine_names() : "");
 	}
-	printf("\nSIZE takes K, M, G (powers of 1024).  Exit: 0 all complete, "
-	       "1 a destination\nfailed, 2 usage error, refused destination "
-	       "or source failure.  See zccp(1).\n");
+	printf("\nExit: 0 all done, 1 a DEST failed, 2 usage, source or refused "
+	       "DEST.  zccp(1)\n");
 }
 
 /* "  LABEL  yes" or "  LABEL  no: why": a kernel feature line. */
@@ -271,6 +278,25 @@ static int bad_value(const char *option, const char *value, const char *want)
 {
 	zccp_error("invalid --%s '%s': %s", option, value, want);
 	return -EINVAL;
+}
+
+/* --exclude and --exclude-from in order, for the whole run (a global:
+ * opts points at it, and it is still reachable at exit). */
+static struct zccp_exclude_arg *exclude_args;
+
+static int add_exclude(struct zccp_opts *opts, const char *arg, bool file)
+{
+	struct zccp_exclude_arg *more =
+		realloc(exclude_args, (opts->nexcludes + 1) * sizeof(*more));
+
+	if (!more) {
+		zccp_error("out of memory");
+		return -ENOMEM;
+	}
+	exclude_args = more;
+	more[opts->nexcludes++] = (struct zccp_exclude_arg){ arg, file };
+	opts->excludes = more;
+	return 0;
 }
 
 static int parse_option(int key, const char *arg, struct zccp_opts *opts)
@@ -376,6 +402,9 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case OPT_DRY_RUN: opts->dry_run = true; return 0;
 	case 'r': opts->recursive = true; return 0;
 	case OPT_ONE_FS: opts->one_file_system = true; return 0;
+	case OPT_EXCLUDE:
+	case OPT_EXCLUDE_FROM:
+		return add_exclude(opts, arg, key == OPT_EXCLUDE_FROM);
 	case 'u':
 		if (zccp_update_parse(arg, &opts->update))
 			return bad_value("update", arg,
@@ -575,6 +604,11 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 			   opts->listen ? "listen" : opts->checksum ?
 			   "checksum (one digest per file: use sha256sum)" :
 			   "dry-run (not yet)");
+		return ZCCP_CLI_ERROR;
+	}
+	if (opts->nexcludes && !opts->recursive) {
+		zccp_error("--exclude%s applies to a tree: add -r",
+			   opts->excludes[0].from_file ? "-from" : "");
 		return ZCCP_CLI_ERROR;
 	}
 	if (opts->dry_run && (opts->listen || opts->json)) {

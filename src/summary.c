@@ -133,9 +133,10 @@ void zccp_summary_print_tree(FILE *out, int status, const char *src,
 		fputs(",\"file\":", out);
 		put_string(out, r->path);
 		fprintf(out, ",\"kind\":\"directory\",\"status\":\"%s\","
-			"\"files\":%u,\"bytes\":%" PRIu64 ",\"error\":",
+			"\"files\":%u,\"skipped\":%u,\"excluded\":%u,"
+			"\"bytes\":%" PRIu64 ",\"error\":",
 			r->failed ? "failed" : r->aborted ? "aborted" : "ok",
-			r->files, r->bytes);
+			r->files, r->skipped, r->excluded, r->bytes);
 		put_error(out, r->failed ? r->error : 0);
 		fputc('}', out);
 	}

@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "zccp/exclude.h"
 #include "zccp/job.h"
 #include "zccp/preserve.h"
 #include "zccp/report.h"
@@ -80,6 +81,8 @@ struct walk {
 	int *root_fd; /* -1 until made */
 	struct link *links;
 	size_t nlinks;
+	struct zccp_excludes excludes; /* --exclude */
+	unsigned excluded;
 };
 
 static char *join(const char *dir, const char *name)
@@ -421,6 +424,8 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 		} else if (result[k] == 0) {
 			r->files++;
 			r->bytes += bytes;
+		} else {
+			r->skipped++; /* -n, -u */
 		}
 	}
 	if (st->st_nlink > 1)
@@ -684,9 +689,12 @@ static void copy_entry(struct walk *w, const char *rel, const bool *live)
 		return;
 	}
 	err = lstat_beneath(w->src_fd, rel, &st);
-	if (err)
+	if (err) {
 		source_fail(w, srcpath, err);
-	else if (S_ISDIR(st.st_mode))
+	} else if (zccp_excluded(&w->excludes, rel, S_ISDIR(st.st_mode))) {
+		zccp_info("%s: excluded", srcpath);
+		w->excluded++;
+	} else if (S_ISDIR(st.st_mode))
 		copy_dir(w, rel, srcpath, &st, live);
 	else if (S_ISREG(st.st_mode))
 		copy_regular(w, rel, srcpath, &st, live);
@@ -773,8 +781,19 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 	bool *live = calloc(n, sizeof(bool));
 	bool any_failed = false;
 	struct stat st;
-	int status = ZCCP_EXIT_USAGE;
+	const char *culprit = NULL;
+	int status = ZCCP_EXIT_USAGE, err;
 
+	err = zccp_excludes_load(&w.excludes, opts->excludes, opts->nexcludes,
+				 &culprit);
+	if (err) {
+		zccp_error("--exclude-from %s: %s", culprit, strerror(-err));
+		for (unsigned i = 0; i < n; i++)
+			roots[i].aborted = true;
+		free(src_real);
+		free(live);
+		return status;
+	}
 	w.umask = umask(0);
 	umask(w.umask);
 	w.root_st = calloc(n, sizeof(*w.root_st));
@@ -808,6 +827,7 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 	}
 	copy_dir(&w, "", src, &st, live);
 	for (unsigned i = 0; i < n; i++) {
+		roots[i].excluded = w.excluded;
 		any_failed |= roots[i].failed;
 		roots[i].aborted = w.stop && !roots[i].failed; /* unfinished */
 	}
@@ -831,6 +851,7 @@ out:
 		close(w.src_fd);
 	free(w.root_st);
 	free(src_real);
+	zccp_excludes_free(&w.excludes);
 	return status;
 }
 

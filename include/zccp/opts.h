@@ -8,6 +8,7 @@
 
 #include "zccp/update.h"
 
+struct zccp_exclude_arg;
 struct zccp_key;
 struct zccp_listener;
 
@@ -48,6 +49,9 @@ struct zccp_opts {
 	bool dry_run;	     /* print the plan, write nothing */
 	bool recursive;	     /* -r: a directory tree (tree.h) */
 	bool one_file_system; /* -r: stop at mount points */
+	/* -r: --exclude and --exclude-from in order (exclude.h) */
+	const struct zccp_exclude_arg *excludes;
+	unsigned nexcludes;
 	bool in_tree;	     /* a file of a -r tree: DEST is its exact path */
 	/* With in_tree: each DEST's directory, opened beneath its root,
 	 * and the source file, opened beneath the source's (tree.c). */

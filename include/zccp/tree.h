@@ -26,6 +26,8 @@ struct zccp_tree_root {
 	int error;	 /* the first failure's -errno */
 	uint64_t bytes;	 /* file bytes written */
 	unsigned files;	 /* regular files complete */
+	unsigned skipped; /* regular files left alone (-n, -u) */
+	unsigned excluded; /* entries of the source left out (--exclude) */
 };
 
 /*
