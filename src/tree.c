@@ -358,6 +358,25 @@ static void remember_link(struct walk *w, struct link *l, const char *rel,
 			l->at[i] = strdup(rel); /* NULL: copied again later */
 }
 
+/* -n, -u: a file at name in dirfd that the job would leave alone, seen
+ * before there is one (a rerun over a tree that has not changed makes
+ * none).  Anything else is the job's to judge. */
+static bool left_alone(const struct walk *w, int dirfd, const char *name,
+		       const char *path, const struct stat *src)
+{
+	struct stat st;
+
+	if (w->opts->update == ZCCP_UPDATE_ALL ||
+	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
+	    !S_ISREG(st.st_mode) ||
+	    (!w->opts->no_clobber && !up_to_date(w, src, &st)))
+		return false;
+	zccp_info("dest %s (regular file): %s", path,
+		  w->opts->no_clobber ? ZCCP_KEPT_NO_CLOBBER :
+					ZCCP_KEPT_UP_TO_DATE);
+	return true;
+}
+
 static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 			 const struct stat *st, const bool *live_in)
 {
@@ -394,6 +413,12 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 				  dests[n] ? dirfds[n] : -ENOMEM);
 			if (dirfds[n] >= 0)
 				close(dirfds[n]);
+			free((char *)dests[n]);
+			continue;
+		}
+		if (left_alone(w, dirfds[n], name, dests[n], st)) {
+			w->roots[i].skipped++;
+			close(dirfds[n]);
 			free((char *)dests[n]);
 			continue;
 		}

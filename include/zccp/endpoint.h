@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "zccp/auth.h"
+#include "zccp/update.h"
 
 struct zccp_tls;
 struct zccp_watch;
@@ -153,8 +154,7 @@ static inline bool zccp_endpoint_skipped(const struct zccp_endpoint *ep)
 static inline const char *
 zccp_endpoint_skip_reason(const struct zccp_endpoint *ep)
 {
-	return ep->up_to_date ? "up to date, not overwritten (-u)" :
-				"exists, not overwritten (-n)";
+	return ep->up_to_date ? ZCCP_KEPT_UP_TO_DATE : ZCCP_KEPT_NO_CLOBBER;
 }
 
 static inline bool zccp_endpoint_committed(const struct zccp_endpoint *ep)

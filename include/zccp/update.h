@@ -23,6 +23,10 @@ enum zccp_update {
 
 #define ZCCP_UPDATE_NAMES "older, none or all"
 
+/* What -v says of a destination left alone. */
+#define ZCCP_KEPT_NO_CLOBBER "exists, not overwritten (-n)"
+#define ZCCP_KEPT_UP_TO_DATE "up to date, not overwritten (-u)"
+
 /* "all", "none" or "older" into *u; NULL: older.  0 or -EINVAL. */
 int zccp_update_parse(const char *arg, enum zccp_update *u);
 
