@@ -598,12 +598,10 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 			   (uint64_t)opts->block_size * opts->queue_depth);
 		return ZCCP_CLI_ERROR;
 	}
-	if (opts->recursive && (opts->listen || opts->checksum ||
-				opts->dry_run)) {
+	if (opts->recursive && (opts->listen || opts->checksum)) {
 		zccp_error("-r cannot be used with --%s",
-			   opts->listen ? "listen" : opts->checksum ?
-			   "checksum (one digest per file: use sha256sum)" :
-			   "dry-run (not yet)");
+			   opts->listen ? "listen" :
+			   "checksum (one digest per file: use sha256sum)");
 		return ZCCP_CLI_ERROR;
 	}
 	if (opts->nexcludes && !opts->recursive) {
@@ -611,10 +609,12 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 			   opts->excludes[0].from_file ? "-from" : "");
 		return ZCCP_CLI_ERROR;
 	}
-	if (opts->dry_run && (opts->listen || opts->json)) {
+	/* -r --dry-run --json: the tree's plan is one object (treeplan.h) */
+	if (opts->dry_run && (opts->listen ||
+			      (opts->json && !opts->recursive))) {
 		zccp_error("--dry-run cannot be used with --%s",
 			   opts->listen ? "listen (nothing to plan before a "
-			   "sender comes)" : "json");
+			   "sender comes)" : "json but with -r");
 		return ZCCP_CLI_ERROR;
 	}
 	if (!opts->listen && !opts->serve)

@@ -73,7 +73,7 @@ static int copy_tree(struct zccp_opts *opts, bool *was_tree)
 	for (unsigned i = 0; i < opts->ndests; i++)
 		roots[i].arg = opts->dests[i];
 	status = zccp_tree_copy(opts->source, roots, opts->ndests, opts);
-	if (opts->json)
+	if (opts->json && !opts->dry_run) /* a plan is its own object */
 		zccp_summary_print_tree(stdout, status, opts->source, roots,
 					opts->ndests, zccp_now() - started);
 	zccp_tree_free(roots, opts->ndests);
@@ -170,6 +170,11 @@ int main(int argc, char **argv)
 		status = copy_tree(&opts, &was_tree);
 		if (was_tree)
 			return check_stdout(status);
+		if (opts.dry_run && opts.json) {
+			zccp_error("--dry-run --json: %s is not a directory "
+				   "(one file's plan is text)", opts.source);
+			return ZCCP_EXIT_USAGE;
+		}
 	}
 	status = check_stdout(copy_one(&opts));
 	zccp_serve_free(&serve);

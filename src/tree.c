@@ -19,6 +19,7 @@
 #include "zccp/preserve.h"
 #include "zccp/report.h"
 #include "zccp/tree.h"
+#include "zccp/treeplan.h"
 
 /*
  * One regular file to n destinations, as zccp copies without -r: src is
@@ -83,6 +84,7 @@ struct walk {
 	size_t nlinks;
 	struct zccp_excludes excludes; /* --exclude */
 	unsigned excluded;
+	struct zccp_treeplan *plan; /* --dry-run: say, make nothing */
 };
 
 static char *join(const char *dir, const char *name)
@@ -358,23 +360,100 @@ static void remember_link(struct walk *w, struct link *l, const char *rel,
 			l->at[i] = strdup(rel); /* NULL: copied again later */
 }
 
+/* -n, -u: why an existing dst is left alone for src, or NULL. */
+static const char *kept_why(const struct walk *w, const struct stat *src,
+			    const struct stat *dst)
+{
+	if (w->opts->no_clobber)
+		return ZCCP_KEPT_NO_CLOBBER;
+	return up_to_date(w, src, dst) ? ZCCP_KEPT_UP_TO_DATE : NULL;
+}
+
 /* -n, -u: a file at name in dirfd that the job would leave alone, seen
  * before there is one (a rerun over a tree that has not changed makes
  * none).  Anything else is the job's to judge. */
 static bool left_alone(const struct walk *w, int dirfd, const char *name,
 		       const char *path, const struct stat *src)
 {
+	const char *why;
 	struct stat st;
 
 	if (w->opts->update == ZCCP_UPDATE_ALL ||
 	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
-	    !S_ISREG(st.st_mode) ||
-	    (!w->opts->no_clobber && !up_to_date(w, src, &st)))
+	    !S_ISREG(st.st_mode) || !(why = kept_why(w, src, &st)))
 		return false;
-	zccp_info("dest %s (regular file): %s", path,
-		  w->opts->no_clobber ? ZCCP_KEPT_NO_CLOBBER :
-					ZCCP_KEPT_UP_TO_DATE);
+	zccp_info("dest %s (regular file): %s", path, why);
 	return true;
+}
+
+/* ---- --dry-run -------------------------------------------------------- */
+
+/* rel in root i (path) as it is now: 0 with *st, or -errno (-ENOENT: it,
+ * or a directory above it, is not there). */
+static int look(const struct walk *w, unsigned i, const char *rel,
+		const char *path, struct stat *st)
+{
+	const char *name;
+	int fd, ret = 0;
+
+	if (!*rel) /* the root: by its path (a link the user named) */
+		return stat(path, st) ? -errno : 0;
+	if (w->root_fd[i] < 0)
+		return -ENOENT;
+	fd = open_parent(w->root_fd[i], rel, &name);
+	if (fd < 0)
+		return fd;
+	if (fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* What would become of rel (the source's src) in root i (path), *why
+ * its word; ZCCP_PLAN_ACTIONS: nothing to say (a directory merged into,
+ * as cp -r does). */
+static enum zccp_plan_action plan_one(const struct walk *w, unsigned i,
+				      const char *rel, const char *path,
+				      const struct stat *src, const char **why)
+{
+	bool dir = S_ISDIR(src->st_mode);
+	struct stat st;
+	int ret = look(w, i, rel, path, &st);
+
+	*why = NULL;
+	if (ret == -ENOENT)
+		return ZCCP_PLAN_CREATE;
+	if (!ret && dir && S_ISDIR(st.st_mode))
+		return ZCCP_PLAN_ACTIONS;
+	if (ret || dir || S_ISDIR(st.st_mode)) {
+		*why = zccp_strerror(ret ? -ret : dir ? ENOTDIR : EISDIR);
+		return ZCCP_PLAN_REFUSE;
+	}
+	*why = kept_why(w, src, &st);
+	return *why ? ZCCP_PLAN_SKIP : ZCCP_PLAN_REPLACE;
+}
+
+/* ... in every live root; one refused a directory is dead in dead[]
+ * (NULL: not asked) for what is below it. */
+static void plan_entry(struct walk *w, const char *rel,
+		       const struct stat *src, const bool *live, bool *dead)
+{
+	for (unsigned i = 0; i < w->n; i++) {
+		char *path = live[i] ? join(w->roots[i].path, rel) : NULL;
+		enum zccp_plan_action a;
+		const char *why;
+
+		if (!path)
+			continue;
+		a = plan_one(w, i, rel, path, src, &why);
+		if (a == ZCCP_PLAN_CREATE && S_ISDIR(src->st_mode))
+			zccp_treeplan_dir(w->plan, path);
+		else if (a != ZCCP_PLAN_ACTIONS)
+			zccp_treeplan_say(w->plan, a, path, why);
+		if (dead && a == ZCCP_PLAN_REFUSE)
+			dead[i] = false;
+		free(path);
+	}
 }
 
 static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
@@ -624,6 +703,8 @@ static void remember_roots(struct walk *w, bool *live)
 			continue;
 		w->root_fd[i] = open(w->roots[i].path,
 				     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (w->root_fd[i] < 0 && errno == ENOENT && w->plan)
+			continue; /* would be made: all of it is new */
 		if (w->root_fd[i] < 0 || fstat(w->root_fd[i], &w->root_st[i])) {
 			root_fail(w, i, w->roots[i].path, -errno);
 			live[i] = false;
@@ -661,7 +742,10 @@ static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
 	}
 	memcpy(live, live_in, w->n * sizeof(bool));
 	refuse_own_roots(w, st, live);
-	make_dirs(w, rel, live, made);
+	if (w->plan)
+		plan_entry(w, rel, st, live, live);
+	else
+		make_dirs(w, rel, live, made);
 	if (!*rel)
 		remember_roots(w, live);
 	/* --one-file-system: a mount point is made, empty, as cp -x does */
@@ -677,7 +761,8 @@ static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
 			free(child);
 		}
 	}
-	finish_dirs(w, rel, st, live, made);
+	if (!w->plan)
+		finish_dirs(w, rel, st, live, made);
 out:
 	for (size_t k = 0; names && names[k]; k++)
 		free(names[k]);
@@ -719,12 +804,18 @@ static void copy_entry(struct walk *w, const char *rel, const bool *live)
 	} else if (zccp_excluded(&w->excludes, rel, S_ISDIR(st.st_mode))) {
 		zccp_info("%s: excluded", srcpath);
 		w->excluded++;
-	} else if (S_ISDIR(st.st_mode))
+		if (w->plan)
+			zccp_treeplan_say(w->plan, ZCCP_PLAN_EXCLUDE, srcpath,
+					  NULL);
+	} else if (S_ISDIR(st.st_mode)) {
 		copy_dir(w, rel, srcpath, &st, live);
-	else if (S_ISREG(st.st_mode))
+	} else if (w->plan) {
+		plan_entry(w, rel, &st, live, NULL);
+	} else if (S_ISREG(st.st_mode)) {
 		copy_regular(w, rel, srcpath, &st, live);
-	else
+	} else {
 		copy_special(w, rel, srcpath, &st, live);
+	}
 	free(srcpath);
 }
 
@@ -807,6 +898,7 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 	bool any_failed = false;
 	struct stat st;
 	const char *culprit = NULL;
+	struct zccp_treeplan plan;
 	int status = ZCCP_EXIT_USAGE, err;
 
 	err = zccp_excludes_load(&w.excludes, opts->excludes, opts->nexcludes,
@@ -850,7 +942,13 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 		}
 		live[i] = true;
 	}
+	if (opts->dry_run) {
+		zccp_treeplan_begin(&plan, stdout, opts->json, src);
+		w.plan = &plan;
+	}
 	copy_dir(&w, "", src, &st, live);
+	if (w.plan && zccp_treeplan_end(&plan))
+		roots[0].failed = true; /* something would be refused */
 	for (unsigned i = 0; i < n; i++) {
 		roots[i].excluded = w.excluded;
 		any_failed |= roots[i].failed;

@@ -71,10 +71,13 @@ setup() {
 	assert_dir_holds "$T" src d1 d1.orig
 }
 
-@test "--dry-run refuses --json and --listen" {
+@test "--dry-run refuses --json (but with -r and a directory) and --listen" {
 	zccp --dry-run --json "$T/src" "$T/d1"
 	assert_status 2
-	assert_stderr_matches "^zccp: --dry-run cannot be used with --json$"
+	assert_stderr_matches "^zccp: --dry-run cannot be used with --json but with -r$"
+	zccp -r --dry-run --json "$T/src" "$T/d1"
+	assert_status 2
+	assert_stderr_matches "^zccp: --dry-run --json: $T/src is not a directory \(one file's plan is text\)$"
 	zccp --dry-run --listen=:9 "$T/d1"
 	assert_status 2
 	assert_stderr_matches "^zccp: --dry-run cannot be used with --listen"
@@ -103,4 +106,54 @@ setup() {
 	as_nobody -f --inplace "$WORLD_DIR/src" "$WORLD_DIR/ro/d1"
 	assert_success
 	assert_same "$T/src" "$WORLD_DIR/ro/d1"
+}
+
+# ---- -r: what the walk would do, per entry and root ----
+
+# small_tree DIR: a file, a directory with a file and a link, a .git
+small_tree() {
+	mkdir -p "$1/sub/.git"
+	make_file "$1/top" 4097
+	make_file "$1/sub/f" 1
+	make_file "$1/sub/.git/HEAD" 1
+	ln -s f "$1/sub/link"
+}
+
+@test "-r --dry-run: create, replace, skip (-u), exclude, refuse, the counts; nothing written" {
+	small_tree "$T/tree"
+	mkdir -p "$T/old/tree/sub/f" # a directory where a file goes
+	cp -p "$T/tree/top" "$T/old/tree/top" # up to date
+	mkdir -p "$T/new"
+	zccp -r --dry-run -u --exclude=.git "$T/tree" "$T/old" "$T/new/copy"
+	assert_status 1 # something would be refused
+	local want
+	want="dry run: nothing is written
+create $T/new/copy/
+exclude $T/tree/sub/.git
+refuse $T/old/tree/sub/f: Is a directory
+create $T/new/copy/sub/f
+create $T/old/tree/sub/link
+create $T/new/copy/sub/link
+create $T/new/copy/sub/
+skip $T/old/tree/top: up to date, not overwritten (-u)
+create $T/new/copy/top
+would create 6, replace 0, skip 1, exclude 1, refuse 1"
+	diff <(sort <<<"$want") <(sort <<<"$output") >&2 || fail "another plan"
+	[[ ${lines[0]} == "dry run: nothing is written" && ${lines[-1]} == "would "* ]] ||
+		fail "first or last line: $output"
+	assert_absent "$T/new/copy" "$T/old/tree/sub/link"
+}
+
+@test "-r --dry-run --json: one object, the same entries and counts" {
+	small_tree "$T/tree"
+	mkdir "$T/out"
+	zccp -r -p "$T/tree" "$T/out"
+	assert_success
+	touch -d '+1 min' "$T/tree/sub/f"
+	zccp -r -u --dry-run --json "$T/tree" "$T/out"
+	assert_success
+	jq -e --arg o "$T/out/tree" '.dry_run == true and
+		([.entries[] | select(.action == "replace") | .path] == [$o + "/sub/f"]) and
+		.counts == {"create":0,"replace":1,"skip":3,"exclude":0,"refuse":0}' \
+		<<<"$output" >/dev/null || fail "plan: $output"
 }
