@@ -117,7 +117,7 @@ static void sample(struct zccp_progress *p, struct view *v, bool last)
 		v->eta = (double)(p->total - v->done) / v->rate;
 }
 
-static void human(char *buf, size_t n, double bytes)
+void zccp_progress_human(char *buf, size_t n, double bytes)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	unsigned u = 0;
@@ -129,7 +129,7 @@ static void human(char *buf, size_t n, double bytes)
 	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
 }
 
-static void clock_text(char *buf, size_t n, double seconds)
+void zccp_progress_clock(char *buf, size_t n, double seconds)
 {
 	unsigned long s = (unsigned long)(seconds + 0.5);
 
@@ -156,10 +156,10 @@ static void describe(const struct zccp_progress *p, const struct view *v,
 	double pct = percent(p, v);
 	int len;
 
-	human(done, sizeof(done), (double)v->done);
-	human(total, sizeof(total), (double)p->total);
-	human(rate, sizeof(rate), v->rate);
-	clock_text(eta, sizeof(eta), last ? v->elapsed : v->eta);
+	zccp_progress_human(done, sizeof(done), (double)v->done);
+	zccp_progress_human(total, sizeof(total), (double)p->total);
+	zccp_progress_human(rate, sizeof(rate), v->rate);
+	zccp_progress_clock(eta, sizeof(eta), last ? v->elapsed : v->eta);
 	len = last ? snprintf(line, n, "%s in %s", done, eta) :
 	      pct < 0 ? snprintf(line, n, "%s", done) :
 			snprintf(line, n, "%s of %s (%.0f%%)", done, total, pct);

@@ -20,6 +20,7 @@
 #include "zccp/report.h"
 #include "zccp/tree.h"
 #include "zccp/treeplan.h"
+#include "zccp/treeprogress.h"
 
 /*
  * One regular file to n destinations, as zccp copies without -r: src is
@@ -30,12 +31,14 @@
  */
 static int copy_file(const struct zccp_opts *opts, const char *src,
 		     int src_fd, const char *const *dests, const int *dirfds,
-		     unsigned n, int *result, uint64_t *bytes)
+		     unsigned n, int *result, uint64_t *bytes, bool quiet)
 {
 	struct zccp_opts o = *opts;
 	struct zccp_job *job;
 	int status;
 
+	if (quiet) /* the tree shows one progress (treeprogress.h) */
+		o.progress = ZCCP_PROGRESS_NONE;
 	o.source = src;
 	o.source_fd = src_fd;
 	o.dest_dirfds = dirfds;
@@ -85,6 +88,7 @@ struct walk {
 	struct zccp_excludes excludes; /* --exclude */
 	unsigned excluded;
 	struct zccp_treeplan *plan; /* --dry-run: say, make nothing */
+	struct zccp_tree_progress progress; /* -g */
 };
 
 static char *join(const char *dir, const char *name)
@@ -510,8 +514,9 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 		source_fail(w, srcpath, src_fd);
 		goto out;
 	}
+	zccp_tree_progress_file(&w->progress, rel);
 	status = copy_file(w->opts, srcpath, src_fd, dests, dirfds, n,
-			   result, &bytes);
+			   result, &bytes, zccp_tree_progress_on(&w->progress));
 	if (status == ZCCP_EXIT_USAGE) /* the source file failed */
 		w->source_failed = true;
 	memset(copied, 0, w->n * sizeof(bool));
@@ -535,6 +540,8 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 	if (st->st_nlink > 1)
 		remember_link(w, l, rel, st, copied);
 out:
+	/* copied, left alone or failed: it is behind us */
+	zccp_tree_progress_done(&w->progress, (uint64_t)st->st_size);
 	for (unsigned k = 0; dests && k < n; k++) {
 		free((char *)dests[k]);
 		close(dirfds[k]);
@@ -945,8 +952,14 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 	if (opts->dry_run) {
 		zccp_treeplan_begin(&plan, stdout, opts->json, src);
 		w.plan = &plan;
+	} else if (zccp_tree_progress_start(&w.progress, opts->progress, src,
+					    &w.excludes,
+					    opts->one_file_system)) {
+		zccp_error("%s", strerror(ENOMEM));
+		goto out;
 	}
 	copy_dir(&w, "", src, &st, live);
+	zccp_tree_progress_stop(&w.progress);
 	if (w.plan && zccp_treeplan_end(&plan))
 		roots[0].failed = true; /* something would be refused */
 	for (unsigned i = 0; i < n; i++) {

@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "zccp/endpoint.h"
@@ -61,5 +62,9 @@ int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 			uint64_t total, bool fsync);
 /* The last word (bar: cleared), and the thread ends. */
 void zccp_progress_stop(struct zccp_progress *p);
+
+/* How the lines say it: "1.5 MiB" (IEC), "1:02" or "1:02:03". */
+void zccp_progress_human(char *buf, size_t n, double bytes);
+void zccp_progress_clock(char *buf, size_t n, double seconds);
 
 #endif

@@ -134,3 +134,56 @@ BAR='^\[[#.]{20}\] [0-9.]+ (B|KiB|MiB) of 12\.0 MiB \([0-9]+%\), [0-9.]+ (B|KiB|
 	assert_stderr_matches "^zccp: invalid --progress 'fancy': want auto, bar, plain or json$"
 	assert_absent "$T/d1"
 }
+
+# ---- -r: one progress for the tree (treeprogress.h) ----
+
+# small_tree: $T/t with files a (4097 bytes) and sub/b (1), roots o1, o2
+small_tree() {
+	mkdir -p "$T/t/sub" "$T/o1" "$T/o2"
+	make_file "$T/t/a" 4097
+	make_file "$T/t/sub/b" 1
+}
+
+@test "-r --progress=plain and json: one progress for the tree, none per file, the last line done" {
+	small_tree
+	zccp -r --progress=plain "$T/t" "$T/o1"
+	assert_success
+	[[ ${stderr_lines[-1]} == "zccp: progress: 2 files, 4.0 KiB in 0:00, "*"/s (done)" ]] ||
+		fail "last line: ${stderr_lines[-1]}"
+	[[ $(grep -c '(done)' <<<"$stderr") == 1 ]] || fail "more than one (done): $stderr"
+	zccp -r --progress=json "$T/t" "$T/o2"
+	assert_success
+	[[ $(wc -l <<<"$stderr") == 1 ]] || fail "another line than the last: $stderr"
+	jq -e '.schema == 1 and .done and .counted and .files == 2 and
+		.files_total == 2 and .bytes == 4098 and .bytes_total == 4098 and
+		.percent == 100 and .current == null' <<<"$stderr" >/dev/null ||
+		fail "last line: $stderr"
+	assert_same "$T/t/a" "$T/o1/t/a" "$T/o2/t/a"
+}
+
+@test "-r --progress=json while a file is held: files and bytes done of the total, the current file" {
+	local pid i
+	small_tree
+	mkfifo "$T/pause"
+	# --on-error=abort: each file's replacements wait at the pause
+	start_bg pid ZCCP_TEST_PUBLISH_PAUSE="$T/pause" bash -c \
+		'"${@:2}" 2>"$1"' _ "$T/progress" "$ZCCP" -r --on-error=abort \
+		--progress=json "$T/t" "$T/o1" "$T/o2"
+	for i in 1 2 3 4; do # two files, two pauses each
+		timeout 30 cat "$T/pause" >/dev/null || fail "zccp never paused ($i)"
+		if ((i == 1)); then
+			wait_for 10 grep -q '"done":false' "$T/progress" ||
+				fail "no line while held: $(cat "$T/progress")"
+		fi
+		timeout 30 sh -c ': >"$1"' sh "$T/pause" || fail "zccp did not wait"
+	done
+	wait "$pid" || fail "zccp failed ($?)"
+	# held at a's first pause for a second at least; later ones are brief
+	jq -se 'map(select(.done | not)) | all(.schema == 1 and .files < 2) and
+		any(.files == 0 and .files_total == 2 and .bytes == 0 and
+		    .current == "a")' "$T/progress" >/dev/null ||
+		fail "lines while held: $(cat "$T/progress")"
+	jq -se 'last | .done and .files == 2' "$T/progress" >/dev/null ||
+		fail "last line: $(cat "$T/progress")"
+	assert_same "$T/t/sub/b" "$T/o1/t/sub/b" "$T/o2/t/sub/b"
+}
