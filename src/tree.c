@@ -392,25 +392,17 @@ static bool left_alone(const struct walk *w, int dirfd, const char *name,
 
 /* ---- --dry-run -------------------------------------------------------- */
 
+static int lstat_beneath(int top, const char *rel, struct stat *st);
+
 /* rel in root i (path) as it is now: 0 with *st, or -errno (-ENOENT: it,
  * or a directory above it, is not there). */
 static int look(const struct walk *w, unsigned i, const char *rel,
 		const char *path, struct stat *st)
 {
-	const char *name;
-	int fd, ret = 0;
-
 	if (!*rel) /* the root: by its path (a link the user named) */
 		return stat(path, st) ? -errno : 0;
-	if (w->root_fd[i] < 0)
-		return -ENOENT;
-	fd = open_parent(w->root_fd[i], rel, &name);
-	if (fd < 0)
-		return fd;
-	if (fstatat(fd, name, st, AT_SYMLINK_NOFOLLOW))
-		ret = -errno;
-	close(fd);
-	return ret;
+	return w->root_fd[i] < 0 ? -ENOENT :
+				   lstat_beneath(w->root_fd[i], rel, st);
 }
 
 /* What would become of rel (the source's src) in root i (path), *why

@@ -191,16 +191,11 @@ static void show(struct zccp_tree_progress *p, bool last)
 static void *shower_thread(void *arg)
 {
 	struct zccp_tree_progress *p = arg;
-	struct timespec until;
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->stop) {
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += (long)tick_ms(p->mode) * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		if (pthread_cond_timedwait(&p->wake, &p->lock, &until) !=
-			    ETIMEDOUT || p->stop)
+		if (!zccp_progress_nap(&p->wake, &p->lock, tick_ms(p->mode)) ||
+		    p->stop)
 			continue;
 		pthread_mutex_unlock(&p->lock);
 		show(p, false);
