@@ -35,7 +35,7 @@ static void count_dir(struct zccp_tree_progress *p, int fd, const char *rel,
 		close(fd);
 		return;
 	}
-	while (!p->stop && (e = readdir(dir))) {
+	while (!atomic_load(&p->quit) && (e = readdir(dir))) {
 		struct stat st;
 		char *path;
 		int sub;
@@ -75,7 +75,8 @@ static void *counter_thread(void *arg)
 		count_dir(p, fd, "", st.st_dev);
 	else if (fd >= 0)
 		close(fd);
-	atomic_store(&p->counted, true);
+	if (!atomic_load(&p->quit)) /* not cut short: the totals stand */
+		atomic_store(&p->counted, true);
 	return NULL;
 }
 
@@ -261,10 +262,16 @@ void zccp_tree_progress_stop(struct zccp_tree_progress *p)
 	p->stop = true;
 	pthread_cond_signal(&p->wake);
 	pthread_mutex_unlock(&p->lock);
+	atomic_store(&p->quit, true);
 	if (p->showing)
 		pthread_join(p->shower, NULL);
 	if (p->counting)
 		pthread_join(p->counter, NULL);
+	if (!atomic_load(&p->counted)) { /* the copy saw it all first */
+		atomic_store(&p->files_total, atomic_load(&p->files_done));
+		atomic_store(&p->bytes_total, atomic_load(&p->bytes_done));
+		atomic_store(&p->counted, true);
+	}
 	p->current[0] = '\0';
 	show(p, true);
 	pthread_cond_destroy(&p->wake);

@@ -36,7 +36,8 @@ struct zccp_tree_progress {
 	char current[512];
 	pthread_mutex_t lock; /* current, and the shower's wake-up */
 	pthread_cond_t wake;
-	bool stop;
+	bool stop;	  /* the shower's, under lock */
+	atomic_bool quit; /* the counter's */
 	/* what the counter walks */
 	char *src;
 	const struct zccp_excludes *excludes;
