@@ -256,7 +256,6 @@ static void *hear_hosts(void *arg)
 		for (unsigned i = 0; i < w->nhosts; i++) {
 			struct zccp_endpoint *d = w->hosts[i];
 			uint64_t bytes;
-
 			int heard;
 
 			if (zccp_endpoint_state(d) != ZCCP_EP_FORWARDED)

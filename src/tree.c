@@ -429,10 +429,11 @@ static enum zccp_plan_action plan_one(const struct walk *w, unsigned i,
 	return *why ? ZCCP_PLAN_SKIP : ZCCP_PLAN_REPLACE;
 }
 
-/* ... in every live root; one refused a directory is dead in dead[]
- * (NULL: not asked) for what is below it. */
+/* ... in every live root; where a directory would be refused,
+ * live_out[i] (NULL: not asked) goes false for what is below it. */
 static void plan_entry(struct walk *w, const char *rel,
-		       const struct stat *src, const bool *live, bool *dead)
+		       const struct stat *src, const bool *live,
+		       bool *live_out)
 {
 	for (unsigned i = 0; i < w->n; i++) {
 		char *path = live[i] ? join(w->roots[i].path, rel) : NULL;
@@ -446,8 +447,8 @@ static void plan_entry(struct walk *w, const char *rel,
 			zccp_treeplan_dir(w->plan, path);
 		else if (a != ZCCP_PLAN_ACTIONS)
 			zccp_treeplan_say(w->plan, a, path, why);
-		if (dead && a == ZCCP_PLAN_REFUSE)
-			dead[i] = false;
+		if (live_out && a == ZCCP_PLAN_REFUSE)
+			live_out[i] = false;
 		free(path);
 	}
 }

@@ -33,8 +33,10 @@ struct zccp_tree_root {
 /*
  * Resolve every root (refusing a root inside the source), then walk
  * the source, copying each regular file as one job (job.h) to every
- * root that is still live.  Returns ZCCP_EXIT_*: 2 if nothing could
- * start.
+ * root that is still live; what --exclude names is left out (exclude.h),
+ * -g shows one progress (treeprogress.h), and --dry-run only says what
+ * would be done (treeplan.h: exit 1 if something would be refused).
+ * Returns ZCCP_EXIT_*: 2 if nothing could start.
  */
 int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 		   const struct zccp_opts *opts);
