@@ -209,9 +209,8 @@ static void draw_bar(const struct zccp_progress *p, const struct view *v)
 static void print_json(const struct zccp_progress *p, const struct view *v,
 		       bool done)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&text, &size);
+	struct zccp_line line;
+	FILE *out = zccp_line_begin(&line);
 	double pct = percent(p, v);
 
 	if (!out)
@@ -238,9 +237,7 @@ static void print_json(const struct zccp_progress *p, const struct view *v,
 			zccp_endpoint_failed(p->dests[i]) ? "true" : "false");
 	}
 	fprintf(out, "],\"done\":%s}", done ? "true" : "false");
-	if (!fclose(out))
-		zccp_report_line(text);
-	free(text);
+	zccp_line_end(&line);
 }
 
 static void show(struct zccp_progress *p, bool last)
@@ -274,32 +271,39 @@ static void show(struct zccp_progress *p, bool last)
 	}
 }
 
-bool zccp_progress_nap(pthread_cond_t *wake, pthread_mutex_t *lock,
-		       unsigned ms)
+void zccp_progress_every(pthread_cond_t *wake, pthread_mutex_t *lock,
+			 const bool *stop, unsigned ms, void (*tick)(void *),
+			 void *arg)
 {
 	struct timespec until;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += (long)ms * 1000000L;
-	until.tv_sec += until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
-	return pthread_cond_timedwait(wake, lock, &until) == ETIMEDOUT;
+	pthread_mutex_lock(lock);
+	while (!*stop) {
+		clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_nsec += (long)ms * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
+		if (pthread_cond_timedwait(wake, lock, &until) != ETIMEDOUT ||
+		    *stop)
+			continue;
+		pthread_mutex_unlock(lock);
+		tick(arg);
+		pthread_mutex_lock(lock);
+	}
+	pthread_mutex_unlock(lock);
+}
+
+static void tick(void *arg)
+{
+	show(arg, false);
 }
 
 static void *progress_thread(void *arg)
 {
 	struct zccp_progress *p = arg;
 
-	pthread_mutex_lock(&p->lock);
-	while (!p->stop) {
-		if (!zccp_progress_nap(&p->wake, &p->lock, tick_ms[p->mode]) ||
-		    p->stop)
-			continue;
-		pthread_mutex_unlock(&p->lock);
-		show(p, false);
-		pthread_mutex_lock(&p->lock);
-	}
-	pthread_mutex_unlock(&p->lock);
+	zccp_progress_every(&p->wake, &p->lock, &p->stop, tick_ms[p->mode],
+			    tick, p);
 	return NULL;
 }
 

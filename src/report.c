@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "zccp/report.h"
@@ -52,6 +53,20 @@ void zccp_report_line(const char *line)
 	pthread_mutex_lock(&out_lock);
 	fprintf(stderr, "%s\n", line);
 	pthread_mutex_unlock(&out_lock);
+}
+
+FILE *zccp_line_begin(struct zccp_line *l)
+{
+	*l = (struct zccp_line){ 0 };
+	l->out = open_memstream(&l->text, &l->size);
+	return l->out;
+}
+
+void zccp_line_end(struct zccp_line *l)
+{
+	if (!fclose(l->out))
+		zccp_report_line(l->text);
+	free(l->text);
 }
 
 void zccp_error(const char *fmt, ...)

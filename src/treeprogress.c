@@ -145,9 +145,8 @@ static void describe(const struct tree_view *v, bool last, char *line,
 
 static void print_json(const struct tree_view *v, bool last)
 {
-	char *text = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&text, &size);
+	struct zccp_line line;
+	FILE *out = zccp_line_begin(&line);
 
 	if (!out)
 		return;
@@ -162,9 +161,7 @@ static void print_json(const struct tree_view *v, bool last)
 	fputs(",\"current\":", out);
 	zccp_json_string(out, *v->current ? v->current : NULL);
 	fprintf(out, ",\"done\":%s}", last ? "true" : "false");
-	if (!fclose(out))
-		zccp_report_line(text);
-	free(text);
+	zccp_line_end(&line);
 }
 
 static void show(struct zccp_tree_progress *p, bool last)
@@ -189,20 +186,17 @@ static void show(struct zccp_tree_progress *p, bool last)
 	zccp_report_line(line);
 }
 
+static void tick(void *arg)
+{
+	show(arg, false);
+}
+
 static void *shower_thread(void *arg)
 {
 	struct zccp_tree_progress *p = arg;
 
-	pthread_mutex_lock(&p->lock);
-	while (!p->stop) {
-		if (!zccp_progress_nap(&p->wake, &p->lock, tick_ms(p->mode)) ||
-		    p->stop)
-			continue;
-		pthread_mutex_unlock(&p->lock);
-		show(p, false);
-		pthread_mutex_lock(&p->lock);
-	}
-	pthread_mutex_unlock(&p->lock);
+	zccp_progress_every(&p->wake, &p->lock, &p->stop, tick_ms(p->mode),
+			    tick, p);
 	return NULL;
 }
 

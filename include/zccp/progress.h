@@ -63,11 +63,12 @@ int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 /* The last word (bar: cleared), and the thread ends. */
 void zccp_progress_stop(struct zccp_progress *p);
 
-/* A thread's wait for its next line: ms on wake (lock held, as
- * pthread_cond_timedwait; wake made for CLOCK_MONOTONIC).  True when
- * the time came, false when woken. */
-bool zccp_progress_nap(pthread_cond_t *wake, pthread_mutex_t *lock,
-		       unsigned ms);
+/* A progress thread's life: tick(arg) every ms (lock not held) until
+ * *stop, which is set under lock with wake signalled (wake made for
+ * CLOCK_MONOTONIC). */
+void zccp_progress_every(pthread_cond_t *wake, pthread_mutex_t *lock,
+			 const bool *stop, unsigned ms, void (*tick)(void *),
+			 void *arg);
 
 /* How the lines say it: "1.5 MiB" (IEC), "1:02" or "1:02:03". */
 void zccp_progress_human(char *buf, size_t n, double bytes);

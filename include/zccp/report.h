@@ -7,6 +7,7 @@
 #define ZCCP_REPORT_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "zccp/errors.h" /* ZCCP_E*: what zccp_strerror() knows */
 
@@ -24,4 +25,16 @@ void zccp_report_status(const char *line);
 /* A line of progress (plain, json): printed even with -q, which only
  * silences what was not asked for. */
 void zccp_report_line(const char *line);
+
+/* A line written piece by piece (a JSON object), then printed whole as
+ * zccp_report_line prints, so another thread's line never lands inside
+ * it: begin gives the stream to write to (NULL: out of memory, nothing
+ * to end), end prints and frees. */
+struct zccp_line {
+	char *text;
+	size_t size;
+	FILE *out;
+};
+FILE *zccp_line_begin(struct zccp_line *l);
+void zccp_line_end(struct zccp_line *l);
 #endif
