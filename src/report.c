@@ -163,6 +163,9 @@ static const char *const own_errors[] = {
 	[ZCCP_EHOSTGONE - ZCCP_EDANGLING] =
 		"its receiver ended without saying how its copy went (the "
 		"host or its link went away)",
+	[ZCCP_EMOVED - ZCCP_EDANGLING] =
+		"moved or replaced while zccp wrote into it: what it wrote "
+		"there went with it",
 };
 
 const char *zccp_strerror(int err)

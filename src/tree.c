@@ -6,6 +6,8 @@
 #include <libgen.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +18,11 @@
 
 #include "zccp/exclude.h"
 #include "zccp/job.h"
+#include "zccp/pool.h"
 #include "zccp/preserve.h"
 #include "zccp/report.h"
+#include "zccp/smallfile.h"
+#include "zccp/stale.h"
 #include "zccp/tree.h"
 #include "zccp/treeplan.h"
 #include "zccp/treeprogress.h"
@@ -89,6 +94,19 @@ struct walk {
 	unsigned excluded;
 	struct zccp_treeplan *plan; /* --dry-run: say, make nothing */
 	struct zccp_tree_progress progress; /* -g */
+	/* Small files are copied on a pool (smallfile.h) while the walk
+	 * goes on: NULL when the options leave every file to a job. */
+	struct zccp_pool *pool;
+	struct zccp_small_root *small; /* per root */
+	/* The roots' counts and failures, source_failed, stop and the
+	 * lists below: the pool's workers settle their files too. */
+	pthread_mutex_t lock;
+	struct small_task *handbacks; /* for a job after all */
+	atomic_bool handed_back;
+	/* With a pool, a directory's mode and -p's times are set at the
+	 * end, when nothing is being written inside it any more. */
+	struct finish *finishes;
+	size_t nfinishes;
 };
 
 static char *join(const char *dir, const char *name)
@@ -135,20 +153,56 @@ static int open_parent(int top, const char *rel, const char **name)
 	return fd;
 }
 
-static void root_fail(struct walk *w, unsigned i, const char *path, int err)
+/* Root i failed (err); its message is said. */
+static void root_failed(struct walk *w, unsigned i, int err)
 {
-	zccp_error("%s: %s", path, zccp_strerror(-err));
+	pthread_mutex_lock(&w->lock);
 	if (!w->roots[i].failed)
 		w->roots[i].error = err;
 	w->roots[i].failed = true;
 	w->stop |= w->opts->on_error == ZCCP_ON_ERROR_ABORT;
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void root_fail(struct walk *w, unsigned i, const char *path, int err)
+{
+	zccp_error("%s: %s", path, zccp_strerror(-err));
+	root_failed(w, i, err);
+}
+
+/* An entry of the source failed; its message is said. */
+static void source_failed(struct walk *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->source_failed = true;
+	w->stop |= w->opts->on_error == ZCCP_ON_ERROR_ABORT;
+	pthread_mutex_unlock(&w->lock);
 }
 
 static void source_fail(struct walk *w, const char *path, int err)
 {
 	zccp_error("%s: %s", path, zccp_strerror(-err));
-	w->source_failed = true;
-	w->stop |= w->opts->on_error == ZCCP_ON_ERROR_ABORT;
+	source_failed(w);
+}
+
+/* A regular file's end in root i: result as zccp_job_outcome() says
+ * (< 0 failed, its message said; 0 copied, bytes; > 0 left alone). */
+static void tally(struct walk *w, unsigned i, int result, uint64_t bytes)
+{
+	struct zccp_tree_root *r = &w->roots[i];
+
+	if (result < 0) {
+		root_failed(w, i, result);
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	if (result == 0) {
+		r->files++;
+		r->bytes += bytes;
+	} else {
+		r->skipped++; /* -n, -u */
+	}
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* ---- entries that are not regular files ------------------------------ */
@@ -373,20 +427,20 @@ static const char *kept_why(const struct walk *w, const struct stat *src,
 	return up_to_date(w, src, dst) ? ZCCP_KEPT_UP_TO_DATE : NULL;
 }
 
-/* -n, -u: a file at name in dirfd that the job would leave alone, seen
- * before there is one (a rerun over a tree that has not changed makes
- * none).  Anything else is the job's to judge. */
-static bool left_alone(const struct walk *w, int dirfd, const char *name,
-		       const char *path, const struct stat *src)
+/* What is at d's name: d->existed, d->old.  True for a file that -n or
+ * -u leave alone, seen before a job or a small copy starts (a rerun over
+ * a tree that has not changed makes none).  Anything else is the
+ * copy's to judge. */
+static bool left_alone(const struct walk *w, struct zccp_small_dest *d,
+		       const struct stat *src)
 {
 	const char *why;
-	struct stat st;
 
-	if (w->opts->update == ZCCP_UPDATE_ALL ||
-	    fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) ||
-	    !S_ISREG(st.st_mode) || !(why = kept_why(w, src, &st)))
+	d->existed = !fstatat(d->dirfd, d->name, &d->old, AT_SYMLINK_NOFOLLOW);
+	if (w->opts->update == ZCCP_UPDATE_ALL || !d->existed ||
+	    !S_ISREG(d->old.st_mode) || !(why = kept_why(w, src, &d->old)))
 		return false;
-	zccp_info("dest %s (regular file): %s", path, why);
+	zccp_info("dest %s (regular file): %s", d->path, why);
 	return true;
 }
 
@@ -453,21 +507,267 @@ static void plan_entry(struct walk *w, const char *rel,
 	}
 }
 
-static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
+/* Which directory a root's copy of one is (0, 0: not opened yet). */
+struct dir_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+/*
+ * A directory of the tree, open in the source and in every live root:
+ * its entries resolve against these (beneath()), never by path.  Small
+ * files in flight share it: counted.
+ */
+struct dirset {
+	atomic_uint refs;
+	unsigned n;
+	int src;
+	int *root; /* -1: not live */
+};
+
+static void dirset_put(struct dirset *ds)
+{
+	if (!ds || atomic_fetch_sub(&ds->refs, 1) != 1)
+		return;
+	for (unsigned i = 0; i < ds->n; i++)
+		if (ds->root[i] >= 0)
+			close(ds->root[i]);
+	if (ds->src >= 0)
+		close(ds->src);
+	free(ds->root);
+	free(ds);
+}
+
+/* rel, opened in the source and in each live root (a root that fails
+ * goes out of live; ids[i]: which directory it is, the first time);
+ * NULL if the source's cannot be (said).  A root's directory that was
+ * there before is swept of a killed zccp's temporaries (stale.h), as a
+ * job sweeps it. */
+static struct dirset *dirset_open(struct walk *w, const char *rel,
+				  const char *srcpath, bool *live,
+				  const bool *made, struct dir_id *ids)
+{
+	struct dirset *ds = calloc(1, sizeof(*ds));
+	int *root = calloc(w->n, sizeof(int));
+
+	if (!ds || !root) {
+		free(ds);
+		free(root);
+		source_fail(w, srcpath, -ENOMEM);
+		return NULL;
+	}
+	*ds = (struct dirset){ .refs = 1, .n = w->n, .root = root };
+	ds->src = beneath(w->src_fd, rel, O_RDONLY | O_DIRECTORY);
+	for (unsigned i = 0; i < w->n; i++) {
+		struct stat st;
+		char *path;
+
+		root[i] = -1;
+		if (!live[i] || w->plan)
+			continue;
+		root[i] = beneath(w->root_fd[i], rel, O_RDONLY | O_DIRECTORY);
+		path = join(w->roots[i].path, rel);
+		if (root[i] >= 0 && !ids[i].ino && !fstat(root[i], &st))
+			ids[i] = (struct dir_id){ st.st_dev, st.st_ino };
+		if (root[i] < 0) {
+			root_fail(w, i, path ? path : rel, root[i]);
+			live[i] = false;
+		} else if (w->pool && !made[i] && path) {
+			zccp_stale_sweep(root[i], ".", path);
+		}
+		free(path);
+	}
+	if (ds->src < 0) {
+		source_fail(w, srcpath, ds->src);
+		dirset_put(ds);
+		return NULL;
+	}
+	return ds;
+}
+
+/* A regular file's copies to make: in sd[k] for root root_of[k]. */
+struct copies {
+	struct zccp_small_dest *sd;
+	unsigned *root_of;
+	unsigned n;
+};
+
+static void copies_free(struct copies *c)
+{
+	for (unsigned k = 0; c->sd && k < c->n; k++)
+		free((char *)c->sd[k].path);
+	free(c->sd);
+	free(c->root_of);
+}
+
+/* The copies c of name (in ds) as one job; copied[i]: root i has it. */
+static void run_job(struct walk *w, struct dirset *ds, const char *name,
+		    const char *srcpath, const struct copies *c,
+		    bool *copied)
+{
+	const char **dests = calloc(c->n, sizeof(*dests));
+	int *dirfds = calloc(c->n, sizeof(*dirfds));
+	int *result = calloc(c->n, sizeof(*result));
+	int status, src_fd = beneath(ds->src, name, O_RDONLY);
+	uint64_t bytes = 0;
+
+	if (!dests || !dirfds || !result || src_fd < 0) {
+		source_fail(w, srcpath, src_fd < 0 ? src_fd : -ENOMEM);
+		goto out;
+	}
+	for (unsigned k = 0; k < c->n; k++) {
+		dests[k] = c->sd[k].path;
+		dirfds[k] = c->sd[k].dirfd;
+	}
+	status = copy_file(w->opts, srcpath, src_fd, dests, dirfds, c->n,
+			   result, &bytes, zccp_tree_progress_on(&w->progress));
+	if (status == ZCCP_EXIT_USAGE) /* the source file failed */
+		source_failed(w);
+	for (unsigned k = 0; k < c->n; k++) {
+		/* -n left one alone: later names must not link to it */
+		if (copied)
+			copied[c->root_of[k]] = result[k] == 0;
+		tally(w, c->root_of[k], result[k], bytes);
+	}
+out:
+	if (src_fd >= 0)
+		close(src_fd);
+	free(dests);
+	free(dirfds);
+	free(result);
+}
+
+/* ---- small files, on the pool ----------------------------------------- */
+
+struct small_task {
+	struct walk *w;
+	struct dirset *ds; /* a reference */
+	char *name, *srcpath;
+	struct copies c;
+	struct zccp_small_file f;
+	struct small_task *next; /* handed back */
+};
+
+static void small_task_free(struct small_task *t)
+{
+	dirset_put(t->ds);
+	copies_free(&t->c);
+	free(t->name);
+	free(t->srcpath);
+	free(t);
+}
+
+/* Jobs for what small copies handed back (smallfile.h: -EAGAIN). */
+static void run_handbacks(struct walk *w)
+{
+	struct small_task *t;
+
+	pthread_mutex_lock(&w->lock);
+	t = w->handbacks;
+	w->handbacks = NULL;
+	atomic_store(&w->handed_back, false);
+	pthread_mutex_unlock(&w->lock);
+	while (t) {
+		struct small_task *next = t->next;
+
+		run_job(w, t->ds, t->name, t->srcpath, &t->c, NULL);
+		zccp_tree_progress_done(&w->progress,
+					(uint64_t)t->f.st.st_size);
+		small_task_free(t);
+		t = next;
+	}
+}
+
+/* A worker's end of a small file: each root's result counted, what
+ * the small copy could not do kept for a job (the walk's thread). */
+static void settle_small(struct small_task *t)
+{
+	struct walk *w = t->w;
+	bool all_back = t->f.result == -EAGAIN;
+	unsigned kept = 0;
+
+	if (t->f.result < 0 && !all_back)
+		source_fail(w, t->srcpath, t->f.result);
+	for (unsigned k = 0; k < t->c.n; k++) {
+		struct zccp_small_dest *d = &t->c.sd[k];
+
+		if (all_back || d->result == -EAGAIN) {
+			t->c.root_of[kept] = t->c.root_of[k];
+			t->c.sd[kept++] = *d;
+			continue;
+		}
+		if (d->result < 0 && !t->f.result)
+			zccp_error("%s: %s", d->path,
+				   zccp_strerror(-d->result));
+		if (!t->f.result)
+			tally(w, t->c.root_of[k], d->result, t->f.bytes);
+		free((char *)d->path);
+	}
+	t->c.n = kept;
+	if (kept) {
+		pthread_mutex_lock(&w->lock);
+		t->next = w->handbacks;
+		w->handbacks = t;
+		atomic_store(&w->handed_back, true);
+		pthread_mutex_unlock(&w->lock);
+		return;
+	}
+	zccp_tree_progress_done(&w->progress, (uint64_t)t->f.st.st_size);
+	small_task_free(t);
+}
+
+static void run_small(void *arg)
+{
+	struct small_task *t = arg;
+
+	zccp_small_copy(&t->f, t->w->opts);
+	settle_small(t);
+}
+
+/* The copies c of name to the pool, which owns them from here. */
+static bool queue_small(struct walk *w, struct dirset *ds, const char *name,
+			const char *srcpath, const struct stat *st,
+			struct copies *c)
+{
+	struct small_task *t = calloc(1, sizeof(*t));
+
+	if (!t || !(t->name = strdup(name)) ||
+	    !(t->srcpath = strdup(srcpath))) {
+		if (t)
+			free(t->name);
+		free(t);
+		return false; /* a job, then */
+	}
+	for (unsigned k = 0; k < c->n; k++)
+		c->sd[k].name = t->name; /* the walk's goes with its directory */
+	atomic_fetch_add(&ds->refs, 1);
+	t->w = w;
+	t->ds = ds;
+	t->c = *c;
+	t->f = (struct zccp_small_file){ .dirfd = ds->src, .name = t->name,
+					 .st = *st, .dests = c->sd,
+					 .n = c->n };
+	*c = (struct copies){ 0 };
+	zccp_pool_run(w->pool, run_small, t);
+	return true;
+}
+
+/* ---- regular files ---------------------------------------------------- */
+
+static void copy_regular(struct walk *w, struct dirset *ds, const char *name,
+			 const char *rel, const char *srcpath,
 			 const struct stat *st, const bool *live_in)
 {
-	const char **dests = calloc(w->n, sizeof(*dests));
-	int *dirfds = calloc(w->n, sizeof(*dirfds));
-	unsigned *root_of = calloc(w->n, sizeof(*root_of));
-	int *result = calloc(w->n, sizeof(*result));
+	struct copies c = { .sd = calloc(w->n, sizeof(*c.sd)),
+			    .root_of = calloc(w->n, sizeof(unsigned)) };
 	bool *copied = calloc(w->n, sizeof(*copied));
 	bool *live = calloc(w->n, sizeof(*live));
 	struct link *l = st->st_nlink > 1 ? find_link(w, st) : NULL;
-	unsigned n = 0;
-	uint64_t bytes = 0;
-	int status, src_fd = -1;
+	bool small = w->pool && zccp_small_fits(st);
 
-	if (!dests || !dirfds || !root_of || !result || !copied || !live) {
+	if (atomic_load(&w->handed_back))
+		run_handbacks(w);
+	if (!c.sd || !c.root_of || !copied || !live) {
 		source_fail(w, srcpath, -ENOMEM);
 		goto out;
 	}
@@ -478,80 +778,51 @@ static void copy_regular(struct walk *w, const char *rel, const char *srcpath,
 			live[i] &= !copied[i]; /* linked: nothing to copy */
 	}
 	for (unsigned i = 0; i < w->n; i++) {
-		const char *name;
+		struct zccp_small_dest *d = &c.sd[c.n];
 
 		if (!live[i])
 			continue;
-		dests[n] = join(w->roots[i].path, rel);
-		dirfds[n] = open_parent(w->root_fd[i], rel, &name);
-		if (!dests[n] || dirfds[n] < 0) {
-			root_fail(w, i, dests[n] ? dests[n] : rel,
-				  dests[n] ? dirfds[n] : -ENOMEM);
-			if (dirfds[n] >= 0)
-				close(dirfds[n]);
-			free((char *)dests[n]);
+		*d = (struct zccp_small_dest){ .dirfd = ds->root[i],
+					       .name = name,
+					       .path = join(w->roots[i].path,
+							    rel),
+					       .root = w->small ? &w->small[i] :
+								  NULL };
+		if (!d->path) {
+			root_fail(w, i, rel, -ENOMEM);
 			continue;
 		}
-		if (left_alone(w, dirfds[n], name, dests[n], st)) {
-			w->roots[i].skipped++;
-			close(dirfds[n]);
-			free((char *)dests[n]);
+		if (left_alone(w, d, st)) {
+			tally(w, i, 1, 0);
+			free((char *)d->path);
 			continue;
 		}
-		root_of[n++] = i;
+		small = small && zccp_small_dest_fits(d->root, d->existed,
+						      &d->old);
+		c.root_of[c.n++] = i;
 	}
-	if (!n)
+	if (!c.n)
 		goto out;
-	src_fd = beneath(w->src_fd, rel, O_RDONLY);
-	if (src_fd < 0) {
-		source_fail(w, srcpath, src_fd);
-		goto out;
-	}
 	zccp_tree_progress_file(&w->progress, rel);
-	status = copy_file(w->opts, srcpath, src_fd, dests, dirfds, n,
-			   result, &bytes, zccp_tree_progress_on(&w->progress));
-	if (status == ZCCP_EXIT_USAGE) /* the source file failed */
-		w->source_failed = true;
+	if (small && queue_small(w, ds, name, srcpath, st, &c))
+		goto queued; /* the worker says it is done */
 	memset(copied, 0, w->n * sizeof(bool));
-	for (unsigned k = 0; k < n; k++) {
-		struct zccp_tree_root *r = &w->roots[root_of[k]];
-
-		/* -n left one alone: later names must not link to it */
-		copied[root_of[k]] = result[k] == 0;
-		if (result[k] < 0) {
-			if (!r->failed) /* its message is printed */
-				r->error = result[k];
-			r->failed = true;
-			w->stop |= w->opts->on_error == ZCCP_ON_ERROR_ABORT;
-		} else if (result[k] == 0) {
-			r->files++;
-			r->bytes += bytes;
-		} else {
-			r->skipped++; /* -n, -u */
-		}
-	}
+	run_job(w, ds, name, srcpath, &c, copied);
 	if (st->st_nlink > 1)
 		remember_link(w, l, rel, st, copied);
 out:
 	/* copied, left alone or failed: it is behind us */
 	zccp_tree_progress_done(&w->progress, (uint64_t)st->st_size);
-	for (unsigned k = 0; dests && k < n; k++) {
-		free((char *)dests[k]);
-		close(dirfds[k]);
-	}
-	if (src_fd >= 0)
-		close(src_fd);
-	free(dests);
-	free(dirfds);
-	free(root_of);
-	free(result);
+queued:
+	copies_free(&c);
 	free(copied);
 	free(live);
 }
 
 /* ---- directories ------------------------------------------------------ */
 
-static void copy_entry(struct walk *w, const char *rel, const bool *live);
+static void copy_entry(struct walk *w, struct dirset **ds, const char *name,
+		       const char *rel, const bool *live);
 
 static int by_name(const void *a, const void *b)
 {
@@ -662,8 +933,24 @@ static int dir_attributes(struct walk *w, int fd, const char *name,
 				   0;
 }
 
+/* name in fd (the root: followed) is still the directory id says
+ * (files went into it by descriptor); 0 or -errno. */
+static int still_there(int fd, const char *name, bool root,
+		       const struct dir_id *id)
+{
+	struct stat st;
+
+	if (!id->ino)
+		return 0; /* nothing was written into it */
+	if (fstatat(fd, name, &st, root ? 0 : AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	return st.st_dev == id->dev && st.st_ino == id->ino ? 0 :
+							      -ZCCP_EMOVED;
+}
+
 static void finish_dirs(struct walk *w, const char *rel, const struct stat *st,
-			const bool *live, const bool *made)
+			const bool *live, const bool *made,
+			const struct dir_id *ids)
 {
 	mode_t mode = w->opts->preserve & ZCCP_PRESERVE_MODE ?
 			      st->st_mode & 07777 :
@@ -674,7 +961,8 @@ static void finish_dirs(struct walk *w, const char *rel, const struct stat *st,
 		char *path;
 		int ret = 0, fd = AT_FDCWD;
 
-		if (!live[i] || (!made[i] && !w->opts->preserve))
+		if (!live[i] ||
+		    (!made[i] && !w->opts->preserve && !ids[i].ino))
 			continue;
 		path = join(w->roots[i].path, rel);
 		if (!path)
@@ -683,6 +971,8 @@ static void finish_dirs(struct walk *w, const char *rel, const struct stat *st,
 		if (*rel)
 			ret = fd = open_parent(w->root_fd[i], rel, &name);
 		if (fd >= 0 || fd == AT_FDCWD)
+			ret = still_there(fd, name, !*rel, &ids[i]);
+		if (!ret && (made[i] || w->opts->preserve))
 			ret = dir_attributes(w, fd, name, st, made[i] ? mode : 0,
 					     !*rel);
 		if (ret)
@@ -691,6 +981,78 @@ static void finish_dirs(struct walk *w, const char *rel, const struct stat *st,
 			close(fd);
 		free(path);
 	}
+}
+
+/* A directory finished later (walk.finishes). */
+struct finish {
+	char *rel;
+	struct stat st;
+	bool *live, *made;
+	struct dir_id *ids;
+};
+
+static void finish_free(struct finish *f)
+{
+	free(f->rel);
+	free(f->live);
+	free(f->made);
+	free(f->ids);
+}
+
+static void *memdup(const void *p, size_t size)
+{
+	void *q = malloc(size);
+
+	return q ? memcpy(q, p, size) : NULL;
+}
+
+/* finish_dirs once nothing more is written in rel: now, or with a pool
+ * (its small files may still be in flight) when the walk ends. */
+static void finish_later(struct walk *w, const char *rel,
+			 const struct stat *st, const bool *live,
+			 const bool *made, const struct dir_id *ids)
+{
+	size_t size = w->n * sizeof(bool);
+	struct finish *grown, *f;
+
+	if (w->pool) {
+		grown = realloc(w->finishes,
+				(w->nfinishes + 1) * sizeof(*grown));
+		if (grown) {
+			w->finishes = grown;
+			f = &grown[w->nfinishes];
+			*f = (struct finish){ .rel = strdup(rel), .st = *st,
+					      .live = memdup(live, size),
+					      .made = memdup(made, size),
+					      .ids = memdup(ids, w->n *
+								sizeof(*ids)) };
+			if (f->rel && f->live && f->made && f->ids) {
+				w->nfinishes++;
+				return;
+			}
+			finish_free(f);
+		}
+		zccp_pool_drain(w->pool); /* no memory: now, then */
+		run_handbacks(w);
+	}
+	finish_dirs(w, rel, st, live, made, ids);
+}
+
+/* The pool's last files, what it handed back, then the directories. */
+static void finish_all(struct walk *w)
+{
+	if (w->pool)
+		zccp_pool_drain(w->pool);
+	run_handbacks(w);
+	for (size_t k = 0; k < w->nfinishes; k++) {
+		struct finish *f = &w->finishes[k];
+
+		finish_dirs(w, f->rel, &f->st, f->live, f->made, f->ids);
+		finish_free(f);
+	}
+	free(w->finishes);
+	w->finishes = NULL;
+	w->nfinishes = 0;
 }
 
 /* The root directories as made: the walk must never meet one of them
@@ -732,11 +1094,13 @@ static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
 		     const struct stat *st, const bool *live_in)
 {
 	bool *live = malloc(w->n * sizeof(bool));
-	bool *made = malloc(w->n * sizeof(bool));
+	bool *made = calloc(w->n, sizeof(bool));
+	struct dir_id *ids = calloc(w->n, sizeof(*ids));
+	struct dirset *ds = NULL;
 	char **names = NULL;
 	int err;
 
-	if (!live || !made) {
+	if (!live || !made || !ids) {
 		source_fail(w, srcpath, -ENOMEM);
 		goto out;
 	}
@@ -754,21 +1118,27 @@ static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
 		if (err)
 			source_fail(w, srcpath, err);
 		for (size_t k = 0; names && names[k]; k++) {
-			char *child = join(rel, names[k]);
+			char *child;
 
+			if (!ds && !(ds = dirset_open(w, rel, srcpath, live,
+						      made, ids)))
+				break;
+			child = join(rel, names[k]);
 			if (child)
-				copy_entry(w, child, live);
+				copy_entry(w, &ds, names[k], child, live);
 			free(child);
 		}
 	}
+	dirset_put(ds);
 	if (!w->plan)
-		finish_dirs(w, rel, st, live, made);
+		finish_later(w, rel, st, live, made, ids);
 out:
 	for (size_t k = 0; names && names[k]; k++)
 		free(names[k]);
 	free(names);
 	free(live);
 	free(made);
+	free(ids);
 }
 
 /* rel's own type and attributes, its directory opened beneath top. */
@@ -785,7 +1155,10 @@ static int lstat_beneath(int top, const char *rel, struct stat *st)
 	return ret;
 }
 
-static void copy_entry(struct walk *w, const char *rel, const bool *live)
+/* rel, named name in the directory *ds holds (whose descriptors are let
+ * go before a directory is walked: a deep tree must not hold them all). */
+static void copy_entry(struct walk *w, struct dirset **ds, const char *name,
+		       const char *rel, const bool *live)
 {
 	char *srcpath;
 	struct stat st;
@@ -798,7 +1171,7 @@ static void copy_entry(struct walk *w, const char *rel, const bool *live)
 		source_fail(w, rel, -ENOMEM);
 		return;
 	}
-	err = lstat_beneath(w->src_fd, rel, &st);
+	err = fstatat((*ds)->src, name, &st, AT_SYMLINK_NOFOLLOW) ? -errno : 0;
 	if (err) {
 		source_fail(w, srcpath, err);
 	} else if (zccp_excluded(&w->excludes, rel, S_ISDIR(st.st_mode))) {
@@ -808,11 +1181,13 @@ static void copy_entry(struct walk *w, const char *rel, const bool *live)
 			zccp_treeplan_say(w->plan, ZCCP_PLAN_EXCLUDE, srcpath,
 					  NULL);
 	} else if (S_ISDIR(st.st_mode)) {
+		dirset_put(*ds);
+		*ds = NULL;
 		copy_dir(w, rel, srcpath, &st, live);
 	} else if (w->plan) {
 		plan_entry(w, rel, &st, live, NULL);
 	} else if (S_ISREG(st.st_mode)) {
-		copy_regular(w, rel, srcpath, &st, live);
+		copy_regular(w, *ds, name, rel, srcpath, &st, live);
 	} else {
 		copy_special(w, rel, srcpath, &st, live);
 	}
@@ -889,10 +1264,25 @@ static bool given_before(const struct zccp_tree_root *roots, unsigned i)
 	return twice;
 }
 
+/* Workers for small files where the options allow them (smallfile.h):
+ * one per CPU, the walk's thread beside them; none is no harm. */
+static void start_pool(struct walk *w)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned workers = cpus < 1 ? 1 : cpus > 8 ? 8 : (unsigned)cpus;
+
+	if (!zccp_small_allowed(w->opts))
+		return;
+	w->small = calloc(w->n, sizeof(*w->small));
+	if (w->small && zccp_pool_start(&w->pool, workers, 4 * workers))
+		w->pool = NULL;
+}
+
 int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 		   const struct zccp_opts *opts)
 {
-	struct walk w = { .src = src, .opts = opts, .roots = roots, .n = n };
+	struct walk w = { .src = src, .opts = opts, .roots = roots, .n = n,
+			  .lock = PTHREAD_MUTEX_INITIALIZER };
 	char *src_real = realpath(src, NULL);
 	bool *live = calloc(n, sizeof(bool));
 	bool any_failed = false;
@@ -951,7 +1341,10 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 		zccp_error("%s", strerror(ENOMEM));
 		goto out;
 	}
+	start_pool(&w);
 	copy_dir(&w, "", src, &st, live);
+	finish_all(&w);
+	zccp_pool_stop(w.pool);
 	zccp_tree_progress_stop(&w.progress);
 	if (w.plan && zccp_treeplan_end(&plan))
 		roots[0].failed = true; /* something would be refused */
@@ -979,6 +1372,7 @@ out:
 	if (w.src_fd >= 0)
 		close(w.src_fd);
 	free(w.root_st);
+	free(w.small);
 	free(src_real);
 	zccp_excludes_free(&w.excludes);
 	return status;

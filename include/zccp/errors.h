@@ -37,6 +37,7 @@ enum {
 	ZCCP_EPLAIN,	 /* the receiver wants --encrypt, the sender not */
 	ZCCP_ETLS,	 /* --encrypt: the TLS handshake failed */
 	ZCCP_EHOSTGONE,	 /* an ssh:// receiver ended without its result */
+	ZCCP_EMOVED,	 /* -r: a directory moved while written into */
 };
 
 #endif
