@@ -98,6 +98,10 @@ struct walk {
 	 * goes on: NULL when the options leave every file to a job. */
 	struct zccp_pool *pool;
 	struct zccp_small_root *small; /* per root */
+	/* queued a batch at a time: a worker's wake-up costs more than
+	 * a small file */
+	struct small_task *batch, *batch_tail;
+	unsigned nbatch;
 	/* The roots' counts and failures, source_failed, stop and the
 	 * lists below: the pool's workers settle their files too. */
 	pthread_mutex_t lock;
@@ -432,11 +436,14 @@ static const char *kept_why(const struct walk *w, const struct stat *src,
  * a tree that has not changed makes none).  Anything else is the
  * copy's to judge. */
 static bool left_alone(const struct walk *w, struct zccp_small_dest *d,
-		       const struct stat *src)
+		       const struct stat *src, bool fresh)
 {
 	const char *why;
 
-	d->existed = !fstatat(d->dirfd, d->name, &d->old, AT_SYMLINK_NOFOLLOW);
+	/* in a directory we made, a name that appeared since is met by
+	 * the copy (a job, or a small copy's link that finds it taken) */
+	d->existed = !fresh &&
+		     !fstatat(d->dirfd, d->name, &d->old, AT_SYMLINK_NOFOLLOW);
 	if (w->opts->update == ZCCP_UPDATE_ALL || !d->existed ||
 	    !S_ISREG(d->old.st_mode) || !(why = kept_why(w, src, &d->old)))
 		return false;
@@ -522,7 +529,8 @@ struct dirset {
 	atomic_uint refs;
 	unsigned n;
 	int src;
-	int *root; /* -1: not live */
+	int *root;   /* -1: not live */
+	bool *fresh; /* made by this walk: nothing was in it */
 };
 
 static void dirset_put(struct dirset *ds)
@@ -535,6 +543,7 @@ static void dirset_put(struct dirset *ds)
 	if (ds->src >= 0)
 		close(ds->src);
 	free(ds->root);
+	free(ds->fresh);
 	free(ds);
 }
 
@@ -549,14 +558,18 @@ static struct dirset *dirset_open(struct walk *w, const char *rel,
 {
 	struct dirset *ds = calloc(1, sizeof(*ds));
 	int *root = calloc(w->n, sizeof(int));
+	bool *fresh = malloc(w->n * sizeof(bool));
 
-	if (!ds || !root) {
+	if (!ds || !root || !fresh) {
 		free(ds);
 		free(root);
+		free(fresh);
 		source_fail(w, srcpath, -ENOMEM);
 		return NULL;
 	}
-	*ds = (struct dirset){ .refs = 1, .n = w->n, .root = root };
+	memcpy(fresh, made, w->n * sizeof(bool));
+	*ds = (struct dirset){ .refs = 1, .n = w->n, .root = root,
+			       .fresh = fresh };
 	ds->src = beneath(w->src_fd, rel, O_RDONLY | O_DIRECTORY);
 	for (unsigned i = 0; i < w->n; i++) {
 		struct stat st;
@@ -716,12 +729,26 @@ static void settle_small(struct small_task *t)
 	small_task_free(t);
 }
 
+/* A batch of small files, on a worker. */
 static void run_small(void *arg)
 {
-	struct small_task *t = arg;
+	for (struct small_task *t = arg, *next; t; t = next) {
+		next = t->next;
+		t->next = NULL;
+		zccp_small_copy(&t->f, t->w->opts);
+		settle_small(t);
+	}
+}
 
-	zccp_small_copy(&t->f, t->w->opts);
-	settle_small(t);
+#define SMALL_BATCH 16
+
+/* The batch so far to a worker. */
+static void flush_small(struct walk *w)
+{
+	if (w->batch)
+		zccp_pool_run(w->pool, run_small, w->batch);
+	w->batch = w->batch_tail = NULL;
+	w->nbatch = 0;
 }
 
 /* The copies c of name to the pool, which owns them from here. */
@@ -748,7 +775,13 @@ static bool queue_small(struct walk *w, struct dirset *ds, const char *name,
 					 .st = *st, .dests = c->sd,
 					 .n = c->n };
 	*c = (struct copies){ 0 };
-	zccp_pool_run(w->pool, run_small, t);
+	if (w->batch_tail)
+		w->batch_tail->next = t;
+	else
+		w->batch = t;
+	w->batch_tail = t;
+	if (++w->nbatch == SMALL_BATCH)
+		flush_small(w);
 	return true;
 }
 
@@ -792,7 +825,7 @@ static void copy_regular(struct walk *w, struct dirset *ds, const char *name,
 			root_fail(w, i, rel, -ENOMEM);
 			continue;
 		}
-		if (left_alone(w, d, st)) {
+		if (left_alone(w, d, st, ds->fresh[i])) {
 			tally(w, i, 1, 0);
 			free((char *)d->path);
 			continue;
@@ -1032,7 +1065,8 @@ static void finish_later(struct walk *w, const char *rel,
 			}
 			finish_free(f);
 		}
-		zccp_pool_drain(w->pool); /* no memory: now, then */
+		flush_small(w); /* no memory: now, then */
+		zccp_pool_drain(w->pool);
 		run_handbacks(w);
 	}
 	finish_dirs(w, rel, st, live, made, ids);
@@ -1041,8 +1075,10 @@ static void finish_later(struct walk *w, const char *rel,
 /* The pool's last files, what it handed back, then the directories. */
 static void finish_all(struct walk *w)
 {
-	if (w->pool)
+	if (w->pool) {
+		flush_small(w);
 		zccp_pool_drain(w->pool);
+	}
 	run_handbacks(w);
 	for (size_t k = 0; k < w->nfinishes; k++) {
 		struct finish *f = &w->finishes[k];
