@@ -32,8 +32,9 @@ struct zccp_tree_root {
 
 /*
  * Resolve every root (refusing a root inside the source), then walk
- * the source, copying each regular file as one job (job.h) to every
- * root that is still live; what --exclude names is left out (exclude.h),
+ * the source by descriptor, copying each regular file to every root
+ * that is still live: small ones on a pool of workers without a job
+ * (smallfile.h), the others as one job each (job.h); what --exclude names is left out (exclude.h),
  * -g shows one progress (treeprogress.h), and --dry-run only says what
  * would be done (treeplan.h: exit 1 if something would be refused).
  * Returns ZCCP_EXIT_*: 2 if nothing could start.
