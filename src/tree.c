@@ -82,7 +82,7 @@ struct walk {
 	dev_t top_dev;
 	mode_t umask;
 	bool source_failed; /* an entry of the source could not be read */
-	bool stop;	    /* --on-error=abort, and something failed */
+	atomic_bool stop;   /* --on-error=abort, and something failed */
 	struct stat *root_st; /* each root directory, once made */
 	/* Every name below the tops resolves against these, never through
 	 * a path again (beneath()): the source's top, each root's. */
@@ -164,7 +164,8 @@ static void root_failed(struct walk *w, unsigned i, int err)
 	if (!w->roots[i].failed)
 		w->roots[i].error = err;
 	w->roots[i].failed = true;
-	w->stop |= w->opts->on_error == ZCCP_ON_ERROR_ABORT;
+	if (w->opts->on_error == ZCCP_ON_ERROR_ABORT)
+		atomic_store(&w->stop, true);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -179,7 +180,8 @@ static void source_failed(struct walk *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->source_failed = true;
-	w->stop |= w->opts->on_error == ZCCP_ON_ERROR_ABORT;
+	if (w->opts->on_error == ZCCP_ON_ERROR_ABORT)
+		atomic_store(&w->stop, true);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -1200,7 +1202,7 @@ static void copy_entry(struct walk *w, struct dirset **ds, const char *name,
 	struct stat st;
 	int err;
 
-	if (w->stop)
+	if (atomic_load(&w->stop))
 		return;
 	srcpath = join(w->src, rel);
 	if (!srcpath) {
@@ -1387,7 +1389,8 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 	for (unsigned i = 0; i < n; i++) {
 		roots[i].excluded = w.excluded;
 		any_failed |= roots[i].failed;
-		roots[i].aborted = w.stop && !roots[i].failed; /* unfinished */
+		roots[i].aborted = atomic_load(&w.stop) &&
+				   !roots[i].failed; /* unfinished */
 	}
 	status = any_failed || w.source_failed ? ZCCP_EXIT_PARTIAL :
 						 ZCCP_EXIT_OK;

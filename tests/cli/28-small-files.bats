@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # zccp-test: per-engine
-# -r's small files (src/smallfile.c): with -e auto, files up to 256 KiB
+# -r's small files (src/smallfile.c): with -e auto, files up to 4 MiB
 # go without a job, read once and written whole to an unnamed temporary
 # per root, on worker threads; a chosen engine takes every file through
 # a job.  Either way every byte arrives, a failure stays with its root
@@ -8,7 +8,7 @@
 
 load helpers
 
-SMALL_MAX=$((256 * 1024))
+SMALL_MAX=$((4 * 1024 * 1024))
 
 # no_temporaries DIR: no temporary of ours left in DIR's tree.
 no_temporaries() {
