@@ -47,3 +47,19 @@ uint64_t zccp_extents_next(struct zccp_extents *x, uint64_t pos, uint64_t max,
 	x->data_end = (uint64_t)end;
 	return min_u64(max, x->data_end - pos);
 }
+
+uint64_t zccp_extents_data(int fd, uint64_t size)
+{
+	struct zccp_extents x;
+	uint64_t data = 0;
+
+	zccp_extents_init(&x, fd, true);
+	for (uint64_t pos = 0; pos < size;) {
+		bool hole;
+		uint64_t run = zccp_extents_next(&x, pos, size - pos, &hole);
+
+		data += hole ? 0 : run;
+		pos += run;
+	}
+	return data;
+}

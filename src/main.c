@@ -57,6 +57,7 @@ static void raise_nofile(unsigned ndests)
 /* -r with a directory: the tree to every root; else a copy of one. */
 static int copy_tree(struct zccp_opts *opts, bool *was_tree)
 {
+	struct zccp_tree_source source = { 0 };
 	struct zccp_tree_root *roots;
 	struct stat st;
 	double started = zccp_now();
@@ -72,11 +73,20 @@ static int copy_tree(struct zccp_opts *opts, bool *was_tree)
 	}
 	for (unsigned i = 0; i < opts->ndests; i++)
 		roots[i].arg = opts->dests[i];
-	status = zccp_tree_copy(opts->source, roots, opts->ndests, opts);
-	if (opts->json && !opts->dry_run) /* a plan is its own object */
-		zccp_summary_print_tree(stdout, status, opts->source, roots,
-					opts->ndests, zccp_now() - started);
-	zccp_tree_free(roots, opts->ndests);
+	status = zccp_tree_copy(opts->source, &source, roots, opts->ndests,
+				opts);
+	if (opts->json && !opts->dry_run) { /* a plan is its own object */
+		const struct zccp_tree_summary t = {
+			.status = status, .path = opts->source,
+			.source = &source, .roots = roots, .n = opts->ndests,
+			.engine = strcmp(opts->engine, "auto") ? opts->engine :
+								 NULL,
+			.verify = opts->verify, .seconds = zccp_now() - started,
+		};
+
+		zccp_summary_print_tree(stdout, &t);
+	}
+	zccp_tree_free(&source, roots, opts->ndests);
 	free(roots);
 	return status;
 }

@@ -112,38 +112,76 @@ static void put_head(FILE *out, int status, const char *src, const char *kind)
 	put_string(out, kind);
 }
 
-void zccp_summary_print_tree(FILE *out, int status, const char *src,
-			     const struct zccp_tree_root *roots, unsigned n,
-			     double seconds)
+/* "failures":[{"path":..,"error":..}...],"failures_not_listed":N */
+static void put_failures(FILE *out, const struct zccp_tree_failures *f)
 {
-	unsigned failed = 0, aborted = 0, files = 0;
-	uint64_t written = 0;
+	fputs(",\"failures\":[", out);
+	for (unsigned k = 0; k < f->n; k++) {
+		fputs(k ? ",{\"path\":" : "{\"path\":", out);
+		put_string(out, f->list[k].path);
+		fputs(",\"error\":", out);
+		put_error(out, f->list[k].error);
+		fputc('}', out);
+	}
+	fprintf(out, "],\"failures_not_listed\":%u", f->unlisted);
+}
 
-	put_head(out, status, src, "directory");
-	fprintf(out, "},\"seconds\":%.6f,\"destinations\":[", seconds);
-	for (unsigned i = 0; i < n; i++) {
-		const struct zccp_tree_root *r = &roots[i];
+/* A root: a file's destination's fields, then the tree's. */
+static void put_root(FILE *out, const struct zccp_tree_root *r,
+		     const char *engine, double seconds, bool verify)
+{
+	fputs("{\"path\":", out);
+	put_string(out, r->arg);
+	fputs(",\"file\":", out);
+	put_string(out, r->path);
+	fprintf(out, ",\"kind\":\"directory\",\"status\":\"%s\","
+		"\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"engine\":",
+		r->failed ? "failed" : r->aborted ? "aborted" : "ok", r->bytes,
+		seconds);
+	put_string(out, engine);
+	fprintf(out, ",\"via\":null,\"verified\":%s,\"error\":",
+		verify && !r->failed && !r->aborted ? "true" : "false");
+	put_error(out, r->failed ? r->error : 0);
+	fprintf(out, ",\"files\":%u,\"skipped\":%u,\"excluded\":%u,"
+		"\"data_bytes\":%" PRIu64, r->files, r->skipped, r->excluded,
+		r->data_bytes);
+	put_failures(out, &r->failures);
+	fputc('}', out);
+}
+
+void zccp_summary_print_tree(FILE *out, const struct zccp_tree_summary *t)
+{
+	const struct zccp_tree_source *src = t->source;
+	unsigned failed = 0, aborted = 0, files = 0;
+	uint64_t written = 0, data = 0;
+
+	put_head(out, t->status, t->path, "directory");
+	fprintf(out, ",\"bytes\":%" PRIu64 ",\"error\":", src->bytes);
+	put_error(out, src->error);
+	fprintf(out, ",\"files\":%u,\"data_bytes\":%" PRIu64, src->files,
+		src->data_bytes);
+	put_failures(out, &src->failures);
+	fputs("},\"engine\":", out);
+	put_string(out, t->engine);
+	fprintf(out, ",\"checksum\":null,\"seconds\":%.6f,"
+		"\"destinations\":[", t->seconds);
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct zccp_tree_root *r = &t->roots[i];
 
 		failed += r->failed;
 		aborted += r->aborted && !r->failed;
 		files += r->files;
 		written += r->bytes;
-		fputs(i ? ",{\"path\":" : "{\"path\":", out);
-		put_string(out, r->arg);
-		fputs(",\"file\":", out);
-		put_string(out, r->path);
-		fprintf(out, ",\"kind\":\"directory\",\"status\":\"%s\","
-			"\"files\":%u,\"skipped\":%u,\"excluded\":%u,"
-			"\"bytes\":%" PRIu64 ",\"error\":",
-			r->failed ? "failed" : r->aborted ? "aborted" : "ok",
-			r->files, r->skipped, r->excluded, r->bytes);
-		put_error(out, r->failed ? r->error : 0);
-		fputc('}', out);
+		data += r->data_bytes;
+		if (i)
+			fputc(',', out);
+		put_root(out, r, t->engine, t->seconds, t->verify);
 	}
 	fprintf(out, "],\"totals\":{\"destinations\":%u,\"ok\":%u,"
-		"\"failed\":%u,\"aborted\":%u,\"files\":%u,"
-		"\"bytes_written\":%" PRIu64 "}}\n", n, n - failed - aborted,
-		failed, aborted, files, written);
+		"\"failed\":%u,\"skipped\":0,\"aborted\":%u,"
+		"\"bytes_written\":%" PRIu64 ",\"files\":%u,"
+		"\"data_bytes_written\":%" PRIu64 "}}\n", t->n,
+		t->n - failed - aborted, failed, aborted, written, files, data);
 	fflush(out);
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "zccp/exclude.h"
+#include "zccp/extents.h"
 #include "zccp/job.h"
 #include "zccp/pool.h"
 #include "zccp/preserve.h"
@@ -77,6 +78,7 @@ struct link {
 struct walk {
 	const char *src;
 	const struct zccp_opts *opts;
+	struct zccp_tree_source *source;
 	struct zccp_tree_root *roots;
 	unsigned n;
 	dev_t top_dev;
@@ -157,13 +159,35 @@ static int open_parent(int top, const char *rel, const char **name)
 	return fd;
 }
 
-/* Root i failed (err); its message is said. */
-static void root_failed(struct walk *w, unsigned i, int err)
+/* path failed with err (under the walk's lock). */
+static void note_failure(struct zccp_tree_failures *f, const char *path,
+			 int err)
+{
+	struct zccp_tree_failure *grown;
+
+	if (f->n == ZCCP_TREE_LISTED) {
+		f->unlisted++;
+		return;
+	}
+	grown = realloc(f->list, (f->n + 1) * sizeof(*grown));
+	if (!grown || !(grown[f->n].path = strdup(path))) {
+		f->list = grown ? grown : f->list;
+		f->unlisted++; /* no memory: counted all the same */
+		return;
+	}
+	f->list = grown;
+	f->list[f->n++].error = err;
+}
+
+/* path in root i failed (err); its message is said. */
+static void root_failed(struct walk *w, unsigned i, const char *path,
+			int err)
 {
 	pthread_mutex_lock(&w->lock);
 	if (!w->roots[i].failed)
 		w->roots[i].error = err;
 	w->roots[i].failed = true;
+	note_failure(&w->roots[i].failures, path, err);
 	if (w->opts->on_error == ZCCP_ON_ERROR_ABORT)
 		atomic_store(&w->stop, true);
 	pthread_mutex_unlock(&w->lock);
@@ -172,14 +196,17 @@ static void root_failed(struct walk *w, unsigned i, int err)
 static void root_fail(struct walk *w, unsigned i, const char *path, int err)
 {
 	zccp_error("%s: %s", path, zccp_strerror(-err));
-	root_failed(w, i, err);
+	root_failed(w, i, path, err);
 }
 
-/* An entry of the source failed; its message is said. */
-static void source_failed(struct walk *w)
+/* path, an entry of the source, failed (err); its message is said. */
+static void source_failed(struct walk *w, const char *path, int err)
 {
 	pthread_mutex_lock(&w->lock);
+	if (!w->source_failed)
+		w->source->error = err;
 	w->source_failed = true;
+	note_failure(&w->source->failures, path, err);
 	if (w->opts->on_error == ZCCP_ON_ERROR_ABORT)
 		atomic_store(&w->stop, true);
 	pthread_mutex_unlock(&w->lock);
@@ -188,23 +215,40 @@ static void source_failed(struct walk *w)
 static void source_fail(struct walk *w, const char *path, int err)
 {
 	zccp_error("%s: %s", path, zccp_strerror(-err));
-	source_failed(w);
+	source_failed(w, path, err);
 }
 
-/* A regular file's end in root i: result as zccp_job_outcome() says
- * (< 0 failed, its message said; 0 copied, bytes; > 0 left alone). */
-static void tally(struct walk *w, unsigned i, int result, uint64_t bytes)
+/* What a regular file's copy moved: bytes, and data (holes apart). */
+struct moved {
+	uint64_t bytes, data;
+};
+
+/* A regular file read whole from the source. */
+static void tally_source(struct walk *w, struct moved m)
+{
+	pthread_mutex_lock(&w->lock);
+	w->source->files++;
+	w->source->bytes += m.bytes;
+	w->source->data_bytes += m.data;
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* A regular file's end at path in root i: result as zccp_job_outcome()
+ * says (< 0 failed, its message said; 0 copied, m; > 0 left alone). */
+static void tally(struct walk *w, unsigned i, const char *path, int result,
+		  struct moved m)
 {
 	struct zccp_tree_root *r = &w->roots[i];
 
 	if (result < 0) {
-		root_failed(w, i, result);
+		root_failed(w, i, path, result);
 		return;
 	}
 	pthread_mutex_lock(&w->lock);
 	if (result == 0) {
 		r->files++;
-		r->bytes += bytes;
+		r->bytes += m.bytes;
+		r->data_bytes += m.data;
 	} else {
 		r->skipped++; /* -n, -u */
 	}
@@ -615,16 +659,18 @@ static void copies_free(struct copies *c)
 	free(c->root_of);
 }
 
-/* The copies c of name (in ds) as one job; copied[i]: root i has it. */
+/* The copies c of name (in ds, seen as st) as one job; copied[i]: root
+ * i has it.  A source that fails is the source's failure, not the
+ * roots'. */
 static void run_job(struct walk *w, struct dirset *ds, const char *name,
-		    const char *srcpath, const struct copies *c,
-		    bool *copied)
+		    const char *srcpath, const struct stat *st,
+		    const struct copies *c, bool *copied)
 {
 	const char **dests = calloc(c->n, sizeof(*dests));
 	int *dirfds = calloc(c->n, sizeof(*dirfds));
 	int *result = calloc(c->n, sizeof(*result));
 	int status, src_fd = beneath(ds->src, name, O_RDONLY);
-	uint64_t bytes = 0;
+	struct moved m = { 0 };
 
 	if (!dests || !dirfds || !result || src_fd < 0) {
 		source_fail(w, srcpath, src_fd < 0 ? src_fd : -ENOMEM);
@@ -635,14 +681,20 @@ static void run_job(struct walk *w, struct dirset *ds, const char *name,
 		dirfds[k] = c->sd[k].dirfd;
 	}
 	status = copy_file(w->opts, srcpath, src_fd, dests, dirfds, c->n,
-			   result, &bytes, zccp_tree_progress_on(&w->progress));
-	if (status == ZCCP_EXIT_USAGE) /* the source file failed */
-		source_failed(w);
+			   result, &m.bytes, zccp_tree_progress_on(&w->progress));
+	/* holes apart: only a file with fewer blocks than bytes has any */
+	m.data = (uint64_t)st->st_blocks * 512 < m.bytes ?
+			 zccp_extents_data(src_fd, m.bytes) : m.bytes;
+	if (status == ZCCP_EXIT_USAGE) /* the source file failed: said */
+		source_failed(w, srcpath, result[0] < 0 ? result[0] : -EIO);
+	else
+		tally_source(w, m);
 	for (unsigned k = 0; k < c->n; k++) {
 		/* -n left one alone: later names must not link to it */
 		if (copied)
 			copied[c->root_of[k]] = result[k] == 0;
-		tally(w, c->root_of[k], result[k], bytes);
+		if (status != ZCCP_EXIT_USAGE || result[k] >= 0)
+			tally(w, c->root_of[k], c->sd[k].path, result[k], m);
 	}
 out:
 	if (src_fd >= 0)
@@ -685,7 +737,7 @@ static void run_handbacks(struct walk *w)
 	while (t) {
 		struct small_task *next = t->next;
 
-		run_job(w, t->ds, t->name, t->srcpath, &t->c, NULL);
+		run_job(w, t->ds, t->name, t->srcpath, &t->f.st, &t->c, NULL);
 		zccp_tree_progress_done(&w->progress,
 					(uint64_t)t->f.st.st_size);
 		small_task_free(t);
@@ -703,6 +755,8 @@ static void settle_small(struct small_task *t)
 
 	if (t->f.result < 0 && !all_back)
 		source_fail(w, t->srcpath, t->f.result);
+	else if (!t->f.result)
+		tally_source(w, (struct moved){ t->f.bytes, t->f.bytes });
 	for (unsigned k = 0; k < t->c.n; k++) {
 		struct zccp_small_dest *d = &t->c.sd[k];
 
@@ -715,7 +769,8 @@ static void settle_small(struct small_task *t)
 			zccp_error("%s: %s", d->path,
 				   zccp_strerror(-d->result));
 		if (!t->f.result)
-			tally(w, t->c.root_of[k], d->result, t->f.bytes);
+			tally(w, t->c.root_of[k], d->path, d->result,
+			      (struct moved){ t->f.bytes, t->f.bytes });
 		free((char *)d->path);
 	}
 	t->c.n = kept;
@@ -828,7 +883,7 @@ static void copy_regular(struct walk *w, struct dirset *ds, const char *name,
 			continue;
 		}
 		if (left_alone(w, d, st, ds->fresh[i])) {
-			tally(w, i, 1, 0);
+			tally(w, i, d->path, 1, (struct moved){ 0 });
 			free((char *)d->path);
 			continue;
 		}
@@ -842,7 +897,7 @@ static void copy_regular(struct walk *w, struct dirset *ds, const char *name,
 	if (small && queue_small(w, ds, name, srcpath, st, &c))
 		goto queued; /* the worker says it is done */
 	memset(copied, 0, w->n * sizeof(bool));
-	run_job(w, ds, name, srcpath, &c, copied);
+	run_job(w, ds, name, srcpath, st, &c, copied);
 	if (st->st_nlink > 1)
 		remember_link(w, l, rel, st, copied);
 out:
@@ -1316,10 +1371,12 @@ static void start_pool(struct walk *w)
 		w->pool = NULL;
 }
 
-int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
+int zccp_tree_copy(const char *src, struct zccp_tree_source *source,
+		   struct zccp_tree_root *roots, unsigned n,
 		   const struct zccp_opts *opts)
 {
-	struct walk w = { .src = src, .opts = opts, .roots = roots, .n = n,
+	struct walk w = { .src = src, .opts = opts, .source = source,
+			  .roots = roots, .n = n,
 			  .lock = PTHREAD_MUTEX_INITIALIZER };
 	char *src_real = realpath(src, NULL);
 	bool *live = calloc(n, sizeof(bool));
@@ -1346,6 +1403,7 @@ int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
 	w.src_fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (!src_real || !live || !w.root_st || !w.root_fd || w.src_fd < 0 ||
 	    fstat(w.src_fd, &st)) {
+		source->error = -errno;
 		zccp_error("%s: %s", src, strerror(errno));
 		goto out;
 	}
@@ -1417,10 +1475,21 @@ out:
 	return status;
 }
 
-void zccp_tree_free(struct zccp_tree_root *roots, unsigned n)
+static void failures_free(struct zccp_tree_failures *f)
 {
+	for (unsigned k = 0; k < f->n; k++)
+		free(f->list[k].path);
+	free(f->list);
+	*f = (struct zccp_tree_failures){ 0 };
+}
+
+void zccp_tree_free(struct zccp_tree_source *source,
+		    struct zccp_tree_root *roots, unsigned n)
+{
+	failures_free(&source->failures);
 	for (unsigned i = 0; i < n; i++) {
 		free(roots[i].path);
 		roots[i].path = NULL;
+		failures_free(&roots[i].failures);
 	}
 }

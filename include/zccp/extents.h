@@ -22,4 +22,8 @@ void zccp_extents_init(struct zccp_extents *x, int fd, bool enabled);
 uint64_t zccp_extents_next(struct zccp_extents *x, uint64_t pos, uint64_t max,
 			   bool *hole);
 
+/* The bytes of [0, size) of fd that are data, not holes (all of them
+ * where the file system cannot tell). */
+uint64_t zccp_extents_data(int fd, uint64_t size);
+
 #endif

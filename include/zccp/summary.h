@@ -32,10 +32,23 @@ struct zccp_summary {
 void zccp_summary_print(FILE *out, const struct zccp_summary *s);
 
 struct zccp_tree_root;
-/* -r: the tree's summary, one destination per root (zccp.1). */
-void zccp_summary_print_tree(FILE *out, int status, const char *src,
-			     const struct zccp_tree_root *roots, unsigned n,
-			     double seconds);
+struct zccp_tree_source;
+
+/* -r: what a tree's copy did. */
+struct zccp_tree_summary {
+	int status;
+	const char *path; /* the source, as named */
+	const struct zccp_tree_source *source;
+	const struct zccp_tree_root *roots;
+	unsigned n;
+	const char *engine; /* -e's, NULL for auto (files go several ways) */
+	bool verify;
+	double seconds;
+};
+
+/* The file's object (zccp_summary_print) with a root per destination,
+ * and the tree's counts and failures (zccp.1). */
+void zccp_summary_print_tree(FILE *out, const struct zccp_tree_summary *t);
 
 struct zccp_plan;
 /* -v: the engine, the ring, the source and how each destination is

@@ -18,16 +18,42 @@
 
 #include "zccp/opts.h"
 
+/* Failures with where they happened: the first ZCCP_TREE_LISTED of
+ * them, and a count of the rest (a tree may fail a million times). */
+#define ZCCP_TREE_LISTED 100
+
+struct zccp_tree_failure {
+	char *path;
+	int error; /* -errno */
+};
+
+struct zccp_tree_failures {
+	struct zccp_tree_failure *list;
+	unsigned n;
+	unsigned unlisted;
+};
+
 struct zccp_tree_root {
 	const char *arg; /* as the user named it */
 	char *path;	 /* the tree's top: DEST, or DEST/basename(SOURCE) */
 	bool failed;	 /* something in it failed */
 	bool aborted;	 /* never walked: the copy was refused */
 	int error;	 /* the first failure's -errno */
-	uint64_t bytes;	 /* file bytes written */
+	uint64_t bytes;	 /* file bytes written, holes counted */
+	uint64_t data_bytes; /* ... holes apart */
 	unsigned files;	 /* regular files complete */
 	unsigned skipped; /* regular files left alone (-n, -u) */
 	unsigned excluded; /* entries of the source left out (--exclude) */
+	struct zccp_tree_failures failures;
+};
+
+/* What the walk read. */
+struct zccp_tree_source {
+	unsigned files;	     /* regular files read whole */
+	uint64_t bytes;	     /* their bytes, holes counted */
+	uint64_t data_bytes; /* ... holes apart */
+	int error;	     /* the first unreadable entry's -errno */
+	struct zccp_tree_failures failures;
 };
 
 /*
@@ -39,9 +65,11 @@ struct zccp_tree_root {
  * would be done (treeplan.h: exit 1 if something would be refused).
  * Returns ZCCP_EXIT_*: 2 if nothing could start.
  */
-int zccp_tree_copy(const char *src, struct zccp_tree_root *roots, unsigned n,
+int zccp_tree_copy(const char *src, struct zccp_tree_source *source,
+		   struct zccp_tree_root *roots, unsigned n,
 		   const struct zccp_opts *opts);
 
-void zccp_tree_free(struct zccp_tree_root *roots, unsigned n);
+void zccp_tree_free(struct zccp_tree_source *source,
+		    struct zccp_tree_root *roots, unsigned n);
 
 #endif

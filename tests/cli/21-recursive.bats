@@ -186,6 +186,52 @@ setup() {
 		fail "second root: $output"
 }
 
+@test "-r --json: the file's object (every key of it) plus the tree's counts, data bytes and each failure with its path" {
+	local file_keys
+	make_file "$T/one-file" 100
+	file_keys=$("$ZCCP" -e "$ZCCP_ENGINE" --json "$T/one-file" "$T/one-copy" |
+		jq -c '[keys, (.source | keys), (.destinations[0] | keys), (.totals | keys)]')
+	mkdir -p "$T/bad/src/a"
+	mkdir "$T/bad/src/a/page-1" # a directory where a file goes
+	zccp -r --json "$T/src" "$T/copy" "$T/bad"
+	assert_status 1
+	# every key the file's object has, at every level
+	jq -e --argjson f "$file_keys" '
+		($f[0] - keys) == [] and ($f[1] - (.source | keys)) == [] and
+		($f[2] - (.destinations[0] | keys)) == [] and
+		($f[3] - (.totals | keys)) == []' <<<"$output" >/dev/null ||
+		fail "keys missing from the tree's object: $output"
+	# the sparse file counts 64 MiB of bytes but little data
+	jq -e '.source.files == 7 and .source.bytes > 64 * 1048576 and
+		.source.data_bytes < 2 * 1048576 and
+		.destinations[0].status == "ok" and
+		.destinations[0].bytes == .source.bytes and
+		.destinations[0].data_bytes == .source.data_bytes and
+		.destinations[0].failures == [] and
+		.destinations[1].status == "failed" and
+		.destinations[1].failures == [{"path": "'"$T/bad/src/a/page-1"'",
+					       "error": "Is a directory"}] and
+		.destinations[1].failures_not_listed == 0 and
+		.totals.data_bytes_written == .destinations[0].data_bytes + .destinations[1].data_bytes' \
+		<<<"$output" >/dev/null || fail "summary: $output"
+}
+
+@test "-r --json: an unreadable source file is the source's failure, with its path" {
+	requires root nobody
+	make_world_dir
+	cp -a "$T/src" "$WORLD_DIR/src"
+	chmod -R a+rX "$WORLD_DIR/src"
+	chmod 0777 "$WORLD_DIR"
+	chmod 0000 "$WORLD_DIR/src/one"
+	as_nobody -r --json "$WORLD_DIR/src" "$WORLD_DIR/copy"
+	assert_status 1
+	jq -e '.source.error == "Permission denied" and
+		.source.failures == [{"path": "'"$WORLD_DIR/src/one"'",
+				      "error": "Permission denied"}] and
+		.destinations[0].status == "ok"' <<<"$output" >/dev/null ||
+		fail "summary: $output"
+}
+
 @test "-r refuses --listen, --checksum and --dry-run; without -r a directory is refused" {
 	zccp -r --checksum "$T/src" "$T/copy"
 	assert_status 2
