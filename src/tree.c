@@ -348,45 +348,39 @@ static int keep_attributes_at(int dirfd, const char *name,
 	return 0;
 }
 
-static void copy_special(struct walk *w, const char *rel, const char *srcpath,
-			 const struct stat *st, const bool *live)
+/* A link, FIFO or device node named name in src_dir (its directory in
+ * the source) to name in each live root's root_dirs[i]. */
+static void copy_special(struct walk *w, int src_dir, const int *root_dirs,
+			 const char *name, const char *rel,
+			 const char *srcpath, const struct stat *st,
+			 const bool *live)
 {
 	char target[PATH_MAX];
 	struct special sp = { .st = st, .target = target };
 
 	if (S_ISLNK(st->st_mode)) {
-		const char *name;
-		int fd = open_parent(w->src_fd, rel, &name);
-		ssize_t len = fd < 0 ? fd :
-			readlinkat(fd, name, target, sizeof(target) - 1);
+		ssize_t len = readlinkat(src_dir, name, target,
+					 sizeof(target) - 1);
 
-		if (len < 0)
-			len = fd < 0 ? fd : -errno;
-		if (fd >= 0)
-			close(fd);
 		if (len < 0) {
-			source_fail(w, srcpath, (int)len);
+			source_fail(w, srcpath, -errno);
 			return;
 		}
 		target[len] = '\0';
 	}
 	for (unsigned i = 0; i < w->n; i++) {
 		char *path;
-		const char *name;
-		int ret, fd;
+		int ret;
 
 		if (!live[i])
 			continue;
 		path = join(w->roots[i].path, rel);
-		fd = open_parent(w->root_fd[i], rel, &name);
-		ret = fd < 0 ? fd : place(fd, name, w, st, make_special_cb,
-					   &sp);
+		ret = place(root_dirs[i], name, w, st, make_special_cb, &sp);
 		if (!ret && w->opts->preserve)
-			ret = keep_attributes_at(fd, name, st, w, false);
+			ret = keep_attributes_at(root_dirs[i], name, st, w,
+						 false);
 		if (ret < 0)
 			root_fail(w, i, path ? path : rel, ret);
-		if (fd >= 0)
-			close(fd);
 		free(path);
 	}
 }
@@ -967,13 +961,18 @@ static char **read_names(int top, const char *rel, int *err)
  * symbolic link that leads elsewhere).  The root itself by its path: the
  * user may have named a link to a directory. */
 static int make_dir(struct walk *w, unsigned i, const char *rel,
-		    const char *path, bool *made)
+		    const char *path, int parent, bool *made)
 {
 	const char *name = path;
 	int fd = AT_FDCWD, ret = 0;
 	struct stat st;
 
-	if (*rel) {
+	if (*rel && parent >= 0) { /* the walk holds it open */
+		const char *slash = strrchr(rel, '/');
+
+		fd = parent;
+		name = slash ? slash + 1 : rel;
+	} else if (*rel) {
 		fd = open_parent(w->root_fd[i], rel, &name);
 		if (fd < 0)
 			return fd;
@@ -985,14 +984,16 @@ static int make_dir(struct walk *w, unsigned i, const char *rel,
 		ret = -errno;
 	else if (!S_ISDIR(st.st_mode))
 		ret = -ENOTDIR;
-	if (fd >= 0)
+	if (fd >= 0 && fd != parent)
 		close(fd);
 	return ret;
 }
 
-/* Make rel in every live root; live[i] goes false where it cannot be.
- * made[i]: we made it (its final mode is set after its contents). */
-static void make_dirs(struct walk *w, const char *rel, bool *live, bool *made)
+/* Make rel in every live root (in parent's directories, NULL: found
+ * by path); live[i] goes false where it cannot be.  made[i]: we made
+ * it (its final mode is set after its contents). */
+static void make_dirs(struct walk *w, const struct dirset *parent,
+		      const char *rel, bool *live, bool *made)
 {
 	for (unsigned i = 0; i < w->n; i++) {
 		char *path;
@@ -1002,7 +1003,10 @@ static void make_dirs(struct walk *w, const char *rel, bool *live, bool *made)
 		if (!live[i])
 			continue;
 		path = join(w->roots[i].path, rel);
-		ret = !path ? -ENOMEM : make_dir(w, i, rel, path, &made[i]);
+		ret = !path ? -ENOMEM :
+			      make_dir(w, i, rel, path,
+				       parent ? parent->root[i] : -1,
+				       &made[i]);
 		if (ret) {
 			root_fail(w, i, path ? path : rel, ret);
 			live[i] = false;
@@ -1183,8 +1187,11 @@ static void refuse_own_roots(struct walk *w, const struct stat *st,
 	}
 }
 
-static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
-		     const struct stat *st, const bool *live_in)
+/* rel (in the directory parent holds: the walk's reference, let go
+ * here; NULL for the top). */
+static void copy_dir(struct walk *w, struct dirset *parent, const char *rel,
+		     const char *srcpath, const struct stat *st,
+		     const bool *live_in)
 {
 	bool *live = malloc(w->n * sizeof(bool));
 	bool *made = calloc(w->n, sizeof(bool));
@@ -1202,7 +1209,9 @@ static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
 	if (w->plan)
 		plan_entry(w, rel, st, live, live);
 	else
-		make_dirs(w, rel, live, made);
+		make_dirs(w, parent, rel, live, made);
+	dirset_put(parent);
+	parent = NULL;
 	if (!*rel)
 		remember_roots(w, live);
 	/* --one-file-system: a mount point is made, empty, as cp -x does */
@@ -1226,6 +1235,7 @@ static void copy_dir(struct walk *w, const char *rel, const char *srcpath,
 	if (!w->plan)
 		finish_later(w, rel, st, live, made, ids);
 out:
+	dirset_put(parent); /* still held if we came out early */
 	for (size_t k = 0; names && names[k]; k++)
 		free(names[k]);
 	free(names);
@@ -1274,15 +1284,17 @@ static void copy_entry(struct walk *w, struct dirset **ds, const char *name,
 			zccp_treeplan_say(w->plan, ZCCP_PLAN_EXCLUDE, srcpath,
 					  NULL);
 	} else if (S_ISDIR(st.st_mode)) {
-		dirset_put(*ds);
-		*ds = NULL;
-		copy_dir(w, rel, srcpath, &st, live);
+		struct dirset *parent = *ds;
+
+		*ds = NULL; /* copy_dir lets it go */
+		copy_dir(w, parent, rel, srcpath, &st, live);
 	} else if (w->plan) {
 		plan_entry(w, rel, &st, live, NULL);
 	} else if (S_ISREG(st.st_mode)) {
 		copy_regular(w, *ds, name, rel, srcpath, &st, live);
 	} else {
-		copy_special(w, rel, srcpath, &st, live);
+		copy_special(w, (*ds)->src, (*ds)->root, name, rel, srcpath,
+			     &st, live);
 	}
 	free(srcpath);
 }
@@ -1438,7 +1450,7 @@ int zccp_tree_copy(const char *src, struct zccp_tree_source *source,
 		goto out;
 	}
 	start_pool(&w);
-	copy_dir(&w, "", src, &st, live);
+	copy_dir(&w, NULL, "", src, &st, live);
 	finish_all(&w);
 	zccp_pool_stop(w.pool);
 	zccp_tree_progress_stop(&w.progress);
