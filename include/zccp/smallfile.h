@@ -12,6 +12,11 @@
  * What this does not handle is handed back (-EAGAIN) for a job to do:
  * a source that changed while it was read, a destination that became
  * something else meanwhile, a file system without O_TMPFILE.
+ *
+ * A kill leaves nothing: an unnamed temporary goes with the process.
+ * Only a replacement has a name of its own, held (stale.h) for the
+ * instant between naming it and renaming it over the old file; one a
+ * kill left there is the next zccp's to sweep.
  */
 #ifndef ZCCP_SMALLFILE_H
 #define ZCCP_SMALLFILE_H

@@ -137,17 +137,22 @@ setup() {
 	assert_tree "$T/src" "$T/copy"
 }
 
-@test "-r: an unreadable file is reported, the rest is copied, exit 1" {
+@test "-r: an unreadable file is reported (in --json, the source's failure with its path), the rest is copied, exit 1" {
 	requires root nobody
 	make_world_dir
 	cp -a "$T/src" "$WORLD_DIR/src"
 	chmod -R a+rX "$WORLD_DIR/src"
 	chmod 0777 "$WORLD_DIR"
 	chmod 0000 "$WORLD_DIR/src/one"
-	as_nobody -r "$WORLD_DIR/src" "$WORLD_DIR/copy"
+	as_nobody -r --json "$WORLD_DIR/src" "$WORLD_DIR/copy"
 	assert_status 1
 	assert_stderr_matches "^zccp: $WORLD_DIR/src/one: Permission denied$"
 	assert_same "$T/src/a/b/c/chunk+1" "$WORLD_DIR/copy/a/b/c/chunk+1"
+	jq -e '.source.error == "Permission denied" and
+		.source.failures == [{"path": "'"$WORLD_DIR/src/one"'",
+				      "error": "Permission denied"}] and
+		.destinations[0].status == "ok"' <<<"$output" >/dev/null ||
+		fail "summary: $output"
 	assert_absent "$WORLD_DIR/copy/one"
 }
 
@@ -214,22 +219,6 @@ setup() {
 		.destinations[1].failures_not_listed == 0 and
 		.totals.data_bytes_written == .destinations[0].data_bytes + .destinations[1].data_bytes' \
 		<<<"$output" >/dev/null || fail "summary: $output"
-}
-
-@test "-r --json: an unreadable source file is the source's failure, with its path" {
-	requires root nobody
-	make_world_dir
-	cp -a "$T/src" "$WORLD_DIR/src"
-	chmod -R a+rX "$WORLD_DIR/src"
-	chmod 0777 "$WORLD_DIR"
-	chmod 0000 "$WORLD_DIR/src/one"
-	as_nobody -r --json "$WORLD_DIR/src" "$WORLD_DIR/copy"
-	assert_status 1
-	jq -e '.source.error == "Permission denied" and
-		.source.failures == [{"path": "'"$WORLD_DIR/src/one"'",
-				      "error": "Permission denied"}] and
-		.destinations[0].status == "ok"' <<<"$output" >/dev/null ||
-		fail "summary: $output"
 }
 
 @test "-r refuses --listen, --checksum and --dry-run; without -r a directory is refused" {
