@@ -71,10 +71,14 @@ _zccp()
 		;;
 	--preserve)
 		if $split; then
-			# a comma separated list: complete its last word
-			local done=${cur%"${cur##*,}"}
+			# a comma separated list: complete its last word with
+			# the words it does not have yet
+			local done=${cur%"${cur##*,}"} w left=
+			for w in mode ownership timestamps xattr all; do
+				[[ ,$done == *",$w,"* ]] || left+=" $w"
+			done
 			mapfile -t COMPREPLY < <(compgen -P "$done" \
-				-W 'mode ownership timestamps xattr all' -- "${cur##*,}")
+				-W "$left" -- "${cur##*,}")
 			compopt -o nospace
 			return
 		fi

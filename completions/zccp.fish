@@ -18,7 +18,16 @@ complete -c zccp -s r -l recursive -d 'Copy a directory tree to every destinatio
 complete -c zccp -l one-file-system -d "With -r, stay on the source's file system"
 complete -c zccp -l exclude -x -d 'With -r, leave out what matches a pattern'
 complete -c zccp -l exclude-from -r -F -d 'With -r, leave out the patterns of a file'
-complete -c zccp -l preserve -f -a 'mode ownership timestamps xattr all' -d "Keep the source's attributes"
+# --preserve=LIST: after a comma, the words the list does not have yet
+function __zccp_preserve_words
+	set -l list (commandline -ct | string replace -r -- '^--preserve=' '')
+	set -l done (string replace -r -- '[^,]*$' '' $list)
+	set -l have (string split -- , $done)
+	for w in mode ownership timestamps xattr all
+		contains -- $w $have; or echo $done$w
+	end
+end
+complete -c zccp -l preserve -f -a '(__zccp_preserve_words)' -d "Keep the source's attributes"
 complete -c zccp -s p -d 'Keep mode, ownership and timestamps'
 complete -c zccp -s n -l no-clobber -d 'Leave an existing destination alone'
 complete -c zccp -s u -d 'Replace only destinations older than the source'
@@ -46,7 +55,8 @@ complete -c zccp -l on-error -x -d 'What to do when a destination fails' -a "
 continue\t'The other destinations go on'
 abort\t'Stop everything, remove temporaries'"
 complete -c zccp -l json -d 'Print a summary object on stdout at the end'
-complete -c zccp -s g -l progress -f -a 'auto bar plain json' -d 'Show progress on stderr'
+complete -c zccp -s g -d 'Show progress on stderr (a mode: --progress=MODE)'
+complete -c zccp -l progress -f -a 'auto bar plain json' -d 'Show progress on stderr'
 complete -c zccp -l stats -d 'Per destination: bytes, seconds, throughput, engine'
 complete -c zccp -s v -l verbose -d 'Say which engine runs and why'
 complete -c zccp -s q -l quiet -d 'Print only errors'

@@ -36,7 +36,8 @@ _arguments -s -S \
   '--verify[read every file and device back and compare digests before replacing]' \
   '--on-error=[what to do when a destination fails]:policy:((continue\:"the other destinations go on" abort\:"stop everything, remove temporaries"))' \
   '--json[print a summary object on stdout at the end]' \
-  '(-g --progress)'{-g-,--progress=-}'[show progress on stderr]::mode:(auto bar plain json)' \
+  '(-g --progress)-g[show progress on stderr (a mode: --progress=MODE)]' \
+  '(-g --progress)--progress=-[show progress on stderr]::mode:(auto bar plain json)' \
   '--stats[per destination: bytes, seconds, throughput, engine]' \
   '(-v --verbose -q --quiet)'{-v,--verbose}'[say which engine runs and why]' \
   '(-v --verbose -q --quiet)'{-q,--quiet}'[print only errors]' \

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 #include "zccp/digest.h"
@@ -100,7 +101,7 @@ static const struct cli_option cli_options[] = {
 	{ "checksum", optional_argument, OPT_CHECKSUM, "ALGO",
 	  "print the source's sha256 (default) or xxh128" },
 	{ "progress", optional_argument, 'g', "MODE",
-	  "on stderr: auto (default), bar, plain or json" },
+	  "on stderr: auto (-g), bar, plain or json", .bare = true },
 	{ "json", no_argument, OPT_JSON, NULL,
 	  "a summary object on stdout at the end" },
 	{ "stats", no_argument, OPT_STATS, NULL,
@@ -551,6 +552,83 @@ static int check_keys(const struct zccp_opts *o)
 	return -1;
 }
 
+static bool is_digest(const char *word)
+{
+	enum zccp_digest_algo algo;
+
+	return !zccp_digest_parse(word, &algo);
+}
+
+static bool is_progress(const char *word)
+{
+	enum zccp_progress_mode mode;
+
+	return !zccp_progress_parse(word, &mode);
+}
+
+static bool is_preserve(const char *word)
+{
+	unsigned what, required;
+
+	return !zccp_preserve_parse(word, &what, &required);
+}
+
+static bool is_update(const char *word)
+{
+	enum zccp_update u;
+
+	return !zccp_update_parse(word, &u);
+}
+
+/* An option whose value is optional takes it only after '=': the word
+ * after it is an operand.  One the option would take is a slip. */
+static const struct {
+	const char *name;
+	bool (*takes)(const char *word);
+} optional_values[] = {
+	{ "checksum", is_digest },
+	{ "progress", is_progress },
+	{ "preserve", is_preserve },
+	{ "update", is_update },
+};
+
+/* The letter of the option called name, or 0. */
+static int short_letter(const char *name)
+{
+	for (size_t i = 0; i < NOPTIONS; i++)
+		if (cli_options[i].name && !strcmp(cli_options[i].name, name))
+			return cli_options[i].key < 256 ? cli_options[i].key : 0;
+	return 0;
+}
+
+/* "--progress plain" (or "-g plain") where there is no file named plain:
+ * say what was meant (a file of that name is ./plain). */
+static bool slipped_value(int argc, char *const *argv)
+{
+	for (int i = 1; i + 1 < argc && strcmp(argv[i], "--"); i++) {
+		const char *word = argv[i + 1];
+		struct stat st;
+
+		for (size_t k = 0; k < sizeof(optional_values) /
+					   sizeof(optional_values[0]); k++) {
+			const char *name = optional_values[k].name;
+			bool named = !strncmp(argv[i], "--", 2) &&
+				     !strcmp(argv[i] + 2, name);
+			bool letter = argv[i][0] == '-' && argv[i][1] ==
+				      short_letter(name) && !argv[i][2];
+
+			if ((!named && !letter) || !optional_values[k].takes(word) ||
+			    !lstat(word, &st))
+				continue;
+			zccp_error("%s: taken as a file, and there is none; "
+				   "for the value write --%s=%s (a file of "
+				   "that name: ./%s)", word, name, word, word);
+			return true;
+		}
+	}
+	return false;
+}
+
 enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 				    struct zccp_opts *opts)
 {
@@ -560,6 +638,8 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 
 	set_defaults(opts);
 	build_getopt_tables(longs, shorts + 1);
+	if (slipped_value(argc, argv)) /* before getopt reorders argv */
+		return ZCCP_CLI_ERROR;
 	opterr = 0;
 	optind = 1;
 	while ((key = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {

@@ -350,3 +350,34 @@ bad_value() {
 	assert_success
 	assert_same "$T/src" "$T/-q"
 }
+
+@test "short options take no value: -gv is -g -v, -pg is -p -g" {
+	zccp_plain -gv "$T/src" "$T/d1"
+	assert_success
+	assert_stderr_matches "^zccp: engine "
+	zccp_plain -pg "$T/src" "$T/d2"
+	assert_success
+	assert_same "$T/src" "$T/d1" "$T/d2"
+}
+
+@test "a value after an option that takes it only with '=': a hint, exit 2, nothing written" {
+	local slip
+	cd "$T"
+	for slip in "-g plain" "--progress json" "--checksum sha256" \
+		"--preserve mode,timestamps" "--update older" "-u none"; do
+		# shellcheck disable=SC2086 # the slip is two words
+		zccp_plain $slip src d
+		assert_status 2
+		assert_stderr_line_count 1
+		local opt=${slip% *} word=${slip#* }
+		[[ $opt == -g ]] && opt=--progress
+		[[ $opt == -u ]] && opt=--update
+		assert_stderr_matches "^zccp: $word: taken as a file, and there is none; for the value write $opt=$word \(a file of that name: \./$word\)$"
+		[[ ! -e d ]] || fail "$slip: d was written"
+	done
+	# a file of that name is a file
+	cp src plain
+	zccp_plain -g plain d
+	assert_success
+	assert_same src d
+}
