@@ -588,14 +588,19 @@ static void dirset_put(struct dirset *ds)
 }
 
 /* rel, opened in the source and in each live root (a root that fails
- * goes out of live; ids[i]: which directory it is, the first time);
+ * goes out of live; ids[i]: which directory it is, the first time):
+ * below parent's, which holds its directory, else from the tops;
  * NULL if the source's cannot be (said).  A root's directory that was
  * there before is swept of a killed zccp's temporaries (stale.h), as a
  * job sweeps it. */
-static struct dirset *dirset_open(struct walk *w, const char *rel,
-				  const char *srcpath, bool *live,
-				  const bool *made, struct dir_id *ids)
+static struct dirset *dirset_open(struct walk *w, const struct dirset *parent,
+				  const char *rel, const char *srcpath,
+				  bool *live, const bool *made,
+				  struct dir_id *ids)
 {
+	const char *slash = strrchr(rel, '/');
+	/* one component below the parent: no walk down from the top */
+	const char *sub = !parent ? rel : slash ? slash + 1 : rel;
 	struct dirset *ds = calloc(1, sizeof(*ds));
 	int *root = calloc(w->n, sizeof(int));
 	bool *fresh = malloc(w->n * sizeof(bool));
@@ -610,7 +615,8 @@ static struct dirset *dirset_open(struct walk *w, const char *rel,
 	memcpy(fresh, made, w->n * sizeof(bool));
 	*ds = (struct dirset){ .refs = 1, .n = w->n, .root = root,
 			       .fresh = fresh };
-	ds->src = beneath(w->src_fd, rel, O_RDONLY | O_DIRECTORY);
+	ds->src = beneath(parent ? parent->src : w->src_fd, sub,
+			  O_RDONLY | O_DIRECTORY);
 	for (unsigned i = 0; i < w->n; i++) {
 		struct stat st;
 		char *path;
@@ -618,7 +624,8 @@ static struct dirset *dirset_open(struct walk *w, const char *rel,
 		root[i] = -1;
 		if (!live[i] || w->plan)
 			continue;
-		root[i] = beneath(w->root_fd[i], rel, O_RDONLY | O_DIRECTORY);
+		root[i] = beneath(parent ? parent->root[i] : w->root_fd[i],
+				  sub, O_RDONLY | O_DIRECTORY);
 		path = join(w->roots[i].path, rel);
 		if (root[i] >= 0 && !ids[i].ino && !fstat(root[i], &st))
 			ids[i] = (struct dir_id){ st.st_dev, st.st_ino };
@@ -915,9 +922,9 @@ static int by_name(const void *a, const void *b)
 
 /* The names in a directory, sorted (a stable order for the copies and
  * for which name of a hard link is copied first); NULL-terminated. */
-static char **read_names(int top, const char *rel, int *err)
+static char **read_names(int dirfd, int *err)
 {
-	int fd = beneath(top, rel, O_RDONLY | O_DIRECTORY);
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
 	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
 	char **names = NULL;
 	size_t n = 0;
@@ -925,7 +932,7 @@ static char **read_names(int top, const char *rel, int *err)
 
 	*err = 0;
 	if (!dir) {
-		*err = fd < 0 ? fd : -errno;
+		*err = -errno;
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -1210,26 +1217,28 @@ static void copy_dir(struct walk *w, struct dirset *parent, const char *rel,
 		plan_entry(w, rel, st, live, live);
 	else
 		make_dirs(w, parent, rel, live, made);
-	dirset_put(parent);
-	parent = NULL;
 	if (!*rel)
 		remember_roots(w, live);
 	/* --one-file-system: a mount point is made, empty, as cp -x does */
 	if (!w->opts->one_file_system || st->st_dev == w->top_dev) {
-		names = read_names(w->src_fd, rel, &err);
-		if (err)
+		ds = dirset_open(w, parent, rel, srcpath, live, made, ids);
+		names = ds ? read_names(ds->src, &err) : NULL;
+		if (ds && err)
 			source_fail(w, srcpath, err);
-		for (size_t k = 0; names && names[k]; k++) {
-			char *child;
+	}
+	dirset_put(parent);
+	parent = NULL;
+	for (size_t k = 0; names && names[k]; k++) {
+		char *child;
 
-			if (!ds && !(ds = dirset_open(w, rel, srcpath, live,
-						      made, ids)))
-				break;
-			child = join(rel, names[k]);
-			if (child)
-				copy_entry(w, &ds, names[k], child, live);
-			free(child);
-		}
+		/* again after a subdirectory: from the tops */
+		if (!ds && !(ds = dirset_open(w, NULL, rel, srcpath, live, made,
+					      ids)))
+			break;
+		child = join(rel, names[k]);
+		if (child)
+			copy_entry(w, &ds, names[k], child, live);
+		free(child);
 	}
 	dirset_put(ds);
 	if (!w->plan)

@@ -66,6 +66,10 @@ complete_words() {
 	[[ $output == "plain" ]] || fail "--progress=p: '$output'"
 	run complete_words "zccp --preserve=mode,ti"
 	[[ $output == "mode,timestamps" ]] || fail "--preserve=mode,ti: '$output'"
+	# a list offers only the words it lacks
+	run complete_words "zccp --preserve=mode,xattr,"
+	[[ $output == $'mode,xattr,ownership\nmode,xattr,timestamps\nmode,xattr,all' ]] ||
+		fail "--preserve=mode,xattr,: '$output'"
 	run complete_words "zccp --one"
 	[[ $output == "--one-file-system" ]] || fail "--one: '$output'"
 	touch "$T/some-file"
@@ -79,4 +83,31 @@ complete_words() {
 	assert_success
 	[[ $output == auto ]] || fail "-e: '$output'"
 	[[ -z $stderr ]] || fail "stderr: $stderr"
+}
+
+# fish_words LINE: what the fish completion offers for LINE, one a line.
+fish_words() {
+	fish --no-config -c 'source $argv[1]; complete -C $argv[2]' \
+		"$ZCCP_SOURCE_DIR/completions/zccp.fish" "$1" | cut -f1
+}
+
+@test "fish completion: -g offers no values; --preserve's list offers only the words it lacks" {
+	requires fish
+	run fish_words "zccp -g"
+	assert_success
+	! grep -q '^-g.' <<<"$output" || fail "-g offers values: $output"
+	run fish_words "zccp --progress="
+	grep -qx -- "--progress=plain" <<<"$output" || fail "--progress=: $output"
+	run fish_words "zccp --preserve=mode,"
+	assert_success
+	for w in ownership timestamps xattr all; do
+		grep -qx -- "--preserve=mode,$w" <<<"$output" ||
+			fail "--preserve=mode,: no $w in: $output"
+	done
+	! grep -q "mode,mode" <<<"$output" || fail "mode offered twice: $output"
+}
+
+@test "zsh completion: the file parses" {
+	requires zsh
+	zsh -n "$ZCCP_SOURCE_DIR/completions/zccp.zsh" || fail "zsh -n failed"
 }

@@ -297,6 +297,11 @@ requires() {
 			[[ $EUID -eq 0 && -c /dev/fuse && -x $FAULTFS ]] ||
 				skip "test requires fuse (root, /dev/fuse, $FAULTFS)"
 			;;
+		fish | zsh)
+			# a shell whose completion file we ship (scripts/deps)
+			command -v "$tag" >/dev/null ||
+				skip "test requires $tag (scripts/deps installs it)"
+			;;
 		nobody)
 			# Running zccp as an unprivileged user: as_nobody.
 			if [[ $EUID -eq 0 ]]; then
