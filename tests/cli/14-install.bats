@@ -93,9 +93,15 @@ fish_words() {
 
 @test "fish completion: -g offers no values; --preserve's list offers only the words it lacks" {
 	requires fish
+	# -g takes no value: fish offers other letters after it (-gv is
+	# -g -v), never a mode
 	run fish_words "zccp -g"
 	assert_success
-	! grep -q '^-g.' <<<"$output" || fail "-g offers values: $output"
+	! grep -qE '^-g(auto|bar|plain|json)$' <<<"$output" || fail "-g offers modes: $output"
+	grep -qx -- -gv <<<"$output" || fail "-g: no -gv in: $output"
+	make_file "$T/src" 100
+	zccp_plain -gv "$T/src" "$T/d"
+	assert_success
 	run fish_words "zccp --progress="
 	grep -qx -- "--progress=plain" <<<"$output" || fail "--progress=: $output"
 	run fish_words "zccp --preserve=mode,"
