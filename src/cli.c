@@ -120,7 +120,7 @@ static const struct cli_option cli_options[] = {
 	{ "direct", required_argument, OPT_DIRECT, "WHEN",
 	  "O_DIRECT: auto (default), always or never" },
 	{ "listen", required_argument, OPT_LISTEN, "ADDRESS",
-	  "receive SOURCE on HOST:PORT, :PORT, *:PORT, unix:PATH" },
+	  "receive SOURCE on HOST:PORT, :PORT, '*:PORT', unix:PATH" },
 	{ "raw", no_argument, OPT_RAW, NULL,
 	  "sockets carry bare data (nc, socat), no zccp stream" },
 	{ "key-file", required_argument, OPT_KEY_FILE, "FILE",

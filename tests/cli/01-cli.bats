@@ -381,3 +381,29 @@ bad_value() {
 	assert_success
 	assert_same src d
 }
+
+# doc_commands: every zccp command line README.md and zccp.1 show, one a
+# line (a prompt "host$ " taken off, troff's \- as -).
+doc_commands() {
+	sed -n 's/^    \([a-z0-9-]*\$ \)\{0,1\}\(zccp .*\)/\2/p' "$ZCCP_SOURCE_DIR/README.md"
+	sed -n 's/^\([a-z]\$ \)\{0,1\}\(zccp .*\)/\2/p' "$ZCCP_SOURCE_DIR/zccp.1" |
+		sed 's/\\-/-/g'
+}
+
+@test "documented commands quote '*' and '[ ]' in addresses: zsh would take them for file patterns" {
+	local line bare n=0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		# what is left outside quotes, and before a comment
+		bare=$(sed -e "s/'[^']*'//g" -e 's/"[^"]*"//g' -e 's/ #.*//' <<<"$line")
+		! grep -qE '(--listen=|tcp://)[^ ]*[][*?]' <<<"$bare" ||
+			fail "unquoted pattern characters in: $line"
+	done < <(doc_commands)
+	((n >= 20)) || fail "found only $n documented commands"
+	if command -v zsh >/dev/null; then
+		# and the quoted forms reach zccp intact under zsh's nomatch
+		run zsh -f -c 'setopt nomatch; print -r -- --listen='"'*:9000'"' '"'tcp://[::1]:9000'"
+		assert_success
+		[[ $output == "--listen=*:9000 tcp://[::1]:9000" ]] || fail "zsh: $output"
+	fi
+}
