@@ -123,7 +123,7 @@ _zccp()
 			--lag= -e --engine= --sparse= --reflink= --direct=
 			--inplace --fsync --timeout= --listen= --raw --key-file= --insecure --encrypt --fanout= --rsh= --remote-zccp= --checksum --verify --json
 			-n --no-clobber -u --update -f --force --dry-run -g --progress
-			-p --preserve -r --recursive --one-file-system --exclude= --exclude-from=
+			-p --preserve -r --recursive -a --archive --one-file-system --exclude= --exclude-from=
 			--on-error= --stats -v --verbose -q --quiet -h --help
 			-V --version' -- "$cur")
 		[[ ${COMPREPLY-} == *= ]] && compopt -o nospace

@@ -15,6 +15,7 @@ complete -c zccp -l sparse -x -a 'auto always never' -d 'How to treat holes, as 
 complete -c zccp -l reflink -x -a 'auto always never' -d 'Clone extents instead of copying, as cp'
 complete -c zccp -l direct -x -a 'auto always never' -d 'O_DIRECT reads and writes'
 complete -c zccp -s r -l recursive -d 'Copy a directory tree to every destination'
+complete -c zccp -s a -l archive -d 'As cp -a: -r, and keep mode, ownership, times, xattrs'
 complete -c zccp -l one-file-system -d "With -r, stay on the source's file system"
 complete -c zccp -l exclude -x -d 'With -r, leave out what matches a pattern'
 complete -c zccp -l exclude-from -r -F -d 'With -r, leave out the patterns of a file'

@@ -11,6 +11,7 @@ _arguments -s -S \
   '--reflink=[clone extents instead of copying, as cp]:when:(auto always never)' \
   '--direct=[O_DIRECT reads and writes]:when:(auto always never)' \
   '(-r --recursive)'{-r,--recursive}'[copy a directory tree to every destination]' \
+  '(-a --archive)'{-a,--archive}'[as cp -a: -r, and keep mode, ownership, times, xattrs]' \
   '--one-file-system[with -r, stay on the source'"'"'s file system]' \
   '*--exclude=[with -r, leave out what matches]:pattern: ' \
   '*--exclude-from=[with -r, leave out the patterns of a file]:file:_files' \

@@ -66,13 +66,15 @@ struct cli_option {
 };
 
 /*
- * Short letters are cp's where the meaning is cp's (-f -n -p -r -u), and
+ * Short letters are cp's where the meaning is cp's (-a -f -n -p -r -u), and
  * clear of cp's others (-b -d -H -l -L -P -s -x).  One line of help
  * each: --help fits a 40-line screen, 80 columns.
  */
 static const struct cli_option cli_options[] = {
 	{ "recursive", no_argument, 'r', NULL,
-	  "copy a directory tree to every destination" },
+	  "copy a directory tree (-a: and -p, xattrs: cp -a)" },
+	/* its line is --recursive's: --help fits a 40-line screen */
+	{ "archive", no_argument, 'a', NULL, "", .hidden = true },
 	{ "one-file-system", no_argument, OPT_ONE_FS, NULL,
 	  "-r: do not descend into other file systems" },
 	{ "exclude", required_argument, OPT_EXCLUDE, "PATTERN",
@@ -402,6 +404,12 @@ static int parse_option(int key, const char *arg, struct zccp_opts *opts)
 	case 'n': opts->no_clobber = true; return 0;
 	case OPT_DRY_RUN: opts->dry_run = true; return 0;
 	case 'r': opts->recursive = true; return 0;
+	case 'a': /* cp -a, as far as it applies: -r, --preserve=all */
+		opts->recursive = true;
+		opts->preserve |= ZCCP_PRESERVE_ALL;
+		opts->preserve_required |= ZCCP_PRESERVE_MODE |
+					   ZCCP_PRESERVE_TIMESTAMPS;
+		return 0;
 	case OPT_ONE_FS: opts->one_file_system = true; return 0;
 	case OPT_EXCLUDE:
 	case OPT_EXCLUDE_FROM:

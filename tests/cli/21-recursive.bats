@@ -416,3 +416,21 @@ names() {
 	[[ $(stat -c %i "$T/b/src/name with spaces") != $(grep '^src/name with spaces ' <<<"$b" | cut -d' ' -f4) ]] ||
 		fail "the cut copy was kept"
 }
+
+@test "-a is cp -a: the tree, modes, owners, times, links, hard links and xattrs, as cp -a keeps them" {
+	local f xattr='import os, sys; os.setxattr(sys.argv[1], "user.zccp", b"kept")'
+	python3 -c "$xattr" "$T/src/one" || fail "no user xattrs under $T"
+	chown -h nobody "$T/src/a/b/relative-link"
+	touch -d '2001-02-03 04:05:06' "$T/src/a" "$T/src/zero"
+	zccp -a "$T/src" "$T/mine"
+	assert_success
+	cp -a "$T/src" "$T/theirs"
+	assert_tree "$T/src" "$T/mine"
+	for f in . a a/b/c zero one a/page-1 a/b/relative-link dangling-link; do
+		[[ $(stat -c '%a %U %G %Y %F' "$T/mine/$f") == \
+			$(stat -c '%a %U %G %Y %F' "$T/theirs/$f") ]] ||
+			fail "$f: $(stat -c '%a %U %G %Y %F' "$T/mine/$f") against cp -a's $(stat -c '%a %U %G %Y %F' "$T/theirs/$f")"
+	done
+	[[ $(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.zccp").decode())' \
+		"$T/mine/one") == kept ]] || fail "the xattr was not kept"
+}
