@@ -426,10 +426,13 @@ int zccp_check_distinct(struct zccp_endpoint *src,
 			continue;
 		if (!shared_tty && same_file(src, d)) {
 			/* a --listen source has an address, not a path */
-			zccp_error("%s: is the same file as the source %s",
+			zccp_error("%s: %s %s",
 				   d->std ? "standard output" : d->path,
+				   zccp_strerror(ZCCP_ESAMEFILE),
 				   src->std ? "(standard input)" :
 				   src->path ? src->path : src->arg);
+			/* --json: its reason; the others stay aborted */
+			zccp_endpoint_set(d, ZCCP_EP_FAILED, -ZCCP_ESAMEFILE);
 			return -EINVAL;
 		}
 		for (unsigned j = 0; j < i; j++) {
@@ -437,8 +440,10 @@ int zccp_check_distinct(struct zccp_endpoint *src,
 				continue;
 			if ((d->std && dsts[j]->std) ||
 			    (!shared_tty && same_file(d, dsts[j]))) {
-				zccp_error("%s: destination given twice",
-					   d->std ? "-" : d->path);
+				zccp_error("%s: %s", d->std ? "-" : d->path,
+					   zccp_strerror(ZCCP_ETWICE));
+				zccp_endpoint_set(d, ZCCP_EP_FAILED,
+						  -ZCCP_ETWICE);
 				return -EINVAL;
 			}
 		}

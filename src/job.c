@@ -563,6 +563,7 @@ bool zccp_job_summary(const struct zccp_job *j, int status,
 		.dest_args = j->opts.dests,
 		.ndests = j->opts.ndests,
 		.engine = j->engine.ops ? j->engine.ops->name : NULL,
+		.verify = j->opts.verify,
 		.bytes = j->received,
 		.source_error = j->source_error ? j->source_error :
 						  j->source.error,

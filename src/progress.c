@@ -215,7 +215,8 @@ static void print_json(const struct zccp_progress *p, const struct view *v,
 
 	if (!out)
 		return;
-	fprintf(out, "{\"elapsed\":%.3f,\"bytes\":%" PRIu64 ",\"total\":",
+	fprintf(out, "{\"schema\":1,\"elapsed\":%.3f,\"bytes\":%" PRIu64
+		",\"total\":",
 		v->elapsed, v->done);
 	if (p->total == ZCCP_SIZE_UNKNOWN)
 		fprintf(out, "null,\"percent\":null");

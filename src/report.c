@@ -166,6 +166,8 @@ static const char *const own_errors[] = {
 	[ZCCP_EMOVED - ZCCP_EDANGLING] =
 		"moved or replaced while zccp wrote into it: what it wrote "
 		"there went with it",
+	[ZCCP_ESAMEFILE - ZCCP_EDANGLING] = "is the same file as the source",
+	[ZCCP_ETWICE - ZCCP_EDANGLING] = "destination given twice",
 };
 
 const char *zccp_strerror(int err)

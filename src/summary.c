@@ -79,7 +79,7 @@ static const char *dest_status(const struct zccp_endpoint *d)
 }
 
 static void put_dest(FILE *out, const struct zccp_endpoint *d,
-		     const char *engine)
+		     const char *engine, bool verify)
 {
 	fputs("{\"path\":", out);
 	put_string(out, d->arg);
@@ -95,8 +95,9 @@ static void put_dest(FILE *out, const struct zccp_endpoint *d,
 	put_string(out, d->reflinked ? "reflink" : d->via ? NULL : engine);
 	fputs(",\"via\":", out);
 	put_string(out, d->via);
+	/* not asked (null) is not "check failed" (false) */
 	fprintf(out, ",\"verified\":%s,\"error\":",
-		d->verified ? "true" : "false");
+		!verify ? "null" : d->verified ? "true" : "false");
 	put_error(out, zccp_endpoint_failed(d) ? d->error : 0);
 	fputc('}', out);
 }
@@ -140,7 +141,8 @@ static void put_root(FILE *out, const struct zccp_tree_root *r,
 		seconds);
 	put_string(out, engine);
 	fprintf(out, ",\"via\":null,\"verified\":%s,\"error\":",
-		verify && !r->failed && !r->aborted ? "true" : "false");
+		!verify ? "null" :
+		!r->failed && !r->aborted ? "true" : "false");
 	put_error(out, r->failed ? r->error : 0);
 	fprintf(out, ",\"files\":%u,\"skipped\":%u,\"excluded\":%u,"
 		"\"data_bytes\":%" PRIu64, r->files, r->skipped, r->excluded,
@@ -219,7 +221,7 @@ void zccp_summary_print(FILE *out, const struct zccp_summary *s)
 		written += d->bytes;
 		if (i)
 			fputc(',', out);
-		put_dest(out, d, s->engine);
+		put_dest(out, d, s->engine, s->verify);
 	}
 	fprintf(out, "],\"totals\":{\"destinations\":%u,\"ok\":%u,"
 		"\"failed\":%u,\"skipped\":%u,\"aborted\":%u,"

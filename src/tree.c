@@ -19,6 +19,7 @@
 #include "zccp/exclude.h"
 #include "zccp/extents.h"
 #include "zccp/job.h"
+#include "zccp/path.h"
 #include "zccp/pool.h"
 #include "zccp/preserve.h"
 #include "zccp/report.h"
@@ -115,15 +116,14 @@ struct walk {
 	size_t nfinishes;
 };
 
+/* dir/name; no second '/' after a DEST the user gave as "DIR/". */
 static char *join(const char *dir, const char *name)
 {
-	char *path;
-
 	if (!*name)
 		return strdup(dir);
 	if (!*dir)
 		return strdup(name);
-	return asprintf(&path, "%s/%s", dir, name) < 0 ? NULL : path;
+	return zccp_path_join(dir, name);
 }
 
 /*

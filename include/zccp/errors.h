@@ -38,6 +38,8 @@ enum {
 	ZCCP_ETLS,	 /* --encrypt: the TLS handshake failed */
 	ZCCP_EHOSTGONE,	 /* an ssh:// receiver ended without its result */
 	ZCCP_EMOVED,	 /* -r: a directory moved while written into */
+	ZCCP_ESAMEFILE,	 /* a destination is the source */
+	ZCCP_ETWICE,	 /* a destination is another one */
 };
 
 #endif

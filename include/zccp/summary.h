@@ -22,6 +22,7 @@ struct zccp_summary {
 	const char *const *dest_args;	 /* as the user named them */
 	unsigned ndests;
 	const char *engine;		 /* NULL if none ran */
+	bool verify;			 /* --verify: else "verified" is null */
 	const char *digest_algo;	 /* NULL without a source digest */
 	const char *digest_hex;
 	uint64_t bytes;			 /* read from the source */

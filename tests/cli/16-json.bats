@@ -29,7 +29,7 @@ q() {
 	q '.destinations | length == 3'
 	q ".destinations[0] | .path == \"$T/d1\" and .status == \"ok\" and .bytes == $SIZE and .error == null and .kind == \"regular file\""
 	q ".destinations[1] | .path == \"$T/missing/d2\" and .status == \"failed\" and .error == \"No such file or directory\""
-	q ".destinations[2] | .status == \"ok\" and .bytes == $SIZE and .verified == false"
+	q ".destinations[2] | .status == \"ok\" and .bytes == $SIZE and .verified == null"
 	q ".totals == {destinations: 3, ok: 2, failed: 1, skipped: 0, aborted: 0, bytes_written: $((2 * SIZE))}"
 	assert_stderr_matches "^zccp: $T/missing/d2: No such file or directory$"
 	assert_same "$T/src" "$T/d1" "$T/d3"
@@ -107,4 +107,22 @@ q() {
 	[[ $(jq -r '.destinations[0].path' <<<"$output") == "$T/bad"$'\u00ff'"name" ]] ||
 		fail "the byte is not \\u00ff: $output"
 	assert_same "$T/src" "$T/${names[0]}" "$T/${names[1]}"
+}
+
+@test "--json: a destination refused as the source, or given twice, says why" {
+	zccp --json "$T/src" "$T/src" "$T/d1"
+	assert_status 2
+	q '.destinations[0].status == "failed" and .destinations[0].error == "is the same file as the source"'
+	q '.destinations[1].status == "aborted" and .destinations[1].error == null'
+	zccp --json "$T/src" "$T/d2" "$T/d2"
+	assert_status 2
+	q '.destinations[1].status == "failed" and .destinations[1].error == "destination given twice"'
+	[[ ! -e $T/d1 && ! -e $T/d2 ]] || fail "a destination was written"
+}
+
+@test "--progress=json lines carry a schema number" {
+	zccp --progress=json "$T/src" "$T/d1"
+	assert_success
+	jq -se 'length >= 1 and all(.schema == 1)' <<<"$stderr" >/dev/null ||
+		fail "progress lines: $stderr"
 }

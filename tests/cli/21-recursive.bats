@@ -434,3 +434,11 @@ names() {
 	[[ $(python3 -c 'import os, sys; print(os.getxattr(sys.argv[1], "user.zccp").decode())' \
 		"$T/mine/one") == kept ]] || fail "the xattr was not kept"
 }
+
+@test "-r --json into DEST/: the tree's path has one '/' between its parts" {
+	mkdir -p "$T/copy"
+	zccp -r --json "$T/src" "$T/copy/"
+	assert_success
+	jq -e --arg f "$T/copy/src" '.destinations[0].file == $f' <<<"$output" >/dev/null ||
+		fail "summary: $output"
+}
