@@ -249,10 +249,14 @@ static void show(struct zccp_progress *p, bool last)
 	sample(p, &v, last);
 	switch (p->mode) {
 	case ZCCP_PROGRESS_BAR:
-		if (last)
-			zccp_report_status(NULL);
-		else
+		if (!last) {
 			draw_bar(p, &v);
+			break;
+		}
+		/* the bar goes; its last line stays, as pv's (not with -q) */
+		zccp_report_status(NULL);
+		describe(p, &v, true, text, sizeof(text));
+		zccp_warn("progress: %s (done)", text);
 		break;
 	case ZCCP_PROGRESS_PLAIN:
 		describe(p, &v, last, text, sizeof(text));

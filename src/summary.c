@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "zccp/plan.h"
+#include "zccp/progress.h"
 #include "zccp/report.h"
 #include "zccp/summary.h"
 #include "zccp/tree.h"
@@ -279,12 +280,16 @@ void zccp_report_stats(const struct zccp_plan *plan,
 	for (unsigned i = 0; i < ndst; i++) {
 		const struct zccp_endpoint *d = dsts[i];
 		double s = d->seconds > 0 ? d->seconds : seconds;
+		char rate[32];
 
+		/* IEC, as the progress bar says it */
+		zccp_progress_human(rate, sizeof(rate),
+				    s > 0 ? (double)d->bytes / s : 0.0);
 		fprintf(stderr,
-			"zccp: stats: %s: %llu bytes in %.3f s (%.1f MB/s), "
+			"zccp: stats: %s: %llu bytes in %.3f s (%s/s), "
 			"engine %s, %s\n",
 			zccp_endpoint_name(d), (unsigned long long)d->bytes, s,
-			s > 0 ? d->bytes / s / 1e6 : 0.0,
+			rate,
 			d->reflinked ? "reflink" : plan->engine->name,
 			dest_status(d));
 	}

@@ -179,8 +179,12 @@ static void show(struct zccp_tree_progress *p, bool last)
 		zccp_report_status(text);
 		return;
 	}
-	if (p->mode == ZCCP_PROGRESS_BAR)
-		zccp_report_status(NULL); /* the last line stays, below */
+	if (p->mode == ZCCP_PROGRESS_BAR) {
+		/* the bar goes; its last line stays, as pv's (not with -q) */
+		zccp_report_status(NULL);
+		zccp_warn("progress: %s (done)", text);
+		return;
+	}
 	snprintf(line, sizeof(line), "zccp: progress: %s%s", text,
 		 last ? " (done)" : "");
 	zccp_report_line(line);

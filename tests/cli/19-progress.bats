@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # -g/--progress: a bar redrawn on a terminal (driven through tmux, whose
-# pane we read back) and wiped at the end; nothing on a non-terminal
+# pane we read back), replaced at the end by a last line that stays (as
+# pv's; not with -q); nothing on a non-terminal
 # unless asked; plain lines for logs; JSON lines for programs.  A slow
 # FIFO reader (tests/helpers/slow_reader) makes the copy last.
 
@@ -38,7 +39,7 @@ pane_has() {
 
 BAR='^\[[#.]{20}\] [0-9.]+ (B|KiB|MiB) of 12\.0 MiB \([0-9]+%\), [0-9.]+ (B|KiB|MiB)/s'
 
-@test "-g in a terminal: a bar with percent, rate and ETA, redrawn in place, wiped at the end" {
+@test "-g in a terminal: a bar with percent, rate and ETA, redrawn in place; at the end a last line stays" {
 	slow_fifo 4M
 	in_terminal "$(printf '%q ' "$ZCCP" -e "$ZCCP_ENGINE" -g "$T/src" "$T/fifo" "$T/d1")"
 	wait_for 20 pane_has "$BAR" || fail "no bar in the pane: $(pane)"
@@ -52,8 +53,10 @@ BAR='^\[[#.]{20}\] [0-9.]+ (B|KiB|MiB) of 12\.0 MiB \([0-9]+%\), [0-9.]+ (B|KiB|
 	[[ $second != "$first" ]] || fail "the bar was not redrawn in a second: $second"
 	wait_for 30 pane_has '^EXIT=' || fail "zccp did not end: $(pane)"
 	pane_has '^EXIT=0$' || fail "zccp failed: $(pane)"
-	! pane_has 'MiB/s|\[[#.]{20}\]' || fail "the bar was not wiped: $(pane)"
-	[[ $(pane | grep -cv '^$') -eq 1 ]] || fail "more than EXIT in the pane: $(pane)"
+	! pane_has '\[[#.]{20}\]' || fail "the bar was not wiped: $(pane)"
+	pane_has '^zccp: progress: 12\.0 MiB in [0-9]+:[0-9]{2}, [0-9.]+ (KiB|MiB)/s \(done\)$' ||
+		fail "no last line: $(pane)"
+	[[ $(pane | grep -cv '^$') -eq 2 ]] || fail "more than the last line and EXIT: $(pane)"
 	wait "$READER"
 	assert_same "$T/src" "$T/got" "$T/d1"
 }
@@ -186,4 +189,11 @@ small_tree() {
 	jq -se 'last | .done and .files == 2' "$T/progress" >/dev/null ||
 		fail "last line: $(cat "$T/progress")"
 	assert_same "$T/t/sub/b" "$T/o1/t/sub/b" "$T/o2/t/sub/b"
+}
+
+@test "-g -q in a terminal: no last line" {
+	in_terminal "$(printf '%q ' "$ZCCP" -e "$ZCCP_ENGINE" -g -q "$T/src" "$T/d1")"
+	wait_for 30 pane_has '^EXIT=' || fail "zccp did not end: $(pane)"
+	[[ $(pane | grep -v '^$') == "EXIT=0" ]] || fail "more than EXIT=0 in the pane: $(pane)"
+	assert_same "$T/src" "$T/d1"
 }
