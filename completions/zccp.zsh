@@ -40,7 +40,7 @@ _arguments -s -S \
   '(-g --progress)-g[show progress on stderr (a mode: --progress=MODE)]' \
   '(-g --progress)--progress=-[show progress on stderr]::mode:(auto bar plain json)' \
   '--stats[per destination: bytes, seconds, throughput, engine]' \
-  '(-v --verbose -q --quiet)'{-v,--verbose}'[say which engine runs and why]' \
+  '(-v --verbose -q --quiet)'{-v,--verbose}'[say what is copied, as cp -v (-vv: how and why)]' \
   '(-v --verbose -q --quiet)'{-q,--quiet}'[print only errors]' \
   '(- *)'{-h,--help}'[show usage and exit]' \
   '(- *)'{-V,--version}'[show the version and the engines this kernel runs]' \

@@ -146,7 +146,7 @@ static const struct cli_option cli_options[] = {
 	{ "timeout", required_argument, OPT_TIMEOUT, "SECONDS",
 	  "network connect, stall or wait limit (default 30)" },
 	{ "verbose", no_argument, 'v', NULL,
-	  "say which engine runs and why, per destination" },
+	  "say what is copied, as cp -v; -vv: how, and why" },
 	{ "quiet", no_argument, 'q', NULL, "print only errors" },
 	{ "help", no_argument, 'h', NULL, "show this help and exit" },
 	{ "version", no_argument, 'V', NULL,

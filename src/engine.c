@@ -65,7 +65,7 @@ void zccp_engine_stop(struct zccp_engine *e)
 	if (!e->ops)
 		return;
 	if (e->ops->notes && e->ops->notes(e, line, sizeof(line)) > 0)
-		zccp_info("%s", line);
+		zccp_detail("%s", line);
 	e->ops->cleanup(e);
 }
 

@@ -197,7 +197,7 @@ static void link_hosts(struct zccp_wire *w, const struct fanout *f,
 		if (!started(w, d))
 			continue;
 		d->via = p ? f->host[p]->arg : NULL;
-		zccp_info("fanout %s: %s receives from %s",
+		zccp_detail("fanout %s: %s receives from %s",
 			  zccp_fanout_name(f->shape, name), d->arg,
 			  p ? d->via : "this host");
 		if (p) {

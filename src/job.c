@@ -206,7 +206,7 @@ static int start_engine(struct zccp_job *j)
 		.dests = j->dests,
 		.ndests = j->opts.ndests,
 		.direct = j->opts.direct,
-		.verbose = j->opts.verbose > 0,
+		.verbose = j->opts.verbose > 1,
 	};
 	return zccp_copy_start(&j->engine, &j->layout, &j->plan);
 }
@@ -229,7 +229,7 @@ static int plan_and_start(struct zccp_job *j)
 				   strerror(-ret));
 			return -1;
 		}
-		zccp_info("engine %s failed to start (%s); trying another",
+		zccp_detail("engine %s failed to start (%s); trying another",
 			  j->plan.engine->name, strerror(-ret));
 	}
 }
@@ -523,6 +523,10 @@ static int copy(struct zccp_job *j)
 	zccp_wire_await_replies(&j->wire, j->dests, j->opts.ndests,
 				j->received, j->opts.timeout_ms);
 	failed = finish(j);
+	for (unsigned i = 0; i < j->opts.ndests; i++) /* -v, as cp -v */
+		if (zccp_endpoint_committed(j->dests[i]))
+			zccp_copied(j->source.std ? "-" : j->source.arg,
+				    zccp_endpoint_name(j->dests[i]));
 	if (j->opts.stats)
 		zccp_report_stats(&j->plan, j->dests, j->opts.ndests,
 				  j->dests[0]->seconds);

@@ -54,6 +54,16 @@ static void raise_nofile(unsigned ndests)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* Nothing of ours goes to standard output: -v's lines may (report.h). */
+static bool stdout_free(const struct zccp_opts *opts)
+{
+	for (unsigned i = 0; i < opts->ndests; i++)
+		if (!strcmp(opts->dests[i], "-"))
+			return false;
+	return !opts->json && !opts->checksum && !opts->dry_run &&
+	       !opts->serve;
+}
+
 /* -r with a directory: the tree to every root; else a copy of one. */
 static int copy_tree(struct zccp_opts *opts, bool *was_tree)
 {
@@ -169,7 +179,7 @@ int main(int argc, char **argv)
 	case ZCCP_CLI_RUN:
 		break;
 	}
-	zccp_report_init(opts.verbose, opts.quiet);
+	zccp_report_init(opts.verbose, opts.quiet, stdout_free(&opts));
 	if (opts.serve && serve_setup(&opts, &serve))
 		return ZCCP_EXIT_USAGE;
 	install_signals();

@@ -10,20 +10,68 @@
 
 static int report_verbose;
 static bool report_quiet;
+static FILE *copied_to; /* -v's "'SRC' -> 'DEST'" lines */
 /* The progress thread prints too: one line at a time, and a message
  * first wipes the progress bar (redrawn at its next tick). */
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool status_drawn;
 
-void zccp_report_init(int verbose, bool quiet)
+void zccp_report_init(int verbose, bool quiet, bool stdout_free)
 {
 	report_verbose = quiet ? 0 : verbose;
 	report_quiet = quiet;
+	copied_to = stdout_free ? stdout : stderr;
 }
 
 bool zccp_report_verbose(void)
 {
-	return report_verbose > 0;
+	return report_verbose > 1;
+}
+
+/* name quoted as a shell reads it back, as coreutils quotes it: in
+ * double quotes when it holds a ' and nothing a shell would expand
+ * there, else in single quotes with ' as '\'' and control characters
+ * as $'\n' outside them. */
+static void put_quoted(FILE *out, const char *name)
+{
+	bool plain = true;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		plain &= *p >= 0x20 && *p != 0x7f && !strchr("\"$`\\!", *p);
+	if (plain && strchr(name, '\'')) {
+		fprintf(out, "\"%s\"", name);
+		return;
+	}
+	fputc('\'', out);
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if (*p == '\'')
+			fputs("'\\''", out);
+		else if (*p == '\n')
+			fputs("'$'\\n''", out);
+		else if (*p == '\t')
+			fputs("'$'\\t''", out);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "'$'\\%03o''", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('\'', out);
+}
+
+void zccp_copied(const char *src, const char *dst)
+{
+	if (!report_verbose || !copied_to)
+		return;
+	pthread_mutex_lock(&out_lock);
+	if (status_drawn && copied_to == stderr)
+		fputs("\r\033[K", stderr);
+	status_drawn = status_drawn && copied_to != stderr;
+	put_quoted(copied_to, src);
+	fputs(" -> ", copied_to);
+	put_quoted(copied_to, dst);
+	fputc('\n', copied_to);
+	fflush(copied_to);
+	pthread_mutex_unlock(&out_lock);
 }
 
 static void vsay(const char *fmt, va_list ap)
@@ -94,6 +142,17 @@ void zccp_info(const char *fmt, ...)
 	va_list ap;
 
 	if (!report_verbose)
+		return;
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+void zccp_detail(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (report_verbose < 2)
 		return;
 	va_start(ap, fmt);
 	vsay(fmt, ap);

@@ -275,10 +275,12 @@ void zccp_small_copy(struct zccp_small_file *f, const struct zccp_opts *opts)
 
 		d->result = f->result ? f->result :
 			    copy_to(f, fd, data, len, d, opts);
-		if (!d->result)
-			zccp_info("dest %s (regular file): %zu bytes from one "
+		if (!d->result) {
+			zccp_copied(f->path, d->path);
+			zccp_detail("dest %s (regular file): %zu bytes from one "
 				  "read, written whole (a small file: no job)",
 				  d->path, len);
+		}
 	}
 	if (!f->result)
 		f->bytes = len;

@@ -238,22 +238,22 @@ static void report_dest(const struct zccp_endpoint *d)
 							   "";
 
 	if (d->via) {
-		zccp_info("dest %s: its data comes from %s (--fanout)",
+		zccp_detail("dest %s: its data comes from %s (--fanout)",
 			  zccp_endpoint_name(d), d->via);
 		return;
 	}
 	if (zccp_endpoint_skipped(d)) {
-		zccp_info("dest %s (%s): %s", zccp_endpoint_name(d),
+		zccp_detail("dest %s (%s): %s", zccp_endpoint_name(d),
 			  zccp_kind_name(d->kind), zccp_endpoint_skip_reason(d));
 		return;
 	}
 	if (d->reflinked) {
-		zccp_info("dest %s (%s%s): reflink (FICLONE): %s",
+		zccp_detail("dest %s (%s%s): reflink (FICLONE): %s",
 			  zccp_endpoint_name(d), zccp_kind_name(d->kind), via,
 			  d->reflink_why);
 		return;
 	}
-	zccp_info("dest %s (%s%s): %s%s%s", zccp_endpoint_name(d),
+	zccp_detail("dest %s (%s%s): %s%s%s", zccp_endpoint_name(d),
 		  zccp_kind_name(d->kind), via, d->method ? d->method : "-",
 		  *d->reflink_why ? "; no reflink: " : "", d->reflink_why);
 }
@@ -264,10 +264,10 @@ void zccp_report_plan(const struct zccp_plan *plan,
 {
 	if (!zccp_report_verbose())
 		return;
-	zccp_info("engine %s: %s", plan->engine->name, plan->reason);
-	zccp_info("ring: %u chunks of %u bytes, lag window %u chunks",
+	zccp_detail("engine %s: %s", plan->engine->name, plan->reason);
+	zccp_detail("ring: %u chunks of %u bytes, lag window %u chunks",
 		  plan->nchunks, plan->chunk_size, plan->lag_chunks);
-	zccp_info("source %s (%s): %s", zccp_endpoint_name(src),
+	zccp_detail("source %s (%s): %s", zccp_endpoint_name(src),
 		  zccp_kind_name(src->kind), src->method ? src->method : "-");
 	for (unsigned i = 0; i < ndst; i++)
 		report_dest(dsts[i]);

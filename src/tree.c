@@ -381,6 +381,8 @@ static void copy_special(struct walk *w, int src_dir, const int *root_dirs,
 						 false);
 		if (ret < 0)
 			root_fail(w, i, path ? path : rel, ret);
+		else if (!ret && path)
+			zccp_copied(srcpath, path);
 		free(path);
 	}
 }
@@ -411,8 +413,8 @@ static int make_link_cb(int dirfd, const char *name, const void *arg)
 
 /* Another name of a file already copied: linked where a copy is there
  * (linked[i] set), the others are left for a copy of their own. */
-static void copy_link(struct walk *w, const char *rel, const struct link *l,
-		      const bool *live, bool *linked)
+static void copy_link(struct walk *w, const char *rel, const char *srcpath,
+		      const struct link *l, const bool *live, bool *linked)
 {
 	for (unsigned i = 0; i < w->n; i++) {
 		struct first_name first;
@@ -431,6 +433,8 @@ static void copy_link(struct walk *w, const char *rel, const struct link *l,
 			place(fd, name, w, NULL, make_link_cb, &first);
 		if (ret < 0)
 			root_fail(w, i, path ? path : rel, ret);
+		else if (!ret && path)
+			zccp_copied(srcpath, path);
 		if (fd >= 0)
 			close(fd);
 		if (first.dirfd >= 0)
@@ -830,8 +834,8 @@ static bool queue_small(struct walk *w, struct dirset *ds, const char *name,
 	t->ds = ds;
 	t->c = *c;
 	t->f = (struct zccp_small_file){ .dirfd = ds->src, .name = t->name,
-					 .st = *st, .dests = c->sd,
-					 .n = c->n };
+					 .path = t->srcpath, .st = *st,
+					 .dests = c->sd, .n = c->n };
 	*c = (struct copies){ 0 };
 	if (w->batch_tail)
 		w->batch_tail->next = t;
@@ -864,7 +868,7 @@ static void copy_regular(struct walk *w, struct dirset *ds, const char *name,
 	}
 	memcpy(live, live_in, w->n * sizeof(bool));
 	if (l) {
-		copy_link(w, rel, l, live_in, copied);
+		copy_link(w, rel, srcpath, l, live_in, copied);
 		for (unsigned i = 0; i < w->n; i++)
 			live[i] &= !copied[i]; /* linked: nothing to copy */
 	}
@@ -1000,7 +1004,8 @@ static int make_dir(struct walk *w, unsigned i, const char *rel,
  * by path); live[i] goes false where it cannot be.  made[i]: we made
  * it (its final mode is set after its contents). */
 static void make_dirs(struct walk *w, const struct dirset *parent,
-		      const char *rel, bool *live, bool *made)
+		      const char *rel, const char *srcpath, bool *live,
+		      bool *made)
 {
 	for (unsigned i = 0; i < w->n; i++) {
 		char *path;
@@ -1017,6 +1022,8 @@ static void make_dirs(struct walk *w, const struct dirset *parent,
 		if (ret) {
 			root_fail(w, i, path ? path : rel, ret);
 			live[i] = false;
+		} else {
+			zccp_copied(srcpath, path); /* cp -rv names it too */
 		}
 		free(path);
 	}
@@ -1216,7 +1223,7 @@ static void copy_dir(struct walk *w, struct dirset *parent, const char *rel,
 	if (w->plan)
 		plan_entry(w, rel, st, live, live);
 	else
-		make_dirs(w, parent, rel, live, made);
+		make_dirs(w, parent, rel, srcpath, live, made);
 	if (!*rel)
 		remember_roots(w, live);
 	/* --one-file-system: a mount point is made, empty, as cp -x does */

@@ -14,12 +14,21 @@
 /* strerror() that also knows zccp's own numbers; err is positive. */
 const char *zccp_strerror(int err);
 
-void zccp_report_init(int verbose, bool quiet);
-/* -v was given (and not -q): worth building a line for zccp_info(). */
+/* stdout_free: nothing else of ours goes to standard output (no --json,
+ * --checksum, --dry-run, nor a "-" destination): -v's lines may. */
+void zccp_report_init(int verbose, bool quiet, bool stdout_free);
+/* -vv was given (and not -q): worth building a line for zccp_detail(). */
 bool zccp_report_verbose(void);
 __attribute__((format(printf, 1, 2))) void zccp_error(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void zccp_warn(const char *fmt, ...);
+/* -v: what a user asked about (left alone, excluded, verified...) */
 __attribute__((format(printf, 1, 2))) void zccp_info(const char *fmt, ...);
+/* -vv: how zccp goes about it (engines, rings, methods, costs) */
+__attribute__((format(printf, 1, 2))) void zccp_detail(const char *fmt, ...);
+/* -v: "'SRC' -> 'DEST'", as cp -v says a copy is made: on standard output
+ * where it is free, else standard error; names quoted as the shell
+ * would need them. */
+void zccp_copied(const char *src, const char *dst);
 /* The progress bar's line, redrawn in place on stderr; NULL wipes it. */
 void zccp_report_status(const char *line);
 /* A line of progress (plain, json): printed even with -q, which only

@@ -53,6 +53,7 @@ struct zccp_small_dest {
 struct zccp_small_file {
 	int dirfd;	  /* the source's directory */
 	const char *name; /* in it */
+	const char *path; /* for messages */
 	struct stat st;	  /* as the walk saw it */
 	struct zccp_small_dest *dests;
 	unsigned n;

@@ -191,3 +191,23 @@ copy_sizes() {
 	assert_same "$T/src" "$T/d1" "$T/d2" "$T/d3"
 	assert_dir_holds "$T" src src.orig d1 d2 d3
 }
+
+@test "-v is cp's -v: one \"'SRC' -> 'DEST'\" line per destination on stdout, quoted as cp quotes; -vv adds how" {
+	local odd=$'it\'s\nodd' want
+	make_file "$T/src" 5000
+	cp "$T/src" "$T/$odd"
+	zccp -v "$T/$odd" "$T/d1" "$T/d2"
+	assert_success
+	[[ -z $stderr ]] || fail "-v wrote to stderr: $stderr"
+	want=$(cp -v "$T/$odd" "$T/d1" && cp -v "$T/$odd" "$T/d2")
+	[[ $output == "$want" ]] || fail "stdout: '$output', cp -v says: '$want'"
+	zccp -vv "$T/src" "$T/d3"
+	assert_success
+	[[ $output == "'$T/src' -> '$T/d3'" ]] || fail "stdout: $output"
+	assert_stderr_matches "^zccp: engine [a-z]+: "
+	# stdout carries --json: the lines go to stderr
+	zccp -v --json "$T/src" "$T/d4"
+	assert_success
+	jq -e . <<<"$output" >/dev/null || fail "stdout is not JSON: $output"
+	assert_stderr_matches "^'$T/src' -> '$T/d4'$"
+}

@@ -280,7 +280,7 @@ zccp_temp() {
 	start_bg holder flock -x "$T/d/.live.zccp-0123456789ac" sleep 120
 	held() { ! flock -n "$T/d/.live.zccp-0123456789ac" true; }
 	wait_for 10 held || fail "flock never took the lock"
-	zccp -v "$T/src" "$T/d/dst"
+	zccp -vv "$T/src" "$T/d/dst"
 	assert_success
 	assert_same "$T/src" "$T/d/dst"
 	assert_stderr_count 1 'removed, a temporary a killed zccp left'
@@ -310,7 +310,7 @@ temporaries_in() {
 			fail "zccp never paused with its $point"
 		[[ $(temporaries_in "$T/d") == 2 ]] ||
 			fail "$point: not two temporaries in $T/d"
-		zccp -v "$T/other" "$T/d/other"
+		zccp -vv "$T/other" "$T/d/other"
 		assert_success
 		assert_stderr_not_matches 'removed'
 		[[ $(temporaries_in "$T/d") == 2 ]] ||

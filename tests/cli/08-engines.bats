@@ -26,7 +26,7 @@ assert_verbose_dest() {
 }
 
 @test "-v names the engine, with a reason, and each destination's method" {
-	zccp_plain -v "$T/src" "$T/d1" "$T/d2"
+	zccp_plain -vv "$T/src" "$T/d1" "$T/d2"
 	assert_success
 	assert_same "$T/src" "$T/d1" "$T/d2"
 	assert_stderr_format
@@ -39,7 +39,7 @@ assert_verbose_dest() {
 	local e x others
 	for e in "${ZCCP_ENGINE_NAMES[@]}"; do
 		rm -f "$T/d1" "$T/d2"
-		zccp_plain -v -e "$e" "$T/src" "$T/d1" "$T/d2"
+		zccp_plain -vv -e "$e" "$T/src" "$T/d1" "$T/d2"
 		assert_success
 		assert_same "$T/src" "$T/d1" "$T/d2"
 		assert_stderr_matches "^zccp: .*engine:? $e\\b"
@@ -55,7 +55,7 @@ assert_verbose_dest() {
 
 @test "-v says which directory destination it resolved" {
 	mkdir "$T/dir"
-	zccp_plain -v "$T/src" "$T/dir"
+	zccp_plain -vv "$T/src" "$T/dir"
 	assert_success
 	assert_same "$T/src" "$T/dir/src"
 	assert_verbose_dest "$T/dir/src"
@@ -92,7 +92,7 @@ assert_verbose_dest() {
 
 # auto_without_uring [--errno=E]: auto picks another engine and says why.
 auto_without_uring() {
-	zccp_under "$NO_URING" "$@" -- -v -e auto "$T/src" "$T/d1" "$T/d2"
+	zccp_under "$NO_URING" "$@" -- -vv -e auto "$T/src" "$T/d1" "$T/d2"
 	assert_success
 	assert_same "$T/src" "$T/d1" "$T/d2"
 	assert_stderr_matches '^zccp: .*engine:? (splice|aio|rw)\b'
@@ -182,7 +182,7 @@ auto_without_uring() {
 }
 
 @test "auto on a kernel without SQE groups still copies (and does not pick group)" {
-	zccp_plain -v "$T/src" "$T/d1" "$T/d2"
+	zccp_plain -vv "$T/src" "$T/d1" "$T/d2"
 	assert_success
 	assert_same "$T/src" "$T/d1" "$T/d2"
 	assert_stderr_not_matches '^zccp: engine group'

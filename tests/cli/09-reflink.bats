@@ -104,7 +104,7 @@ assert_unread() {
 @test "--verify reads clones back too before they replace anything" {
 	make_file "$X/src" $((4 * MiB + 1))
 	make_old "$X/d1"
-	zccp --verify -v "$X/src" "$X/d1" "$T/e1"
+	zccp --verify -vv "$X/src" "$X/d1" "$T/e1"
 	assert_success
 	assert_same "$X/src" "$X/d1" "$T/e1"
 	assert_shared "$X/d1"
@@ -203,14 +203,14 @@ assert_unread() {
 
 @test "-v says reflink for the clone and why not for the copy, one line each" {
 	make_file "$X/src" $((2 * MiB))
-	zccp -v "$X/src" "$X/d1" "$T/e1"
+	zccp -vv "$X/src" "$X/d1" "$T/e1"
 	assert_success
 	assert_stderr_format
 	assert_stderr_count 1 "$X/d1"
 	assert_stderr_count 1 "^zccp: dest $X/d1 .*reflink \\(FICLONE\\): same xfs filesystem"
 	assert_stderr_count 1 "$T/e1"
 	assert_stderr_count 1 "^zccp: dest $T/e1 .*no reflink: different filesystems"
-	zccp -v --reflink=never "$X/src" "$X/d2"
+	zccp -vv --reflink=never "$X/src" "$X/d2"
 	assert_success
 	assert_stderr_count 1 "^zccp: dest $X/d2 .*no reflink: --reflink=never"
 }

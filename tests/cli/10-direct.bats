@@ -77,7 +77,7 @@ loop_over() {
 	for size in 1 4097 $((9 * MiB + 12345)); do
 		make_file "$T/src" "$size"
 		rm -f "$T/d1" "$SHM/d2"
-		zccp -v --direct=never "$T/src" "$T/d1" "$SHM/d2"
+		zccp -vv --direct=never "$T/src" "$T/d1" "$SHM/d2"
 		assert_success
 		assert_same "$T/src" "$T/d1" "$SHM/d2"
 		assert_stderr_not_matches 'O_DIRECT'
@@ -86,7 +86,7 @@ loop_over() {
 
 @test "-v says O_DIRECT for every file with --direct=always" {
 	make_file "$T/src" $((MiB + 1))
-	zccp -v --direct=always "$T/src" "$T/d1" "$SHM/d2"
+	zccp -vv --direct=always "$T/src" "$T/d1" "$SHM/d2"
 	assert_success
 	assert_same "$T/src" "$T/d1" "$SHM/d2"
 	if direct_engine; then
@@ -124,7 +124,7 @@ assert_claim() {
 	for mode in always never; do
 		evict "$T/src"
 		rm -f "$T/d1"
-		zccp -v --direct=$mode "$T/src" "$T/d1"
+		zccp -vv --direct=$mode "$T/src" "$T/d1"
 		assert_success
 		src=$(verbose_line source "$T/src")
 		dest=$(verbose_line dest "$T/d1")
@@ -149,7 +149,7 @@ assert_claim() {
 	cp "$T/image" "$T/image.orig"
 	loop_over "$T/image"
 	make_file "$T/src" "$size"
-	zccp -v --direct=always "$T/src" "$LOOPDEV" "$T/d2"
+	zccp -vv --direct=always "$T/src" "$LOOPDEV" "$T/d2"
 	assert_success
 	assert_prefix_same "$T/src" "$LOOPDEV" "$size"
 	cmp -i "$size:$size" "$T/image.orig" "$LOOPDEV" >&2 ||
@@ -169,7 +169,7 @@ assert_claim() {
 	loop_over "$T/image" --sector-size 4096
 	for size in 1 4097 $((MiB + 12345)); do
 		make_file "$T/src" "$size"
-		zccp -v --direct=always -B 64K "$T/src" "$LOOPDEV"
+		zccp -vv --direct=always -B 64K "$T/src" "$LOOPDEV"
 		assert_success
 		assert_prefix_same "$T/src" "$LOOPDEV" "$size"
 		cmp -i "$size:$size" "$T/image.orig" "$LOOPDEV" >&2 ||
@@ -185,7 +185,7 @@ assert_claim() {
 	make_file "$T/image" $((4 * MiB))
 	loop_over "$T/image"
 	make_file "$T/src" $((MiB + 5))
-	zccp -v "$T/src" "$LOOPDEV" "$T/d2"
+	zccp -vv "$T/src" "$LOOPDEV" "$T/d2"
 	assert_success
 	assert_prefix_same "$T/src" "$LOOPDEV" $((MiB + 5))
 	assert_same "$T/src" "$T/d2"

@@ -64,9 +64,9 @@ setup() {
 
 @test "-v: the receiver names the stream; the sender skips group, and SEND_ZC on loopback" {
 	local a p
-	listen_receiver a 127.0.0.1 uring -v -- "$T/r1"
+	listen_receiver a 127.0.0.1 uring -vv -- "$T/r1"
 	p=${LISTENERS[0]}
-	zccp_plain -v --key-file="$KEY" "$T/src" "$a"
+	zccp_plain -vv --key-file="$KEY" "$T/src" "$a"
 	assert_success
 	assert_stderr_matches 'group out: a zccp stream.s MAC must see the data'
 	assert_stderr_not_matches 'splice out'
@@ -436,9 +436,9 @@ tampered() {
 		# sender (SND) -> relay (RCV) -> last (SND), each with a file
 		NS=$SND listen_receiver c 10.231.0.1 "$e" -- "$T/c.$e"
 		NS=$RCV listen_receiver b 10.231.0.2 "$e" -- "$T/b.$e" "$c"
-		run_sh 'cat "$1" | ip netns exec "$2" "$ZCCP" -v -e "$3" --key-file="$KEY" - "$4" "$5"' \
+		run_sh 'cat "$1" | ip netns exec "$2" "$ZCCP" -vv -e "$3" --key-file="$KEY" - "$4" "$5"' \
 			"$T/src" "$SND" "$e" "$b" "$T/a.$e"
-		zccp_log "cat src | zccp -v -e $e - $b a.$e (in $SND)"
+		zccp_log "cat src | zccp -vv -e $e - $b a.$e (in $SND)"
 		assert_success
 		# a peer on another host: uring sends from its buffers in place
 		[[ $e != uring ]] ||

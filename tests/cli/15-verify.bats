@@ -69,7 +69,7 @@ verify_with_corruption() {
 	for size in 0 1 4095 4097 $((64 * 1024 - 1)) $((64 * 1024 + 1)); do
 		make_file "$T/s$size" "$size"
 		make_old "$T/a$size"
-		zccp -B 64K --verify -v "$T/s$size" "$T/a$size" "$T/b$size"
+		zccp -B 64K --verify -vv "$T/s$size" "$T/a$size" "$T/b$size"
 		assert_success
 		assert_same "$T/s$size" "$T/a$size" "$T/b$size"
 		assert_stderr_count 2 "^zccp: $T/[ab]$size: verified: read back with O_DIRECT$"
@@ -106,7 +106,7 @@ verify_with_corruption() {
 @test "--verify on a block device: read back from the device" {
 	requires root loopdev
 	new_loop $((4 * 1024 * 1024))
-	zccp --verify -v "$T/src" "$LOOPDEV"
+	zccp --verify -vv "$T/src" "$LOOPDEV"
 	assert_success
 	assert_stderr_matches "^zccp: $LOOPDEV: verified: read back with O_DIRECT$"
 	assert_prefix_same "$T/src" "$LOOPDEV" "$(stat -c %s "$T/src")"
@@ -116,9 +116,9 @@ verify_with_corruption() {
 }
 
 @test "--verify: streams and character devices cannot be read back; -v says so" {
-	run_sh '"$ZCCP" -e "$ZCCP_ENGINE" -v --verify "$1" - "$2" /dev/null | cat >"$3"' \
+	run_sh '"$ZCCP" -e "$ZCCP_ENGINE" -vv --verify "$1" - "$2" /dev/null | cat >"$3"' \
 		"$T/src" "$T/d1" "$T/out"
-	zccp_log "zccp -v --verify src - d1 /dev/null | cat"
+	zccp_log "zccp -vv --verify src - d1 /dev/null | cat"
 	assert_success
 	assert_same "$T/src" "$T/d1" "$T/out"
 	assert_stderr_matches "^zccp: $T/d1: verified: read back with O_DIRECT$"

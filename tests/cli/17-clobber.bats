@@ -16,7 +16,7 @@ setup() {
 	make_old "$T/dir/src"
 	local ino
 	ino=$(stat -c %i "$T/d1")
-	zccp -n -v "$T/src" "$T/d1" "$T/d2" "$T/dir/"
+	zccp -n -vv "$T/src" "$T/d1" "$T/d2" "$T/dir/"
 	assert_success
 	assert_same "$T/d1.orig" "$T/d1"
 	assert_same "$T/dir/src.orig" "$T/dir/src"

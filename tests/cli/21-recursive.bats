@@ -395,7 +395,7 @@ names() {
 	assert_success
 	local a b
 	a=$(names "$T/a") b=$(names "$T/b")
-	zccp -r -p -u -v "$T/src" "$T/a" "$T/b"
+	zccp -r -p -u -vv "$T/src" "$T/a" "$T/b"
 	assert_success
 	[[ $(names "$T/a") == "$a" && $(names "$T/b") == "$b" ]] ||
 		fail "the second run replaced or touched something"
@@ -441,4 +441,15 @@ names() {
 	assert_success
 	jq -e --arg f "$T/copy/src" '.destinations[0].file == $f' <<<"$output" >/dev/null ||
 		fail "summary: $output"
+}
+
+@test "-r -v: a line per entry copied, as cp -rv says them; nothing else" {
+	rm "$T/src/fifo"
+	zccp -r -v "$T/src" "$T/mine"
+	assert_success
+	[[ -z $stderr ]] || fail "-v wrote to stderr: $stderr"
+	local theirs
+	theirs=$(cp -rv "$T/src" "$T/theirs" | sed "s|$T/theirs|$T/mine|" | LC_ALL=C sort)
+	[[ $(LC_ALL=C sort <<<"$output") == "$theirs" ]] ||
+		fail "zccp -rv: $output; cp -rv: $theirs"
 }

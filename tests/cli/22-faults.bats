@@ -161,7 +161,7 @@ MiB=$((1 << 20))
 	requires fuse
 	mount_faultfs "$T/fs"
 	make_file "$T/fs.backing/src" $((2 * MiB))
-	zccp_plain -v "$T/fs/src" "$T/d1"
+	zccp_plain -vv "$T/fs/src" "$T/d1"
 	assert_success
 	assert_stderr_matches 'uring out: its reads of a FUSE source can report data that is not there \(docs/fuse-short-reads.md\)'
 	assert_same "$T/fs.backing/src" "$T/d1"
@@ -262,7 +262,7 @@ verifying() {
 	# proves it stale (nobody holds it) and removes it
 	[[ $(ls -A "$T/fs.backing") == .slow.zccp-* ]] ||
 		fail "expected one named temporary in the FUSE directory, found: $(ls -A "$T/fs.backing")"
-	zccp -v "$T/src" "$T/fs/other"
+	zccp -vv "$T/src" "$T/fs/other"
 	assert_success
 	assert_stderr_matches '/\.slow\.zccp-[0-9a-f]{12}: removed, a temporary a killed zccp left$'
 	assert_dir_holds "$T/fs.backing" other

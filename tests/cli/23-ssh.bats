@@ -15,7 +15,7 @@ setup() {
 @test "one host: a path, a directory/, USER@ and :PORT, beside a local file" {
 	ssh_hosts 1
 	mkdir "$T/h1" "$T/h1/dir"
-	on_snd -v "$T/src" "ssh://10.232.1.2$T/h1/a" "ssh://root@10.232.1.2:22$T/h1/dir/" \
+	on_snd -vv "$T/src" "ssh://10.232.1.2$T/h1/a" "ssh://root@10.232.1.2:22$T/h1/dir/" \
 		"$T/local"
 	assert_success
 	assert_same "$T/src" "$T/h1/a" "$T/h1/dir/src" "$T/local"
@@ -146,7 +146,7 @@ setup() {
 @test "--encrypt: ssh:// receivers get it too, and the bytes arrive" {
 	ssh_hosts 2
 	mkdir "$T/h1" "$T/h2"
-	on_snd -v --encrypt --fanout=star "$T/src" "ssh://10.232.1.2$T/h1/a" \
+	on_snd -vv --encrypt --fanout=star "$T/src" "ssh://10.232.1.2$T/h1/a" \
 		"ssh://10.232.2.2$T/h2/b"
 	assert_success
 	assert_same "$T/src" "$T/h1/a" "$T/h2/b"
@@ -154,7 +154,7 @@ setup() {
 	# a chain: host 2 hears host 1, and takes only an encrypted stream
 	# (a --encrypt receiver refuses a plain one: 24-encrypt)
 	rm "$T/h1/a" "$T/h2/b"
-	on_snd -v --encrypt --fanout=chain "$T/src" "ssh://10.232.1.2$T/h1/a" \
+	on_snd -vv --encrypt --fanout=chain "$T/src" "ssh://10.232.1.2$T/h1/a" \
 		"ssh://10.232.2.2$T/h2/b"
 	assert_success
 	assert_same "$T/src" "$T/h1/a" "$T/h2/b"

@@ -24,7 +24,7 @@ setup() {
 		for size in 0 1 4097 $((2 * 1024 * 1024 + 4097)); do
 			head -c "$size" "$T/src" >"$T/s$size"
 			listen_receiver a 127.0.0.1 "$e" --encrypt -- "$T/r$e$size"
-			zccp_plain -v -e "$e" --encrypt --key-file="$KEY" "$T/s$size" "$a"
+			zccp_plain -vv -e "$e" --encrypt --key-file="$KEY" "$T/s$size" "$a"
 			assert_success
 			assert_stderr_matches "^zccp: $a: encrypted: TLS 1\.3, (kernel TLS|user-space TLS)"
 			wait_listeners 0
@@ -107,7 +107,7 @@ setup() {
 
 @test "a relay passes an encrypted stream on encrypted, though not told --encrypt" {
 	local a b pb
-	listen_receiver b 127.0.0.1 rw -v -- "$T/last"
+	listen_receiver b 127.0.0.1 rw -vv -- "$T/last"
 	pb=${LISTENERS[0]}
 	listen_receiver a 127.0.0.1 uring -- "$T/first" "$b"
 	zccp_plain --encrypt --key-file="$KEY" "$T/src" "$a"

@@ -32,7 +32,7 @@ q() {
 	local i
 	ssh_hosts 8 200mbit
 	hosts_dests 8
-	on_snd -v --json "$T/src" "${DESTS[@]}" "$T/local"
+	on_snd -vv --json "$T/src" "${DESTS[@]}" "$T/local"
 	assert_success
 	assert_same "$T/src" "${FILES[@]}" "$T/local"
 	assert_stderr_matches "^zccp: fanout chain: ${DESTS[0]} receives from this host$"
@@ -51,12 +51,12 @@ q() {
 @test "--fanout=star and tree=2 give the same bytes, in their shapes" {
 	ssh_hosts 5
 	hosts_dests 5
-	on_snd -v --fanout=star "$T/src" "${DESTS[@]}"
+	on_snd -vv --fanout=star "$T/src" "${DESTS[@]}"
 	assert_success
 	assert_same "$T/src" "${FILES[@]}"
 	assert_stderr_count 5 "^zccp: fanout star: ssh://10\.232\.[1-5]\.2$T/r[1-5] receives from this host$"
 	hosts_dests 5 t
-	on_snd -v --fanout=tree=2 "$T/src" "${DESTS[@]}"
+	on_snd -vv --fanout=tree=2 "$T/src" "${DESTS[@]}"
 	assert_success
 	assert_same "$T/src" "${FILES[@]}"
 	# node p sends to 2p+1 and 2p+2: us to 1 and 2, 1 to 3 and 4, 2 to 5
@@ -64,7 +64,7 @@ q() {
 	assert_stderr_count 2 "^zccp: fanout tree=2: ssh://10\.232\.[34]\.2$T/t[34] receives from ${DESTS[0]}$"
 	assert_stderr_matches "^zccp: fanout tree=2: ${DESTS[4]} receives from ${DESTS[1]}$"
 	# one host is a star whatever the shape
-	on_snd -v "$T/src" "ssh://10.232.1.2$T/one"
+	on_snd -vv "$T/src" "ssh://10.232.1.2$T/one"
 	assert_success
 	assert_same "$T/src" "$T/one"
 	assert_stderr_matches "^zccp: fanout star: ssh://10\.232\.1\.2$T/one receives from this host$"
@@ -90,7 +90,7 @@ q() {
 	ssh_hosts 3
 	hosts_dests 3
 	rm "$T/ssh2/bin/zccp"
-	on_snd -v "$T/src" "${DESTS[@]}"
+	on_snd -vv "$T/src" "${DESTS[@]}"
 	assert_status 1
 	assert_same "$T/src" "${FILES[0]}" "${FILES[2]}"
 	assert_absent "${FILES[1]}"
@@ -100,7 +100,7 @@ q() {
 	rm "${FILES[@]}" -f
 	ln -s "$ZCCP" "$T/ssh2/bin/zccp"
 	rm "$T/ssh1/bin/zccp"
-	on_snd -v "$T/src" "${DESTS[@]}"
+	on_snd -vv "$T/src" "${DESTS[@]}"
 	assert_status 1
 	assert_same "$T/src" "${FILES[1]}" "${FILES[2]}"
 	assert_stderr_matches "^zccp: fanout chain: ${DESTS[1]} receives from this host$"

@@ -26,7 +26,7 @@ stamp() {
 	stamp "$T/shorter" 2021-01-01
 	local ino
 	ino=$(stat -c '%i %Y' "$T/newer")
-	zccp -u -v --json "$T/src" "$T/newer" "$T/older" "$T/shorter" "$T/new"
+	zccp -u -vv --json "$T/src" "$T/newer" "$T/older" "$T/shorter" "$T/new"
 	assert_success
 	[[ $(stat -c '%i %Y' "$T/newer") == "$ino" ]] || fail "the newer copy was replaced"
 	assert_same "$T/src" "$T/older" "$T/shorter" "$T/new"

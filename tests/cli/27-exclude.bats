@@ -46,7 +46,7 @@ expect_left_out() {
 }
 
 @test "--exclude: a name at any depth, a path's end, a path from the root, a directory only" {
-	zccp -r -v --json --exclude='*.o' --exclude=.git --exclude=build/tmp \
+	zccp -r -vv --json --exclude='*.o' --exclude=.git --exclude=build/tmp \
 		--exclude=/build/top --exclude='logs/' --exclude='log/' \
 		"$T/src" "$T/out"
 	assert_success

@@ -44,7 +44,7 @@ whole_where_present() {
 	for s in 0 1 4095 4097 65537 $((SMALL_MAX - 1)) $SMALL_MAX $((SMALL_MAX + 1)); do
 		make_file "$T/src/d/f$s" "$s"
 	done
-	zccp -v -r "$T/src" "$T/o1" "$T/o2"
+	zccp -vv -r "$T/src" "$T/o1" "$T/o2"
 	assert_success
 	for s in 0 1 4095 4097 65537 $((SMALL_MAX - 1)) $SMALL_MAX $((SMALL_MAX + 1)); do
 		assert_same "$T/src/d/f$s" "$T/o1/d/f$s" "$T/o2/d/f$s"
