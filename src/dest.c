@@ -275,8 +275,15 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		return zccp_endpoint_fail(dst, -ENOMEM);
 	zccp_stale_sweep(at_dir(dst), at_self(dst), dst->dir);
 	ret = open_temporary(dst);
-	if (!ret)
-		ret = set_temporary_attributes(dst, src, opts->force);
+	if (ret) { /* say what failed: not the destination itself */
+		zccp_error("%s: cannot make a temporary in %s to replace it: "
+			   "%s (--inplace writes it in place)",
+			   dst->arg, dst->dir, zccp_strerror(-ret));
+		zccp_endpoint_set(dst, ZCCP_EP_FAILED, ret);
+		zccp_dest_discard(dst);
+		return ret;
+	}
+	ret = set_temporary_attributes(dst, src, opts->force);
 	if (ret) {
 		zccp_dest_discard(dst);
 		return zccp_endpoint_fail(dst, ret);

@@ -277,3 +277,10 @@ zccp_closing() {
 	assert_same "$T/src" "$T/d1" "$T/new2" "$T/d3"
 	assert_dir_holds "$T" src d1 d1.orig new2 d3 d3.orig
 }
+
+@test "a temporary that cannot be made is named as such, with --inplace as the way out" {
+	make_file "$T/src" 100
+	zccp "$T/src" /proc/version
+	assert_status 1
+	assert_stderr_matches "^zccp: /proc/version: cannot make a temporary in /proc to replace it: [A-Za-z ]+ \(--inplace writes it in place\)$"
+}
