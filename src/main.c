@@ -54,6 +54,15 @@ static void raise_nofile(unsigned ndests)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
+/* --json among the options (before a "--"), whatever else is wrong. */
+static bool json_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			return true;
+	return false;
+}
+
 /* Nothing of ours goes to standard output: -v's lines may (report.h). */
 static bool stdout_free(const struct zccp_opts *opts)
 {
@@ -175,6 +184,9 @@ int main(int argc, char **argv)
 	case ZCCP_CLI_EXIT_OK:
 		return ZCCP_EXIT_OK;
 	case ZCCP_CLI_ERROR:
+		/* --json's promise: an object whatever happened */
+		if (json_asked(argc, argv))
+			zccp_summary_print_refused(stdout, zccp_first_error());
 		return ZCCP_EXIT_USAGE;
 	case ZCCP_CLI_RUN:
 		break;

@@ -117,13 +117,25 @@ void zccp_line_end(struct zccp_line *l)
 	free(l->text);
 }
 
+static char first_error[1024]; /* for --json after a usage error */
+
 void zccp_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!first_error[0]) {
+		va_start(ap, fmt);
+		vsnprintf(first_error, sizeof(first_error), fmt, ap);
+		va_end(ap);
+	}
 	va_start(ap, fmt);
 	vsay(fmt, ap);
 	va_end(ap);
+}
+
+const char *zccp_first_error(void)
+{
+	return first_error[0] ? first_error : NULL;
 }
 
 void zccp_warn(const char *fmt, ...)

@@ -188,6 +188,19 @@ void zccp_summary_print_tree(FILE *out, const struct zccp_tree_summary *t)
 	fflush(out);
 }
 
+void zccp_summary_print_refused(FILE *out, const char *error)
+{
+	put_head(out, ZCCP_EXIT_USAGE, NULL, NULL);
+	fputs(",\"bytes\":0,\"error\":null},\"engine\":null,"
+	      "\"checksum\":null,\"seconds\":0,\"destinations\":[],"
+	      "\"totals\":{\"destinations\":0,\"ok\":0,\"failed\":0,"
+	      "\"skipped\":0,\"aborted\":0,\"bytes_written\":0},"
+	      "\"error\":", out);
+	put_string(out, error);
+	fputs("}\n", out);
+	fflush(out);
+}
+
 void zccp_summary_print(FILE *out, const struct zccp_summary *s)
 {
 	unsigned ok = 0, failed = 0, skipped = 0;

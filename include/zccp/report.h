@@ -20,6 +20,8 @@ void zccp_report_init(int verbose, bool quiet, bool stdout_free);
 /* -vv was given (and not -q): worth building a line for zccp_detail(). */
 bool zccp_report_verbose(void);
 __attribute__((format(printf, 1, 2))) void zccp_error(const char *fmt, ...);
+/* What the first zccp_error() said (without "zccp: "), or NULL. */
+const char *zccp_first_error(void);
 __attribute__((format(printf, 1, 2))) void zccp_warn(const char *fmt, ...);
 /* -v: what a user asked about (left alone, excluded, verified...) */
 __attribute__((format(printf, 1, 2))) void zccp_info(const char *fmt, ...);

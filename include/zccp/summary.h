@@ -32,6 +32,10 @@ struct zccp_summary {
 
 void zccp_summary_print(FILE *out, const struct zccp_summary *s);
 
+/* The object when nothing started (a usage error, exit 2): the same
+ * keys, nothing in them, and "error": what was said. */
+void zccp_summary_print_refused(FILE *out, const char *error);
+
 struct zccp_tree_root;
 struct zccp_tree_source;
 

@@ -126,3 +126,10 @@ q() {
 	jq -se 'length >= 1 and all(.schema == 1)' <<<"$stderr" >/dev/null ||
 		fail "progress lines: $stderr"
 }
+
+@test "--json with a usage error: one object, status 2, the error, nothing started" {
+	zccp --json -B 0 "$T/src" "$T/d1"
+	assert_status 2
+	q '.status == 2 and .error == "invalid --block-size '"'0'"': want 4K..1G, a multiple of 4K" and .destinations == [] and .totals.destinations == 0'
+	[[ ! -e $T/d1 ]] || fail "d1 was written"
+}
