@@ -129,6 +129,25 @@ void zccp_progress_human(char *buf, size_t n, double bytes)
 	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
 }
 
+/* "done of total" in one unit, the total's: "0.98 GiB of 1.00 GiB",
+ * never "1007.0 MiB of 1.0 GiB". */
+static void done_of_total(char *buf, size_t n, double done, double total)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	unsigned u = 0;
+
+	while (total >= 1024 && u < 4) {
+		total /= 1024;
+		done /= 1024;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, n, "%.0f of %.0f B", done, total);
+	else
+		snprintf(buf, n, total < 10 ? "%.2f of %.2f %s" :
+			 "%.1f of %.1f %s", done, total, units[u]);
+}
+
 void zccp_progress_clock(char *buf, size_t n, double seconds)
 {
 	unsigned long s = (unsigned long)(seconds + 0.5);
@@ -147,22 +166,22 @@ static double percent(const struct zccp_progress *p, const struct view *v)
 	return p->total ? 100.0 * (double)v->done / (double)p->total : 100;
 }
 
-/* "1.2 GiB of 4.0 GiB (30%), 412.0 MiB/s, ETA 0:07, slowest NAME";
+/* "1.2 of 4.0 GiB (30%), 412.0 MiB/s, ETA 0:07, slowest NAME";
  * last: "4.0 GiB in 0:10, 409.6 MiB/s". */
 static void describe(const struct zccp_progress *p, const struct view *v,
 		     bool last, char *line, size_t n)
 {
-	char done[32], total[32], rate[32], eta[32];
+	char done[32], of[64], rate[32], eta[32];
 	double pct = percent(p, v);
 	int len;
 
 	zccp_progress_human(done, sizeof(done), (double)v->done);
-	zccp_progress_human(total, sizeof(total), (double)p->total);
+	done_of_total(of, sizeof(of), (double)v->done, (double)p->total);
 	zccp_progress_human(rate, sizeof(rate), v->rate);
 	zccp_progress_clock(eta, sizeof(eta), last ? v->elapsed : v->eta);
 	len = last ? snprintf(line, n, "%s in %s", done, eta) :
 	      pct < 0 ? snprintf(line, n, "%s", done) :
-			snprintf(line, n, "%s of %s (%.0f%%)", done, total, pct);
+			snprintf(line, n, "%s (%.0f%%)", of, pct);
 	if (len >= 0 && (size_t)len < n)
 		len += snprintf(line + len, n - (size_t)len, ", %s/s", rate);
 	if (v->eta >= 0 && len >= 0 && (size_t)len < n)
