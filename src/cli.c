@@ -660,7 +660,7 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 			return ZCCP_CLI_EXIT_OK;
 		}
 		if (key == '?' || key == ':') {
-			zccp_error("%s: %s (try 'zccp --help')",
+			zccp_error("%s: %s",
 				   argv[optind - 1], key == ':' ?
 				   "option requires an argument" :
 				   "unknown option");
@@ -675,7 +675,7 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 		opts->update = ZCCP_UPDATE_NONE;
 	/* --listen: the connection is the source; all operands are DESTs. */
 	if (argc - optind < (opts->listen || opts->serve ? 1 : 2)) {
-		zccp_error("%s (try 'zccp --help')",
+		zccp_error("%s",
 			   argc == optind && !opts->listen && !opts->serve ?
 			   "missing SOURCE and DEST" : "missing DEST");
 		return ZCCP_CLI_ERROR;

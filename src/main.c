@@ -184,6 +184,8 @@ int main(int argc, char **argv)
 	case ZCCP_CLI_EXIT_OK:
 		return ZCCP_EXIT_OK;
 	case ZCCP_CLI_ERROR:
+		/* as coreutils ends a usage error */
+		fputs("Try 'zccp --help' for more information.\n", stderr);
 		/* --json's promise: an object whatever happened */
 		if (json_asked(argc, argv))
 			zccp_summary_print_refused(stdout, zccp_first_error());

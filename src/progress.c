@@ -117,37 +117,6 @@ static void sample(struct zccp_progress *p, struct view *v, bool last)
 		v->eta = (double)(p->total - v->done) / v->rate;
 }
 
-void zccp_progress_human(char *buf, size_t n, double bytes)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	unsigned u = 0;
-
-	while (bytes >= 1024 && u < 4) {
-		bytes /= 1024;
-		u++;
-	}
-	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
-}
-
-/* "done of total" in one unit, the total's: "0.98 GiB of 1.00 GiB",
- * never "1007.0 MiB of 1.0 GiB". */
-static void done_of_total(char *buf, size_t n, double done, double total)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	unsigned u = 0;
-
-	while (total >= 1024 && u < 4) {
-		total /= 1024;
-		done /= 1024;
-		u++;
-	}
-	if (!u)
-		snprintf(buf, n, "%.0f of %.0f B", done, total);
-	else
-		snprintf(buf, n, total < 10 ? "%.2f of %.2f %s" :
-			 "%.1f of %.1f %s", done, total, units[u]);
-}
-
 void zccp_progress_clock(char *buf, size_t n, double seconds)
 {
 	unsigned long s = (unsigned long)(seconds + 0.5);
@@ -175,9 +144,9 @@ static void describe(const struct zccp_progress *p, const struct view *v,
 	double pct = percent(p, v);
 	int len;
 
-	zccp_progress_human(done, sizeof(done), (double)v->done);
-	done_of_total(of, sizeof(of), (double)v->done, (double)p->total);
-	zccp_progress_human(rate, sizeof(rate), v->rate);
+	zccp_human_bytes(done, sizeof(done), (double)v->done);
+	zccp_human_pair(of, sizeof(of), (double)v->done, (double)p->total);
+	zccp_human_bytes(rate, sizeof(rate), v->rate);
 	zccp_progress_clock(eta, sizeof(eta), last ? v->elapsed : v->eta);
 	len = last ? snprintf(line, n, "%s in %s", done, eta) :
 	      pct < 0 ? snprintf(line, n, "%s", done) :

@@ -117,6 +117,35 @@ void zccp_line_end(struct zccp_line *l)
 	free(l->text);
 }
 
+static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+
+void zccp_human_bytes(char *buf, size_t n, double bytes)
+{
+	unsigned u = 0;
+
+	while (bytes >= 1024 && u < 4) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+void zccp_human_pair(char *buf, size_t n, double part, double whole)
+{
+	unsigned u = 0;
+
+	while (whole >= 1024 && u < 4) {
+		whole /= 1024;
+		part /= 1024;
+		u++;
+	}
+	if (!u)
+		snprintf(buf, n, "%.0f of %.0f B", part, whole);
+	else
+		snprintf(buf, n, whole < 10 ? "%.2f of %.2f %s" :
+			 "%.1f of %.1f %s", part, whole, units[u]);
+}
+
 static char first_error[1024]; /* for --json after a usage error */
 
 void zccp_error(const char *fmt, ...)

@@ -4,7 +4,6 @@
 #include <stdio.h>
 
 #include "zccp/plan.h"
-#include "zccp/progress.h"
 #include "zccp/report.h"
 #include "zccp/summary.h"
 #include "zccp/tree.h"
@@ -296,7 +295,7 @@ void zccp_report_stats(const struct zccp_plan *plan,
 		char rate[32];
 
 		/* IEC, as the progress bar says it */
-		zccp_progress_human(rate, sizeof(rate),
+		zccp_human_bytes(rate, sizeof(rate),
 				    s > 0 ? (double)d->bytes / s : 0.0);
 		fprintf(stderr,
 			"zccp: stats: %s: %llu bytes in %.3f s (%s/s), "

@@ -121,9 +121,9 @@ static void describe(const struct tree_view *v, bool last, char *line,
 	const char *least = v->counted ? "" : "at least ";
 	int len;
 
-	zccp_progress_human(bytes, sizeof(bytes), (double)v->bytes);
-	zccp_progress_human(total, sizeof(total), (double)v->bytes_total);
-	zccp_progress_human(rate, sizeof(rate), v->rate);
+	zccp_human_bytes(bytes, sizeof(bytes), (double)v->bytes);
+	zccp_human_bytes(total, sizeof(total), (double)v->bytes_total);
+	zccp_human_bytes(rate, sizeof(rate), v->rate);
 	zccp_progress_clock(clock, sizeof(clock), last ? v->elapsed : v->eta);
 	if (last) {
 		snprintf(line, n, "%lu files, %s in %s, %s/s", v->files, bytes,

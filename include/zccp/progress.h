@@ -70,8 +70,7 @@ void zccp_progress_every(pthread_cond_t *wake, pthread_mutex_t *lock,
 			 const bool *stop, unsigned ms, void (*tick)(void *),
 			 void *arg);
 
-/* How the lines say it: "1.5 MiB" (IEC), "1:02" or "1:02:03". */
-void zccp_progress_human(char *buf, size_t n, double bytes);
+/* How the lines say a time: "1:02" or "1:02:03" (sizes: report.h). */
 void zccp_progress_clock(char *buf, size_t n, double seconds);
 
 #endif

@@ -20,6 +20,10 @@ void zccp_report_init(int verbose, bool quiet, bool stdout_free);
 /* -vv was given (and not -q): worth building a line for zccp_detail(). */
 bool zccp_report_verbose(void);
 __attribute__((format(printf, 1, 2))) void zccp_error(const char *fmt, ...);
+/* Sizes as every message says them, in powers of 1024: "1.5 MiB"; and
+ * part of a whole in the whole's unit: "0.98 of 1.00 GiB". */
+void zccp_human_bytes(char *buf, size_t n, double bytes);
+void zccp_human_pair(char *buf, size_t n, double part, double whole);
 /* What the first zccp_error() said (without "zccp: "), or NULL. */
 const char *zccp_first_error(void);
 __attribute__((format(printf, 1, 2))) void zccp_warn(const char *fmt, ...);

@@ -175,48 +175,41 @@ engine_documented() {
 	[[ $output == "$long" ]] || fail "-V and --version differ"
 }
 
-@test "no arguments: exit 2, one line" {
+@test "no arguments: exit 2, one line and coreutils' Try line" {
 	zccp_plain
-	assert_status 2
+	assert_usage_error
 	assert_stdout_empty
-	assert_stderr_line_count 1
-	assert_stderr_format
 }
 
 @test "SOURCE without DEST: exit 2, one line, nothing written" {
 	zccp_plain "$T/src"
-	assert_status 2
-	assert_stderr_line_count 1
+	assert_usage_error
 	assert_stderr_matches 'DEST'
 	assert_nothing_written
 }
 
 @test "unknown option: exit 2, names it, nothing written" {
 	zccp_plain --frobnicate "$T/src" "$T/d"
-	assert_status 2
-	assert_stderr_line_count 1
+	assert_usage_error
 	assert_stderr_matches 'frobnicate'
 	assert_nothing_written
 }
 
 @test "option without its value: exit 2, names it" {
 	zccp_plain "$T/src" "$T/d" --block-size
-	assert_status 2
-	assert_stderr_line_count 1
+	assert_usage_error
 	assert_stderr_matches 'block-size'
 	assert_nothing_written
 }
 
-# bad_value REGEX ARGS...: zccp ARGS src d refuses with exit 2 and one
-# stderr line matching REGEX; nothing written.
+# bad_value REGEX ARGS...: zccp ARGS src d refuses with exit 2, a message
+# matching REGEX and the Try line; nothing written.
 bad_value() {
 	local re=$1
 	shift
 	zccp_plain "$@" "$T/src" "$T/d"
-	assert_status 2
+	assert_usage_error
 	assert_stdout_empty
-	assert_stderr_line_count 1
-	assert_stderr_format
 	assert_stderr_matches "$re"
 	assert_nothing_written
 }
@@ -367,8 +360,7 @@ bad_value() {
 		"--preserve mode,timestamps" "--update older" "-u none"; do
 		# shellcheck disable=SC2086 # the slip is two words
 		zccp_plain $slip src d
-		assert_status 2
-		assert_stderr_line_count 1
+		assert_usage_error
 		local opt=${slip% *} word=${slip#* }
 		[[ $opt == -g ]] && opt=--progress
 		[[ $opt == -u ]] && opt=--update

@@ -146,9 +146,21 @@ assert_stdout_empty() {
 assert_stderr_format() {
 	local line
 	for line in "${stderr_lines[@]}"; do
-		[[ $line =~ ^zccp:\ .+ ]] ||
+		[[ $line =~ ^zccp:\ .+ || $line == "$TRY_HELP" ]] ||
 			fail "stderr line does not start with 'zccp: ': $line"
 	done
+}
+
+# A usage error's last line, as coreutils ends one.
+TRY_HELP="Try 'zccp --help' for more information."
+
+# assert_usage_error: exit 2, one message, then $TRY_HELP.
+assert_usage_error() {
+	assert_status 2
+	assert_stderr_line_count 2
+	assert_stderr_format
+	[[ ${stderr_lines[1]} == "$TRY_HELP" ]] ||
+		fail "usage error without '$TRY_HELP': $stderr"
 }
 
 # assert_same EXPECTED FILE...: each FILE has exactly EXPECTED's bytes.
