@@ -622,8 +622,9 @@ static bool slipped_value(int argc, char *const *argv)
 			const char *name = optional_values[k].name;
 			bool named = !strncmp(argv[i], "--", 2) &&
 				     !strcmp(argv[i] + 2, name);
-			bool letter = argv[i][0] == '-' && argv[i][1] ==
-				      short_letter(name) && !argv[i][2];
+			int key = short_letter(name);
+			bool letter = key && argv[i][0] == '-' &&
+				      argv[i][1] == key && !argv[i][2];
 
 			if ((!named && !letter) || !optional_values[k].takes(word) ||
 			    !lstat(word, &st))

@@ -28,36 +28,37 @@ make_file() { # PATH BYTES
 	head -c "$2" /dev/urandom >"$1"
 }
 
-# verbose_says TEXT ARGS...: zccp -v ARGS succeeds and says TEXT.
+# verbose_says TEXT ARGS...: zccp -vv ARGS succeeds and says TEXT (-vv:
+# how zccp copies; -v says only what it copied).
 verbose_says() {
 	text=$1
 	shift
-	"$ZCCP" -v "$@" 2>"$T/verbose" && grep -q "$text" "$T/verbose" ||
+	"$ZCCP" -vv "$@" 2>"$T/verbose" && grep -q "$text" "$T/verbose" ||
 		{ cat "$T/verbose"; return 1; }
 }
 
 # Every case, for the variant ZCCP_GROUP_PAGES selects.
 run_cases() {
-	# -v must say the group engine ran (and not fall back to another).
-	check "-v names engine $ENGINE" sh -c \
+	# -vv must say the group engine ran (and not fall back to another).
+	check "-vv names engine $ENGINE" sh -c \
 		"head -c 12345 /dev/urandom >$T/v.src &&
-		 $ZCCP -v -e $ENGINE $T/v.src $T/v.d 2>&1 | grep -q '^zccp: engine $ENGINE'"
+		 $ZCCP -vv -e $ENGINE $T/v.src $T/v.d 2>&1 | grep -q '^zccp: engine $ENGINE'"
 
 	# Which variant runs, and why: files only lend pages unless told not to;
 	# a stream destination never does (its writes come after the group).
 	if [ "$ENGINE" = group ]; then
 		if [ "${ZCCP_GROUP_PAGES:-}" = 0 ]; then
-			check "-v: registered buffers, as told" verbose_says \
+			check "-vv: registered buffers, as told" verbose_says \
 				'registered buffers.*pages not lent: ZCCP_GROUP_PAGES=0' \
 				-e group "$T/v.src" "$T/v.d"
 		else
-			check "-v: page cache leader" verbose_says \
+			check "-vv: page cache leader" verbose_says \
 				'source .*group (page cache leader)' \
 				-e group "$T/v.src" "$T/v.d"
-			check "-v: members write from the leader's pages" verbose_says \
+			check "-vv: members write from the leader's pages" verbose_says \
 				"dest .*from the leader's pages" \
 				-e group "$T/v.src" "$T/v.d"
-			check "-v: a stream destination keeps registered buffers" \
+			check "-vv: a stream destination keeps registered buffers" \
 				verbose_says 'pages not lent: a destination is a stream' \
 				-e group "$T/v.src" "$T/v.d" - </dev/null
 			# measured faster than uring: auto takes it for files
@@ -137,7 +138,7 @@ run_cases() {
 	# A block device gets O_DIRECT (--direct=auto; the tmpfs source does
 	# not): the unaligned tail of the last chunk goes buffered after the
 	# aligned part, a write that comes after its group.  With lent pages
-	# the engine reads that chunk into the buffer again (-v says so).
+	# the engine reads that chunk into the buffer again (-vv says so).
 	rm -f "$T"/d*
 	truncate -s 8M "$T/disk"
 	if dev=$(losetup -f 2>"$T/err") && losetup "$dev" "$T/disk" 2>"$T/err"; then
