@@ -3,7 +3,8 @@
  * -r/--recursive: a directory tree to every destination root, as cp -r
  * makes it: directories, symbolic links (as links), hard links (linked
  * again among the copies), FIFOs and device nodes (made anew), regular
- * files through the engines, each read once for every root.
+ * files each read once for every root: small ones by worker threads
+ * (smallfile.h), the others through the engines.
  * --one-file-system stops at mount points (their directories are made,
  * empty, as cp -x makes them).
  *
