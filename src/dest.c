@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,19 +90,13 @@ void zccp_dests_discard_from_signal(void)
 /* A hidden name beside the destination, created with O_EXCL semantics. */
 static char *hidden_name(const struct zccp_endpoint *dst)
 {
-	unsigned char rnd[6];
 	char *base = zccp_path_base(dst->path), *name = NULL;
 	char leaf[NAME_MAX + 1];
 
 	if (!base)
 		return NULL;
-	if (getrandom(rnd, sizeof(rnd), 0) == sizeof(rnd)) {
-		snprintf(leaf, sizeof(leaf),
-			 ".%.200s" ZCCP_TEMPORARY_SUFFIX "%02x%02x%02x%02x%02x%02x",
-			 base, rnd[0],
-			 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	if (!zccp_temporary_name_for(leaf, sizeof(leaf), base))
 		name = dst->beneath ? strdup(leaf) : zccp_path_join(dst->dir, leaf);
-	}
 	free(base);
 	return name;
 }

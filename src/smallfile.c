@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "zccp/endpoint.h"
@@ -182,14 +181,9 @@ static int link_hidden(int fd, const struct zccp_small_dest *d, char *tmp,
 	int ret = -EEXIST;
 
 	for (int tries = 0; tries < 100 && ret == -EEXIST; tries++) {
-		unsigned char r[6];
-
-		if (getrandom(r, sizeof(r), 0) != sizeof(r))
-			return -errno;
-		snprintf(tmp, size,
-			 ".%.200s" ZCCP_TEMPORARY_SUFFIX
-			 "%02x%02x%02x%02x%02x%02x",
-			 d->name, r[0], r[1], r[2], r[3], r[4], r[5]);
+		ret = zccp_temporary_name_for(tmp, size, d->name);
+		if (ret)
+			return ret;
 		ret = link_at(fd, d->dirfd, tmp);
 	}
 	return ret;

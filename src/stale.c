@@ -9,6 +9,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "zccp/report.h"
@@ -23,6 +24,18 @@
 int zccp_temporary_hold(int fd)
 {
 	return flock(fd, LOCK_EX | LOCK_NB) ? -errno : 0;
+}
+
+int zccp_temporary_name_for(char *buf, size_t size, const char *base)
+{
+	unsigned char r[6];
+
+	if (getrandom(r, sizeof(r), 0) != sizeof(r))
+		return -errno;
+	snprintf(buf, size, ".%.200s" ZCCP_TEMPORARY_SUFFIX
+		 "%02x%02x%02x%02x%02x%02x", base, r[0], r[1], r[2], r[3],
+		 r[4], r[5]);
+	return 0;
 }
 
 bool zccp_temporary_name(const char *name)

@@ -25,6 +25,10 @@ int zccp_temporary_hold(int fd);
  * -errno (not a regular file, or a lock someone else holds). */
 int zccp_hold_at(int dirfd, const char *name);
 
+/* A fresh temporary's name for a destination called base, into buf
+ * (NAME_MAX + 1 is room enough): 0, or -errno (no randomness). */
+int zccp_temporary_name_for(char *buf, size_t size, const char *base);
+
 /* Is name one of zccp's temporaries' names ('.', a name, ".zccp-",
  * twelve lowercase hex digits)? */
 bool zccp_temporary_name(const char *name);
