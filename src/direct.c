@@ -276,7 +276,12 @@ int zccp_pio(int fd, const struct zccp_io *io, void *buf, uint32_t len,
 	struct iovec iov = { buf, len };
 	ssize_t n;
 
-	if (io->op == ZCCP_IO_READ)
+	/* A stream's position: read(2) and write(2) work where pwritev2
+	 * needs ->write_iter, which /proc/PID/comm lacks. */
+	if (io->offset < 0 && !flags)
+		n = io->op == ZCCP_IO_READ ? read(fd, buf, len) :
+					     write(fd, buf, len);
+	else if (io->op == ZCCP_IO_READ)
 		n = preadv2(fd, &iov, 1, io->offset, flags);
 	else
 		n = pwritev2(fd, &iov, 1, io->offset, flags);

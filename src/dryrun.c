@@ -41,7 +41,7 @@ static int dry_run_dest(FILE *out, const struct zccp_plan *plan,
 	}
 	if (zccp_endpoint_skipped(d)) {
 		fprintf(out, "dest %s (%s): %s\n", d->arg,
-			zccp_kind_name(d->kind), zccp_endpoint_skip_reason(d));
+			zccp_endpoint_kind(d), zccp_endpoint_skip_reason(d));
 		return 0;
 	}
 	ret = zccp_dest_check(d, opts, &how);
@@ -52,7 +52,7 @@ static int dry_run_dest(FILE *out, const struct zccp_plan *plan,
 	}
 	/* The file it names: DIR/NAME for a directory. */
 	fprintf(out, "dest %s (%s%s): %s", d->path && !d->net ? d->path :
-		d->arg, zccp_kind_name(d->kind),
+		d->arg, zccp_endpoint_kind(d),
 		d->existed || d->net ? "" : ", new", how);
 	if (d->kind == ZCCP_KIND_REGULAR && !d->std) {
 		bool clone = zccp_reflink_predict(d, src, opts, d->dir);
@@ -75,7 +75,7 @@ unsigned zccp_dry_run(FILE *out, const struct zccp_plan *plan,
 	unsigned failing = 0;
 
 	fprintf(out, "dry run: nothing is written\nsource %s (%s", src->arg,
-		zccp_kind_name(src->kind));
+		zccp_endpoint_kind(src));
 	if (src->size_known)
 		fprintf(out, ", %" PRIu64 " bytes", src->size);
 	fprintf(out, ")\nengine %s: %s\nring: %u chunks of %" PRIu32

@@ -37,6 +37,11 @@ const char *zccp_kind_name(enum zccp_kind kind)
 	return kind < ZCCP_KIND_COUNT ? names[kind] : "?";
 }
 
+const char *zccp_endpoint_kind(const struct zccp_endpoint *ep)
+{
+	return ep->pseudo ? "pseudo file" : zccp_kind_name(ep->kind);
+}
+
 static int classify(const struct stat *st, enum zccp_kind *kind)
 {
 	switch (st->st_mode & S_IFMT) {
@@ -72,9 +77,25 @@ const char *zccp_endpoint_name(const struct zccp_endpoint *ep)
 	return ep->path ? ep->path : ep->arg;
 }
 
+void zccp_report_replacing(const char *path, const char *dir, int err)
+{
+	/* Out of room: the old file holds its room until it is replaced. */
+	if (err == -ENOSPC || err == -EDQUOT)
+		zccp_error("%s: cannot write the temporary in %s that would "
+			   "replace it: %s (the old file keeps its room until "
+			   "then; --inplace writes it in place)",
+			   path, dir, zccp_strerror(-err));
+	else
+		zccp_error("%s: %s", path, zccp_strerror(-err));
+}
+
 void zccp_report_endpoint(const struct zccp_endpoint *ep, int err)
 {
-	zccp_error("%s: %s", zccp_endpoint_name(ep), zccp_strerror(-err));
+	if (ep->existed && ep->dir && (ep->tmp_unnamed || ep->tmp_name))
+		zccp_report_replacing(zccp_endpoint_name(ep), ep->dir, err);
+	else
+		zccp_error("%s: %s", zccp_endpoint_name(ep),
+			   zccp_strerror(-err));
 }
 
 void zccp_report_endpoint_note(const struct zccp_endpoint *ep, int err,
@@ -160,6 +181,36 @@ int zccp_endpoint_fail(struct zccp_endpoint *ep, int err)
 
 /* FUSE and fuseblk: FUSE_SUPER_MAGIC, which linux/magic.h lacks. */
 #define ZCCP_FUSE_SUPER_MAGIC 0x65735546
+/* configfs's, which linux/magic.h lacks too (fs/configfs/mount.c) */
+#ifndef CONFIGFS_MAGIC
+#define CONFIGFS_MAGIC 0x62656570
+#endif
+
+/*
+ * Pseudo file systems: their files are the kernel's, not data.  Their
+ * size is no promise (sysfs says 4096 for all), and a write is a
+ * command: it cannot go to a temporary beside them, nor at an offset.
+ * devtmpfs is tmpfs: a regular file there is an ordinary file.
+ */
+static bool pseudo_fs(long f_type)
+{
+	switch (f_type) {
+	case SYSFS_MAGIC:
+	case PROC_SUPER_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case SECURITYFS_MAGIC:
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+	case BPF_FS_MAGIC:
+	case CONFIGFS_MAGIC:
+	case EFIVARFS_MAGIC:
+	case PSTOREFS_MAGIC:
+		return true;
+	default:
+		return false;
+	}
+}
 
 /* What the source's file system means for reading it. */
 static void take_fs(struct zccp_endpoint *src)
@@ -169,20 +220,7 @@ static void take_fs(struct zccp_endpoint *src)
 	if (fstatfs(src->fd, &fs))
 		return;
 	src->fuse = fs.f_type == ZCCP_FUSE_SUPER_MAGIC;
-	/* Pseudo files whose size is no promise: sysfs says 4096 for all. */
-	switch (fs.f_type) {
-	case SYSFS_MAGIC:
-	case PROC_SUPER_MAGIC:
-	case DEBUGFS_MAGIC:
-	case TRACEFS_MAGIC:
-	case SECURITYFS_MAGIC:
-	case CGROUP2_SUPER_MAGIC:
-	case BPF_FS_MAGIC:
-		src->size_vague = true;
-		break;
-	default:
-		break;
-	}
+	src->size_vague = pseudo_fs(fs.f_type);
 }
 
 /* Which of fd 0 to 2 were closed when zccp started (bit per fd). */
@@ -343,6 +381,22 @@ static int resolve_beneath(struct zccp_endpoint *dst, const char *arg,
 	return S_ISDIR(st->st_mode) ? -EISDIR : 0;
 }
 
+/*
+ * A file of proc, sysfs, configfs...: written as cp writes it, in
+ * place and in order with write(2), as a device is (no temporary can
+ * be made there, and /proc/PID/comm refuses a write at an offset).
+ */
+static void take_pseudo(struct zccp_endpoint *dst)
+{
+	struct statfs fs;
+
+	if (dst->kind != ZCCP_KIND_REGULAR || dst->std || dst->beneath ||
+	    statfs(dst->path, &fs) || !pseudo_fs(fs.f_type))
+		return;
+	dst->kind = ZCCP_KIND_CHAR;
+	dst->pseudo = true;
+}
+
 int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 		      const struct zccp_endpoint *src,
 		      const struct zccp_opts *opts, int dirfd)
@@ -399,6 +453,7 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 	ret = classify(&st, &dst->kind);
 	if (ret)
 		return zccp_endpoint_fail(dst, ret);
+	take_pseudo(dst);
 	take_stat(dst, &st);
 	return 0;
 }
@@ -420,7 +475,7 @@ int zccp_check_distinct(struct zccp_endpoint *src,
 	for (unsigned i = 0; i < ndst; i++) {
 		struct zccp_endpoint *d = dsts[i];
 		/* A terminal may be stdin and stdout at once: that is fine. */
-		bool shared_tty = d->kind == ZCCP_KIND_CHAR;
+		bool shared_tty = d->kind == ZCCP_KIND_CHAR && !d->pseudo;
 
 		if (zccp_endpoint_failed(d))
 			continue;

@@ -84,8 +84,10 @@ static int make_plan(struct zccp_job *j)
 
 	if (!kinds)
 		return -ENOMEM;
-	for (unsigned i = 0; i < j->opts.ndests; i++)
+	for (unsigned i = 0; i < j->opts.ndests; i++) {
 		kinds[i] = j->dests[i]->kind;
+		shape.dests_pseudo |= j->dests[i]->pseudo;
+	}
 	shape.dests = kinds;
 	ret = zccp_plan_make(&j->opts, &shape, &j->probes, &j->plan);
 	free(kinds);

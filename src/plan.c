@@ -34,6 +34,9 @@ static const char *engine_unfit(const struct zccp_engine_ops *ops,
 	if (shape->source_fuse && !(ops->caps & ZCCP_CAP_PLAIN_SOURCE_READS))
 		return "its reads of a FUSE source can report data that is not "
 		       "there (docs/fuse-short-reads.md)";
+	if (shape->dests_pseudo && !(ops->caps & ZCCP_CAP_PLAIN_WRITES))
+		return "cannot write a pseudo file (proc, sysfs...): some take "
+		       "only write(2)";
 	for (unsigned i = 0; i < shape->ndests; i++)
 		if (ops->rank[shape->dests[i]] == RANK_CANNOT)
 			return "cannot write this kind of destination";

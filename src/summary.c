@@ -86,7 +86,7 @@ static void put_dest(FILE *out, const struct zccp_endpoint *d,
 	fputs(",\"file\":", out);
 	put_string(out, d->path);
 	fputs(",\"kind\":", out);
-	put_string(out, d->kind < ZCCP_KIND_COUNT ? zccp_kind_name(d->kind) :
+	put_string(out, d->kind < ZCCP_KIND_COUNT ? zccp_endpoint_kind(d) :
 						    NULL);
 	fprintf(out, ",\"status\":\"%s\",\"bytes\":%" PRIu64
 		",\"seconds\":%.6f,\"engine\":", dest_status(d), d->bytes,
@@ -206,7 +206,7 @@ void zccp_summary_print(FILE *out, const struct zccp_summary *s)
 	uint64_t written = 0;
 
 	put_head(out, s->status, s->source->arg,
-		 s->source_opened ? zccp_kind_name(s->source->kind) : NULL);
+		 s->source_opened ? zccp_endpoint_kind(s->source) : NULL);
 	fprintf(out, ",\"bytes\":%" PRIu64 ",\"error\":", s->bytes);
 	put_error(out, s->source_error);
 	fputs("},\"engine\":", out);
@@ -256,17 +256,17 @@ static void report_dest(const struct zccp_endpoint *d)
 	}
 	if (zccp_endpoint_skipped(d)) {
 		zccp_detail("dest %s (%s): %s", zccp_endpoint_name(d),
-			  zccp_kind_name(d->kind), zccp_endpoint_skip_reason(d));
+			  zccp_endpoint_kind(d), zccp_endpoint_skip_reason(d));
 		return;
 	}
 	if (d->reflinked) {
 		zccp_detail("dest %s (%s%s): reflink (FICLONE): %s",
-			  zccp_endpoint_name(d), zccp_kind_name(d->kind), via,
+			  zccp_endpoint_name(d), zccp_endpoint_kind(d), via,
 			  d->reflink_why);
 		return;
 	}
 	zccp_detail("dest %s (%s%s): %s%s%s", zccp_endpoint_name(d),
-		  zccp_kind_name(d->kind), via, d->method ? d->method : "-",
+		  zccp_endpoint_kind(d), via, d->method ? d->method : "-",
 		  *d->reflink_why ? "; no reflink: " : "", d->reflink_why);
 }
 
@@ -280,7 +280,7 @@ void zccp_report_plan(const struct zccp_plan *plan,
 	zccp_detail("ring: %u chunks of %u bytes, lag window %u chunks",
 		  plan->nchunks, plan->chunk_size, plan->lag_chunks);
 	zccp_detail("source %s (%s): %s", zccp_endpoint_name(src),
-		  zccp_kind_name(src->kind), src->method ? src->method : "-");
+		  zccp_endpoint_kind(src), src->method ? src->method : "-");
 	for (unsigned i = 0; i < ndst; i++)
 		report_dest(dsts[i]);
 }

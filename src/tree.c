@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "zccp/endpoint.h"
 #include "zccp/exclude.h"
 #include "zccp/extents.h"
 #include "zccp/job.h"
@@ -752,6 +753,18 @@ static void run_handbacks(struct walk *w)
 
 /* A worker's end of a small file: each root's result counted, what
  * the small copy could not do kept for a job (the walk's thread). */
+/* A replacement's failure names its temporary (endpoint.h). */
+static void say_small_failure(const struct zccp_small_dest *d)
+{
+	char *dir = d->existed ? zccp_path_dir(d->path) : NULL;
+
+	if (dir)
+		zccp_report_replacing(d->path, dir, d->result);
+	else
+		zccp_error("%s: %s", d->path, zccp_strerror(-d->result));
+	free(dir);
+}
+
 static void settle_small(struct small_task *t)
 {
 	struct walk *w = t->w;
@@ -771,8 +784,7 @@ static void settle_small(struct small_task *t)
 			continue;
 		}
 		if (d->result < 0 && !t->f.result)
-			zccp_error("%s: %s", d->path,
-				   zccp_strerror(-d->result));
+			say_small_failure(d);
 		if (!t->f.result)
 			tally(w, t->c.root_of[k], d->path, d->result,
 			      (struct moved){ t->f.bytes, t->f.bytes });

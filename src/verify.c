@@ -172,7 +172,7 @@ unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 				  "through the page cache (no O_DIRECT here)");
 		} else if (zccp_endpoint_active(rb->dest)) {
 			zccp_info("%s: not verified: a %s cannot be read back",
-				  rb->dest->arg, zccp_kind_name(rb->dest->kind));
+				  rb->dest->arg, zccp_endpoint_kind(rb->dest));
 		}
 	}
 	free(rbs);

@@ -28,6 +28,10 @@ enum zccp_kind {
 };
 
 const char *zccp_kind_name(enum zccp_kind kind);
+struct zccp_endpoint;
+/* What messages and --json call an endpoint's kind: its kind's name,
+ * or "pseudo file" (proc, sysfs...: written as a device). */
+const char *zccp_endpoint_kind(const struct zccp_endpoint *ep);
 
 /* Streams have no offsets: one write at a time, in order. */
 static inline bool zccp_kind_is_stream(enum zccp_kind kind)
@@ -71,6 +75,8 @@ struct zccp_endpoint {
 	bool net;         /* tcp://HOST:PORT or unix:PATH: connected at open */
 	bool fuse;        /* a source on FUSE (fstatfs; zccp/plan.h) */
 	bool size_vague;  /* a pseudo file (sysfs...): may end before size */
+	bool pseudo;      /* a destination on proc, sysfs...: written in
+			   * place as a device (ZCCP_KIND_CHAR) */
 	bool framed;      /* a zccp stream (header, trailer), not --raw */
 	bool remote;      /* ssh://: started and connected by wire.c */
 	const char *via;  /* ssh://: the host that sends it the data (its
@@ -262,8 +268,12 @@ void zccp_dest_discard(struct zccp_endpoint *dst);
 void zccp_dests_discard_from_signal(void);
 /* What messages call it: the path, the argument, or "standard input". */
 const char *zccp_endpoint_name(const struct zccp_endpoint *ep);
-/* "zccp: NAME: reason" for a failed endpoint (err is -errno). */
+/* "zccp: NAME: reason" for a failed endpoint (err is -errno); a
+ * replacement's, as zccp_report_replacing says it. */
 void zccp_report_endpoint(const struct zccp_endpoint *ep, int err);
+/* The failure of path's replacement, written in dir: out of room, that
+ * the temporary needed it and --inplace does not; else "path: reason". */
+void zccp_report_replacing(const char *path, const char *dir, int err);
 /* The same, then ": note". */
 void zccp_report_endpoint_note(const struct zccp_endpoint *ep, int err,
 			       const char *note);

@@ -52,6 +52,12 @@ enum {
 	 * (docs/fuse-short-reads.md): a FUSE source needs this.
 	 */
 	ZCCP_CAP_PLAIN_SOURCE_READS = 1u << 6,
+	/*
+	 * Writes a stream with write(2).  Some pseudo files (proc's
+	 * /proc/PID/comm) have no ->write_iter, which io_uring, libaio,
+	 * splice and pwritev2 need: a pseudo destination needs this.
+	 */
+	ZCCP_CAP_PLAIN_WRITES = 1u << 7,
 };
 
 enum zccp_io_op { ZCCP_IO_READ, ZCCP_IO_WRITE };

@@ -32,6 +32,8 @@ struct zccp_shape {
 	bool source_framed;
 	/* The source is on FUSE: only ZCCP_CAP_PLAIN_SOURCE_READS. */
 	bool source_fuse;
+	/* A destination is a pseudo file: only ZCCP_CAP_PLAIN_WRITES. */
+	bool dests_pseudo;
 };
 
 #define ZCCP_SIZE_UNKNOWN UINT64_MAX

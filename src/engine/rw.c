@@ -41,10 +41,11 @@ static int rw_setup_endpoint(struct zccp_engine *e, struct zccp_endpoint *ep)
 	else if (why)
 		ep->method = zccp_method("pread/pwrite, one at a time, "
 					 "buffered (%s)", why);
+	else if (ep->kind == ZCCP_KIND_PIPE || ep->kind == ZCCP_KIND_SOCKET)
+		ep->method = "read/write, non-blocking (RWF_NOWAIT + poll)";
 	else
-		ep->method = ep->stream ?
-			"read/write, non-blocking (RWF_NOWAIT + poll)" :
-			"pread/pwrite, one at a time";
+		ep->method = ep->stream ? "read/write, in order" :
+					  "pread/pwrite, one at a time";
 	return 0;
 }
 
@@ -74,7 +75,7 @@ static void rw_cleanup(struct zccp_engine *e)
 const struct zccp_engine_ops zccp_engine_rw = {
 	.name = "rw",
 	.caps = ZCCP_CAP_USER_BUFFER | ZCCP_CAP_DIRECT |
-		ZCCP_CAP_PLAIN_SOURCE_READS,
+		ZCCP_CAP_PLAIN_SOURCE_READS | ZCCP_CAP_PLAIN_WRITES,
 	/* Always possible, never the best where another engine runs. */
 	.setup_us = 180,
 	.rank = { 4, 4, 4, 4, 4 },

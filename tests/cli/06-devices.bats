@@ -117,3 +117,31 @@ assert_device() {
 	assert_absent "$T/d1"
 	assert_device "$LOOPDEV" 0 /dev/null
 }
+
+@test "a file on proc: written in place with write(2), as cp writes it" {
+	requires root
+	sleep 600 &
+	local pid=$! adj
+	on_teardown kill_bg "$pid"
+	adj=/proc/$pid/oom_score_adj
+	echo 417 >"$T/adj"
+	zccp "$T/adj" "$adj" "$T/d2"
+	if [[ $status -eq 2 ]]; then
+		# engines that write only through io_uring, libaio or splice
+		[[ $ZCCP_ENGINE != auto ]] || fail "auto refused a pseudo file"
+		assert_stderr_matches "^zccp: engine $ZCCP_ENGINE: cannot write a pseudo file \(proc, sysfs\.\.\.\): some take only write\(2\)$"
+		[[ $(cat "$adj") == 0 ]] || fail "$adj written anyway"
+		assert_absent "$T/d2"
+		return
+	fi
+	assert_success
+	[[ $(cat "$adj") == 417 ]] || fail "$adj says $(cat "$adj")"
+	assert_same "$T/adj" "$T/d2"
+	zccp --json "$T/adj" "$adj"
+	assert_success
+	grep -q '"kind":"pseudo file"' <<<"$output" || fail "kind: $output"
+	# a file proc does not let us write: proc's error, as cp's
+	zccp "$T/adj" /proc/version
+	assert_status 1
+	assert_stderr_matches "^zccp: /proc/version: Input/output error$"
+}

@@ -278,9 +278,74 @@ zccp_closing() {
 	assert_dir_holds "$T" src d1 d1.orig new2 d3 d3.orig
 }
 
-@test "a temporary that cannot be made is named as such, with --inplace as the way out" {
-	make_file "$T/src" 100
-	zccp "$T/src" /proc/version
+@test "a file we may write in a directory we may not: the temporary is named, the old file stays, --inplace writes it" {
+	requires nobody
+	make_world_dir
+	local dir=$WORLD_DIR
+	make_file "$dir/src" 4097
+	mkdir "$dir/ro"
+	make_old "$dir/ro/d"
+	chown 65534:65534 "$dir/ro/d"
+	chmod 0555 "$dir/ro"
+	as_nobody "$dir/src" "$dir/ro/d"
 	assert_status 1
-	assert_stderr_matches "^zccp: /proc/version: cannot make a temporary in /proc to replace it: [A-Za-z ]+ \(--inplace writes it in place\)$"
+	assert_stderr_matches "^zccp: $dir/ro/d: cannot make a temporary in $dir/ro to replace it: Permission denied \(--inplace writes it in place\)$"
+	assert_same "$dir/ro/d.orig" "$dir/ro/d"
+	as_nobody --inplace "$dir/src" "$dir/ro/d"
+	assert_success
+	assert_same "$dir/src" "$dir/ro/d"
+	assert_dir_holds "$dir/ro" d d.orig
+}
+
+# small_tmpfs DIR MiB: a tmpfs of that size at DIR, unmounted in teardown.
+small_tmpfs() {
+	mkdir -p "$1"
+	mount -t tmpfs -o "size=${2}m" zccp-test "$1" || fail "mount tmpfs"
+	on_teardown umount -l "$1"
+}
+
+@test "replacing needs room for two copies: said, the old file stays, --inplace needs room for one" {
+	requires root mount
+	small_tmpfs "$T/fs" 8
+	make_file "$T/src" $((5 * MiB + 1))
+	make_file "$T/fs/d" $((5 * MiB))
+	cp "$T/fs/d" "$T/d.orig"
+	zccp "$T/src" "$T/fs/d"
+	assert_status 1
+	assert_stderr_matches "^zccp: $T/fs/d: cannot write the temporary in $T/fs that would replace it: No space left on device \(the old file keeps its room until then; --inplace writes it in place\)$"
+	assert_same "$T/d.orig" "$T/fs/d"
+	assert_dir_holds "$T/fs" d
+	zccp --inplace "$T/src" "$T/fs/d"
+	assert_success
+	assert_same "$T/src" "$T/fs/d"
+}
+
+@test "-r: a small file's replacement out of room says so the same way" {
+	requires root mount
+	small_tmpfs "$T/fs" 4
+	mkdir "$T/tree" "$T/fs/tree"
+	make_file "$T/tree/f" $((3 * MiB))
+	make_file "$T/fs/tree/f" $((3 * MiB - 1))
+	cp "$T/fs/tree/f" "$T/f.orig"
+	zccp -r "$T/tree" "$T/fs/"
+	assert_status 1
+	assert_stderr_matches "^zccp: $T/fs/tree/f: cannot write the temporary in $T/fs/tree that would replace it: No space left on device \(the old file keeps its room until then; --inplace writes it in place\)$"
+	assert_same "$T/f.orig" "$T/fs/tree/f"
+	assert_dir_holds "$T/fs/tree" f
+}
+
+@test "a replaced file's other hard links keep the old content; --inplace writes through them" {
+	make_file "$T/src" 4097
+	make_old "$T/d"
+	ln "$T/d" "$T/other"
+	zccp "$T/src" "$T/d"
+	assert_success
+	assert_same "$T/src" "$T/d"
+	assert_same "$T/d.orig" "$T/other"
+	[[ $(stat -c %h "$T/other") -eq 1 ]] || fail "other still has $(stat -c %h "$T/other") links"
+	ln -f "$T/other" "$T/d"
+	zccp --inplace "$T/src" "$T/d"
+	assert_success
+	assert_same "$T/src" "$T/d" "$T/other"
+	[[ $(stat -c %i "$T/d") == $(stat -c %i "$T/other") ]] || fail "d and other are no longer one file"
 }
