@@ -215,12 +215,12 @@ static void print_json(const struct zccp_progress *p, const struct view *v,
 		fprintf(out, "%.1f", v->eta);
 	else
 		fputs("null", out);
-	fputs(",\"slowest\":", out);
-	zccp_json_string(out, v->slowest ? v->slowest->arg : NULL);
+	fputc(',', out);
+	zccp_json_name(out, "slowest", v->slowest ? v->slowest->arg : NULL);
 	fputs(",\"destinations\":[", out);
 	for (unsigned i = 0; i < p->ndests; i++) {
-		fputs(i ? ",{\"path\":" : "{\"path\":", out);
-		zccp_json_string(out, p->dests[i]->arg);
+		fputs(i ? ",{" : "{", out);
+		zccp_json_name(out, "path", p->dests[i]->arg);
 		fprintf(out, ",\"bytes\":%" PRIu64 ",\"failed\":%s}",
 			dest_bytes(p, i),
 			zccp_endpoint_failed(p->dests[i]) ? "true" : "false");

@@ -2,6 +2,7 @@
 /* --json's summary object (see zccp/summary.h and zccp.1). */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "zccp/plan.h"
 #include "zccp/report.h"
@@ -47,13 +48,63 @@ void zccp_json_string(FILE *out, const char *text)
 
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
-		else if (*p < 0x20 || !n) /* a byte that is not UTF-8: lossy */
+		else if (*p < 0x20)
 			fprintf(out, "\\u%04x", *p);
+		else if (!n) /* JSON has no bytes: zccp_json_name keeps them */
+			fputs("\\ufffd", out);
 		else
 			fwrite(p, 1, n, out);
 		p += n ? n : 1;
 	}
 	fputc('"', out);
+}
+
+static bool is_utf8(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p;) {
+		unsigned n = *p >= 0x80 ? utf8_length(p) : 1;
+
+		if (!n)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+/* RFC 4648's base64, padded: what Go's encoding/json gives []byte,
+ * and what coreutils' base64 -d and Python's b64decode read. */
+static void put_base64(FILE *out, const unsigned char *p, size_t n)
+{
+	static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				     "abcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	fputc('"', out);
+	while (n) {
+		size_t take = n < 3 ? n : 3;
+		unsigned long v = (unsigned long)p[0] << 16;
+
+		if (take > 1)
+			v |= (unsigned long)p[1] << 8;
+		if (take > 2)
+			v |= p[2];
+		fputc(digits[v >> 18 & 63], out);
+		fputc(digits[v >> 12 & 63], out);
+		fputc(take > 1 ? digits[v >> 6 & 63] : '=', out);
+		fputc(take > 2 ? digits[v & 63] : '=', out);
+		p += take;
+		n -= take;
+	}
+	fputc('"', out);
+}
+
+void zccp_json_name(FILE *out, const char *key, const char *name)
+{
+	fprintf(out, "\"%s\":", key);
+	zccp_json_string(out, name);
+	if (!name || is_utf8(name))
+		return;
+	fprintf(out, ",\"%s_base64\":", key);
+	put_base64(out, (const unsigned char *)name, strlen(name));
 }
 
 static void put_error(FILE *out, int err)
@@ -81,10 +132,10 @@ static const char *dest_status(const struct zccp_endpoint *d)
 static void put_dest(FILE *out, const struct zccp_endpoint *d,
 		     const char *engine, bool verify)
 {
-	fputs("{\"path\":", out);
-	put_string(out, d->arg);
-	fputs(",\"file\":", out);
-	put_string(out, d->path);
+	fputc('{', out);
+	zccp_json_name(out, "path", d->arg);
+	fputc(',', out);
+	zccp_json_name(out, "file", d->path);
 	fputs(",\"kind\":", out);
 	put_string(out, d->kind < ZCCP_KIND_COUNT ? zccp_endpoint_kind(d) :
 						    NULL);
@@ -93,8 +144,8 @@ static void put_dest(FILE *out, const struct zccp_endpoint *d,
 		d->seconds);
 	/* another host wrote it: our engine did not */
 	put_string(out, d->reflinked ? "reflink" : d->via ? NULL : engine);
-	fputs(",\"via\":", out);
-	put_string(out, d->via);
+	fputc(',', out);
+	zccp_json_name(out, "via", d->via);
 	/* not asked (null) is not "check failed" (false) */
 	fprintf(out, ",\"verified\":%s,\"error\":",
 		!verify ? "null" : d->verified ? "true" : "false");
@@ -106,9 +157,8 @@ static void put_dest(FILE *out, const struct zccp_endpoint *d,
 static void put_head(FILE *out, int status, const char *src, const char *kind)
 {
 	fprintf(out, "{\"schema\":%d,\"zccp\":\"%s\",\"status\":%d,"
-		"\"source\":{\"path\":", ZCCP_SUMMARY_SCHEMA, ZCCP_VERSION,
-		status);
-	put_string(out, src);
+		"\"source\":{", ZCCP_SUMMARY_SCHEMA, ZCCP_VERSION, status);
+	zccp_json_name(out, "path", src);
 	fputs(",\"kind\":", out);
 	put_string(out, kind);
 }
@@ -118,8 +168,8 @@ static void put_failures(FILE *out, const struct zccp_tree_failures *f)
 {
 	fputs(",\"failures\":[", out);
 	for (unsigned k = 0; k < f->n; k++) {
-		fputs(k ? ",{\"path\":" : "{\"path\":", out);
-		put_string(out, f->list[k].path);
+		fputs(k ? ",{" : "{", out);
+		zccp_json_name(out, "path", f->list[k].path);
 		fputs(",\"error\":", out);
 		put_error(out, f->list[k].error);
 		fputc('}', out);
@@ -131,10 +181,10 @@ static void put_failures(FILE *out, const struct zccp_tree_failures *f)
 static void put_root(FILE *out, const struct zccp_tree_root *r,
 		     const char *engine, double seconds, bool verify)
 {
-	fputs("{\"path\":", out);
-	put_string(out, r->arg);
-	fputs(",\"file\":", out);
-	put_string(out, r->path);
+	fputc('{', out);
+	zccp_json_name(out, "path", r->arg);
+	fputc(',', out);
+	zccp_json_name(out, "file", r->path);
 	fprintf(out, ",\"kind\":\"directory\",\"status\":\"%s\","
 		"\"bytes\":%" PRIu64 ",\"seconds\":%.6f,\"engine\":",
 		r->failed ? "failed" : r->aborted ? "aborted" : "ok", r->bytes,

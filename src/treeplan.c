@@ -19,8 +19,8 @@ void zccp_treeplan_begin(struct zccp_treeplan *p, FILE *out, bool json,
 		fputs("dry run: nothing is written\n", out);
 		return;
 	}
-	fputs("{\"dry_run\":true,\"source\":", out);
-	zccp_json_string(out, src);
+	fputs("{\"dry_run\":true,", out);
+	zccp_json_name(out, "source", src);
 	fputs(",\"entries\":[", out);
 }
 
@@ -37,9 +37,8 @@ void zccp_treeplan_say(struct zccp_treeplan *p, enum zccp_plan_action a,
 			why ? ": " : "", why ? why : "");
 		return;
 	}
-	fprintf(p->out, "%s{\"action\":\"%s\",\"path\":", n ? "," : "",
-		action_names[a]);
-	zccp_json_string(p->out, path);
+	fprintf(p->out, "%s{\"action\":\"%s\",", n ? "," : "", action_names[a]);
+	zccp_json_name(p->out, "path", path);
 	fputs(",\"why\":", p->out);
 	zccp_json_string(p->out, why);
 	fputc('}', p->out);

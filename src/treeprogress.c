@@ -158,8 +158,8 @@ static void print_json(const struct tree_view *v, bool last)
 	fprintf(out, v->percent >= 0 ? "%.1f" : "null", v->percent);
 	fprintf(out, ",\"rate\":%.0f,\"eta\":", v->rate);
 	fprintf(out, v->eta >= 0 ? "%.1f" : "null", v->eta);
-	fputs(",\"current\":", out);
-	zccp_json_string(out, *v->current ? v->current : NULL);
+	fputc(',', out);
+	zccp_json_name(out, "current", *v->current ? v->current : NULL);
 	fprintf(out, ",\"done\":%s}", last ? "true" : "false");
 	zccp_line_end(&line);
 }

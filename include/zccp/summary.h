@@ -67,7 +67,13 @@ void zccp_report_stats(const struct zccp_plan *plan,
 		       double seconds);
 
 /* A JSON string, or null for NULL: quotes, backslashes and control
- * characters escaped, other bytes as they are (paths are bytes). */
+ * characters escaped, valid UTF-8 as it is, and each byte that is not
+ * as U+FFFD: always valid JSON, but lossy for such a name. */
 void zccp_json_string(FILE *out, const char *text);
+
+/* "key":name, and when the name is not valid UTF-8 also
+ * ,"key_base64":its exact bytes (RFC 4648), since paths are bytes and
+ * a script must find the file (zccp.1, JSON SUMMARY). */
+void zccp_json_name(FILE *out, const char *key, const char *name);
 
 #endif
