@@ -14,6 +14,7 @@
 #include "zccp/progress.h"
 #include "zccp/reflink.h"
 #include "zccp/report.h"
+#include "zccp/testhook.h"
 #include "zccp/verify.h"
 #include "zccp/wire.h"
 
@@ -401,6 +402,8 @@ static int dest_done(void *ctx, struct zccp_endpoint *d, uint64_t size)
 {
 	struct zccp_job *j = ctx;
 
+	/* Tests read -g's "finishing" here, every byte written. */
+	zccp_test_pause("ZCCP_TEST_COMMIT_PAUSE");
 	if (d->framed)
 		return zccp_wire_end(&j->wire, d);
 	return zccp_dest_commit(d, size, &j->opts);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,10 +28,19 @@ static const unsigned tick_ms[] = {
 	[ZCCP_PROGRESS_SERVE] = 500,
 };
 
+/* The rate shown follows the copy; the ETA's is steadier, as a pause
+ * of a second (the kernel holding a writer back while the disk catches
+ * up) would otherwise make it jump.  A pause longer than STALL_AFTER is
+ * said. */
+#define RATE_SPAN 2.0
+#define ETA_SPAN 15.0
+#define STALL_AFTER 2.0
+
 struct view {
 	double elapsed, rate, eta; /* eta < 0: unknown */
 	uint64_t done;		   /* bytes the slowest destination holds */
 	const struct zccp_endpoint *slowest;
+	const char *phase; /* said instead of an ETA, or NULL */
 };
 
 int zccp_progress_parse(const char *name, enum zccp_progress_mode *mode)
@@ -82,11 +92,46 @@ static uint64_t dest_bytes(const struct zccp_progress *p, unsigned i)
 					    __ATOMIC_RELAXED);
 }
 
+/* Bytes a second since the oldest sample at most span seconds old (the
+ * newest whatever its age); < 0 before the first sample. */
+static double rate_over(const struct zccp_progress *p, double t,
+			uint64_t done, double span)
+{
+	unsigned kept = p->samples < ZCCP_PROGRESS_WINDOW ?
+				p->samples : ZCCP_PROGRESS_WINDOW;
+	unsigned oldest = 0;
+
+	for (unsigned k = 1; k <= kept; k++) {
+		unsigned slot = (p->samples - k) % ZCCP_PROGRESS_WINDOW;
+
+		if (k > 1 && t - p->when[slot] > span)
+			break;
+		oldest = slot;
+	}
+	if (!kept || t <= p->when[oldest] || done < p->done[oldest])
+		return -1;
+	return (double)(done - p->done[oldest]) / (t - p->when[oldest]);
+}
+
+/* Every byte is written (and with --fsync written back): what is left
+ * is closing, syncing and renaming the destinations.  Else nothing
+ * moved for a while. */
+static const char *phase(const struct zccp_progress *p,
+			 const struct view *v, double t)
+{
+	if (v->slowest && p->total != ZCCP_SIZE_UNKNOWN &&
+	    v->done >= p->total)
+		return p->sync_fds ? "syncing" : "finishing";
+	if (t - p->moved >= STALL_AFTER)
+		return "stalled";
+	return NULL;
+}
+
 /* last: the whole run's average, and no ETA. */
 static void sample(struct zccp_progress *p, struct view *v, bool last)
 {
-	unsigned slot = p->samples % ZCCP_PROGRESS_WINDOW, oldest, n;
-	double t;
+	unsigned slot = p->samples % ZCCP_PROGRESS_WINDOW;
+	double t, eta_rate;
 
 	write_back(p);
 	t = zccp_now();
@@ -99,22 +144,27 @@ static void sample(struct zccp_progress *p, struct view *v, bool last)
 			v->slowest = p->dests[i];
 		}
 	}
-	/* The rate over the last few samples: recent, yet not jumpy. */
-	n = p->samples < ZCCP_PROGRESS_WINDOW ? p->samples :
-						ZCCP_PROGRESS_WINDOW - 1;
-	oldest = (p->samples - n) % ZCCP_PROGRESS_WINDOW; /* not slot */
-	if (n && t > p->when[oldest] && v->done >= p->done[oldest])
-		v->rate = (double)(v->done - p->done[oldest]) /
-			  (t - p->when[oldest]);
+	v->rate = rate_over(p, t, v->done, RATE_SPAN);
+	eta_rate = rate_over(p, t, v->done, ETA_SPAN);
+	if ((v->rate < 0 || last) && v->elapsed > 0)
+		v->rate = (double)v->done / v->elapsed;
+	if (v->rate < 0)
+		v->rate = 0;
+	if (eta_rate < 0)
+		eta_rate = v->rate;
 	p->when[slot] = t;
 	p->done[slot] = v->done;
 	p->samples++;
-	if ((!n || last) && v->elapsed > 0)
-		v->rate = (double)v->done / v->elapsed;
+	if (v->done != p->moved_at) {
+		p->moved = t;
+		p->moved_at = v->done;
+	}
 	if (last)
 		return;
-	if (p->total != ZCCP_SIZE_UNKNOWN && v->rate > 0 && v->done <= p->total)
-		v->eta = (double)(p->total - v->done) / v->rate;
+	v->phase = phase(p, v, t);
+	if (!v->phase && p->total != ZCCP_SIZE_UNKNOWN && eta_rate > 0 &&
+	    v->done <= p->total)
+		v->eta = (double)(p->total - v->done) / eta_rate;
 }
 
 void zccp_progress_clock(char *buf, size_t n, double seconds)
@@ -135,30 +185,45 @@ static double percent(const struct zccp_progress *p, const struct view *v)
 	return p->total ? 100.0 * (double)v->done / (double)p->total : 100;
 }
 
-/* "1.2 of 4.0 GiB (30%), 412.0 MiB/s, ETA 0:07, slowest NAME";
- * last: "4.0 GiB in 0:10, 409.6 MiB/s". */
-static void describe(const struct zccp_progress *p, const struct view *v,
-		     bool last, char *line, size_t n)
+static void append(char *line, size_t n, const char *format, ...)
 {
-	char done[32], of[64], rate[32], eta[32];
+	size_t len = strlen(line);
+	va_list ap;
+
+	va_start(ap, format);
+	vsnprintf(line + len, n - len, format, ap);
+	va_end(ap);
+}
+
+/* "1.2 of 4.0 GiB (30%) in 0:03, 412.0 MiB/s, ETA 0:07, slowest NAME"
+ * (or "finishing", "syncing", "stalled" for the ETA); last: "4.0 GiB
+ * in 0:10, 409.6 MiB/s".  Returns the length before the slowest's
+ * name, the part a narrow terminal must show. */
+static size_t describe(const struct zccp_progress *p, const struct view *v,
+		       bool last, char *line, size_t n)
+{
+	char done[32], of[64], rate[32], elapsed[32], eta[32];
 	double pct = percent(p, v);
-	int len;
+	size_t len;
 
 	zccp_human_bytes(done, sizeof(done), (double)v->done);
 	zccp_human_pair(of, sizeof(of), (double)v->done, (double)p->total);
 	zccp_human_bytes(rate, sizeof(rate), v->rate);
-	zccp_progress_clock(eta, sizeof(eta), last ? v->elapsed : v->eta);
-	len = last ? snprintf(line, n, "%s in %s", done, eta) :
-	      pct < 0 ? snprintf(line, n, "%s", done) :
-			snprintf(line, n, "%s (%.0f%%)", of, pct);
-	if (len >= 0 && (size_t)len < n)
-		len += snprintf(line + len, n - (size_t)len, ", %s/s", rate);
-	if (v->eta >= 0 && len >= 0 && (size_t)len < n)
-		len += snprintf(line + len, n - (size_t)len, ", ETA %s", eta);
-	if (!last && v->slowest && p->ndests > 1 && len >= 0 &&
-	    (size_t)len < n)
-		snprintf(line + len, n - (size_t)len, ", slowest %s",
-			 v->slowest->arg);
+	zccp_progress_clock(elapsed, sizeof(elapsed), v->elapsed);
+	zccp_progress_clock(eta, sizeof(eta), v->eta);
+	if (last || pct < 0)
+		snprintf(line, n, "%s in %s, %s/s", done, elapsed, rate);
+	else
+		snprintf(line, n, "%s (%.0f%%) in %s, %s/s", of, pct, elapsed,
+			 rate);
+	if (v->phase)
+		append(line, n, ", %s", v->phase);
+	else if (v->eta >= 0)
+		append(line, n, ", ETA %s", eta);
+	len = strlen(line);
+	if (!last && v->slowest && p->ndests > 1)
+		append(line, n, ", slowest %s", v->slowest->arg);
+	return len;
 }
 
 static unsigned columns(void)
@@ -170,27 +235,38 @@ static unsigned columns(void)
 	return ws.ws_col;
 }
 
-/* "[#######.............]  " then the description; never wider than
- * the terminal, or \r would redraw on the wrong row. */
+unsigned zccp_progress_fit(char *line)
+{
+	unsigned width = columns() - 1; /* the cursor's column */
+
+	if (strlen(line) > width)
+		line[width] = '\0';
+	return width;
+}
+
+/* "[#######.............] " then the description.  The bar gives up
+ * cells (down to 10) before the description loses more than the
+ * slowest destination's name. */
 static void draw_bar(const struct zccp_progress *p, const struct view *v)
 {
 	char line[512], text[400];
-	unsigned width = columns() - 1, len = 0;
+	unsigned width = columns() - 1, cells = 20, len = 0;
+	size_t needed = describe(p, v, false, text, sizeof(text));
 	double pct = percent(p, v);
 
-	describe(p, v, false, text, sizeof(text));
+	if (needed + cells + 3 > width)
+		cells = needed + 13 < width ? width - 3 - (unsigned)needed : 10;
 	if (pct >= 0) {
-		unsigned fill = (unsigned)(pct / 5);
+		unsigned fill = (unsigned)(pct * cells / 100);
 
 		line[len++] = '[';
-		for (unsigned i = 0; i < 20; i++)
+		for (unsigned i = 0; i < cells; i++)
 			line[len++] = i < fill ? '#' : '.';
 		line[len++] = ']';
 		line[len++] = ' ';
 	}
 	snprintf(line + len, sizeof(line) - len, "%s", text);
-	if (strlen(line) > width)
-		line[width] = '\0';
+	zccp_progress_fit(line);
 	zccp_report_status(line);
 }
 
@@ -354,6 +430,7 @@ int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 	*p = (struct zccp_progress){ .mode = mode, .dests = dests,
 				     .ndests = ndests, .total = total,
 				     .started = zccp_now() };
+	p->moved = p->started;
 	if (mode == ZCCP_PROGRESS_NONE)
 		return 0;
 	pthread_mutex_init(&p->lock, NULL);

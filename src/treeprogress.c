@@ -112,22 +112,24 @@ static void look(struct zccp_tree_progress *p, struct tree_view *v)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* "12 of 40 files, 1.2 MiB of 4.0 MiB (30%), 1.1 MiB/s, ETA 0:03, a/b"
- * ("of at least" until counted); last: "40 files, 4.0 MiB in 0:04, ..." */
+/* "12 of 40 files, 1.2 MiB of 4.0 MiB (30%) in 0:02, 1.1 MiB/s, ETA
+ * 0:03, a/b" ("of at least" until counted); last: "40 files, 4.0 MiB
+ * in 0:04, ..." */
 static void describe(const struct tree_view *v, bool last, char *line,
 		     size_t n)
 {
-	char bytes[32], total[32], rate[32], clock[32];
+	char bytes[32], total[32], rate[32], elapsed[32], clock[32];
 	const char *least = v->counted ? "" : "at least ";
 	int len;
 
 	zccp_human_bytes(bytes, sizeof(bytes), (double)v->bytes);
 	zccp_human_bytes(total, sizeof(total), (double)v->bytes_total);
 	zccp_human_bytes(rate, sizeof(rate), v->rate);
-	zccp_progress_clock(clock, sizeof(clock), last ? v->elapsed : v->eta);
+	zccp_progress_clock(elapsed, sizeof(elapsed), v->elapsed);
+	zccp_progress_clock(clock, sizeof(clock), v->eta);
 	if (last) {
 		snprintf(line, n, "%lu files, %s in %s, %s/s", v->files, bytes,
-			 clock, rate);
+			 elapsed, rate);
 		return;
 	}
 	len = snprintf(line, n, "%lu of %s%lu files, %s of %s%s", v->files,
@@ -136,7 +138,8 @@ static void describe(const struct tree_view *v, bool last, char *line,
 		len += snprintf(line + len, n - (size_t)len, " (%.0f%%)",
 				v->percent);
 	if (len >= 0 && (size_t)len < n)
-		len += snprintf(line + len, n - (size_t)len, ", %s/s", rate);
+		len += snprintf(line + len, n - (size_t)len, " in %s, %s/s",
+				elapsed, rate);
 	if (v->eta >= 0 && len >= 0 && (size_t)len < n)
 		len += snprintf(line + len, n - (size_t)len, ", ETA %s", clock);
 	if (*v->current && len >= 0 && (size_t)len < n)
@@ -176,6 +179,7 @@ static void show(struct zccp_tree_progress *p, bool last)
 	}
 	describe(&v, last, text, sizeof(text));
 	if (p->mode == ZCCP_PROGRESS_BAR && !last) {
+		zccp_progress_fit(text);
 		zccp_report_status(text);
 		return;
 	}

@@ -7,6 +7,13 @@
  * sync_file_range on its own descriptors), so the bar cannot run ahead
  * of a slow disk and then stall at the end.
  *
+ * The rate shown is the last 2 s; the ETA divides by the last 15 s,
+ * so that a pause (the kernel holding a writer back while its dirty
+ * pages go to the disk) does not make it jump.  A bar and the plain
+ * lines say "stalled" after 2 s without a byte, and "finishing" (with
+ * --fsync "syncing") once every byte is written and the destinations
+ * are being closed, synced and renamed.
+ *
  * It reads ep->bytes and the endpoint's state with atomic loads: the
  * copy core and zccp_endpoint_set() store them atomically while the
  * thread runs.
@@ -35,7 +42,8 @@ enum zccp_progress_mode {
 /* What a mode means here: auto is a bar on a terminal, else none. */
 enum zccp_progress_mode zccp_progress_resolve(enum zccp_progress_mode mode);
 
-#define ZCCP_PROGRESS_WINDOW 8 /* samples the rate is measured over */
+/* Samples kept: 16 s of a bar's, enough for the ETA's 15 s. */
+#define ZCCP_PROGRESS_WINDOW 64
 
 struct zccp_progress {
 	enum zccp_progress_mode mode;
@@ -48,6 +56,8 @@ struct zccp_progress {
 	double when[ZCCP_PROGRESS_WINDOW];
 	uint64_t done[ZCCP_PROGRESS_WINDOW];
 	unsigned samples;
+	double moved;	   /* when the slowest destination last grew */
+	uint64_t moved_at; /* ... to how many bytes */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -72,5 +82,8 @@ void zccp_progress_every(pthread_cond_t *wake, pthread_mutex_t *lock,
 
 /* How the lines say a time: "1:02" or "1:02:03" (sizes: report.h). */
 void zccp_progress_clock(char *buf, size_t n, double seconds);
+/* A bar's line cut to the terminal's width (else \r redraws on the
+ * wrong row); how many columns that leaves. */
+unsigned zccp_progress_fit(char *line);
 
 #endif

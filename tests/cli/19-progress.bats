@@ -3,7 +3,9 @@
 # pane we read back), replaced at the end by a last line that stays (as
 # pv's; not with -q); nothing on a non-terminal
 # unless asked; plain lines for logs; JSON lines for programs.  A slow
-# FIFO reader (tests/helpers/slow_reader) makes the copy last.
+# FIFO reader (tests/helpers/slow_reader) makes the copy last; stopping
+# it (SIGSTOP) holds the copy, and ZCCP_TEST_COMMIT_PAUSE holds it with
+# every byte written, so nothing here depends on timing.
 
 load helpers
 
@@ -37,7 +39,26 @@ pane_has() {
 	pane | grep -Eq -- "$1"
 }
 
-BAR='^\[[#.]{20}\] [0-9.]+ of 12\.0 MiB \([0-9]+%\), [0-9.]+ (B|KiB|MiB)/s'
+# the bar gives up cells (down to 10) in a narrow terminal
+BAR='^\[[#.]{10,20}\] [0-9.]+ of 12\.0 MiB \([0-9]+%\) in [0-9]+:[0-9]{2}, [0-9.]+ (B|KiB|MiB)/s'
+
+# elapsed LINE: the seconds of the bar's " in M:SS".
+elapsed() {
+	[[ $1 =~ \ in\ ([0-9]+):([0-9]{2}), ]] || fail "no elapsed time: $1"
+	echo $((10#${BASH_REMATCH[1]} * 60 + 10#${BASH_REMATCH[2]}))
+}
+
+# bar_after SECONDS: the pane's bar says a later elapsed time.
+bar_after() {
+	local line
+	line=$(pane | grep -E -- "$BAR") || return 1
+	(($(elapsed "$line") > $1))
+}
+
+# release FIFO: let zccp go on from a ZCCP_TEST_*_PAUSE.
+release() {
+	timeout 30 sh -c ': >"$1"' sh "$1" || fail "zccp did not wait at $1"
+}
 
 @test "-g in a terminal: a bar with percent, rate and ETA, redrawn in place; at the end a last line stays" {
 	slow_fifo 4M
@@ -61,14 +82,69 @@ BAR='^\[[#.]{20}\] [0-9.]+ of 12\.0 MiB \([0-9]+%\), [0-9.]+ (B|KiB|MiB)/s'
 	assert_same "$T/src" "$T/got" "$T/d1"
 }
 
+@test "-g in a terminal: the elapsed time advances; a destination that takes nothing is said stalled, without an ETA" {
+	slow_fifo 2M
+	in_terminal "$(printf '%q ' "$ZCCP" -e "$ZCCP_ENGINE" -g "$T/src" "$T/fifo" "$T/d1")"
+	wait_for 20 pane_has "$BAR" || fail "no bar in the pane: $(pane)"
+	kill -STOP "$READER" # the FIFO takes nothing: the copy is held
+	local first line
+	first=$(elapsed "$(pane | grep -E -- "$BAR")")
+	wait_for 30 bar_after "$first" || fail "the elapsed time stayed at ${first}s: $(pane)"
+	wait_for 30 pane_has "$BAR, stalled" ||
+		fail "never said stalled: $(pane)"
+	line=$(pane | grep -E -- "$BAR")
+	[[ $line != *ETA* ]] || fail "an ETA while stalled: $line"
+	kill -CONT "$READER"
+	wait_for 30 pane_has '^EXIT=' || fail "zccp did not end: $(pane)"
+	pane_has '^EXIT=0$' || fail "zccp failed: $(pane)"
+	wait "$READER"
+	assert_same "$T/src" "$T/got" "$T/d1"
+}
+
+@test "-g in a terminal: every byte written, the bar says finishing while the destination is put in place" {
+	mkfifo "$T/pause"
+	in_terminal "ZCCP_TEST_COMMIT_PAUSE=$(printf %q "$T/pause") $(printf '%q ' "$ZCCP" -e "$ZCCP_ENGINE" -g "$T/src" "$T/d1")"
+	timeout 30 cat "$T/pause" >/dev/null || fail "zccp never paused: $(pane)"
+	wait_for 30 pane_has '^\[#{10,20}\] 12\.0 of 12\.0 MiB \(100%\) in [0-9]+:[0-9]{2}, [0-9.]+ (B|KiB|MiB|GiB)/s, finishing$' ||
+		fail "no finishing bar: $(pane)"
+	! pane_has 'ETA' || fail "an ETA with every byte written: $(pane)"
+	[[ ! -e $T/d1 ]] || fail "d1 in place before the pause ended"
+	release "$T/pause"
+	wait_for 30 pane_has '^EXIT=' || fail "zccp did not end: $(pane)"
+	pane_has '^EXIT=0$' || fail "zccp failed: $(pane)"
+	pane_has '^zccp: progress: 12\.0 MiB in [0-9]+:[0-9]{2}, [0-9.]+ (B|KiB|MiB|GiB)/s \(done\)$' ||
+		fail "no last line: $(pane)"
+	assert_same "$T/src" "$T/d1"
+}
+
+@test "--progress=plain --fsync: every byte written back, the lines say syncing" {
+	local pid
+	mkfifo "$T/pause"
+	start_bg pid ZCCP_TEST_COMMIT_PAUSE="$T/pause" bash -c \
+		'"${@:2}" 2>"$1"' _ "$T/progress" "$ZCCP" -e "$ZCCP_ENGINE" \
+		--progress=plain --fsync "$T/src" "$T/d1"
+	timeout 30 cat "$T/pause" >/dev/null || fail "zccp never paused"
+	wait_for 30 grep -q 'syncing$' "$T/progress" ||
+		fail "no line says syncing: $(cat "$T/progress")"
+	release "$T/pause"
+	wait "$pid" || fail "zccp failed ($?)"
+	grep -Eq '^zccp: progress: 12\.0 of 12\.0 MiB \(100%\) in [0-9]+:[0-9]{2}, [0-9.]+ (B|KiB|MiB|GiB)/s, syncing$' \
+		"$T/progress" || fail "the syncing line: $(cat "$T/progress")"
+	[[ $(tail -n 1 "$T/progress") == "zccp: progress: 12.0 MiB in "*"/s (done)" ]] ||
+		fail "last line: $(cat "$T/progress")"
+	assert_same "$T/src" "$T/d1"
+}
+
 @test "-g: the bar never wraps in a narrow terminal; a message first wipes it" {
 	slow_fifo 2M
 	in_terminal "$(printf '%q ' "$ZCCP" -e "$ZCCP_ENGINE" -g "$T/src" "$T/fifo" "$T/d1")"
-	wait_for 20 pane_has '^\[[#.]{20}\] ' || fail "no bar: $(pane)"
+	wait_for 20 pane_has "$BAR" || fail "no bar: $(pane)"
 	local line
 	while IFS= read -r line; do
 		((${#line} < 70)) || fail "a line as wide as the pane (wraps): $line"
 	done < <(pane)
+	# the bar's cells go before the ETA does
+	wait_for 20 pane_has "$BAR, ETA [0-9]+:[0-9]{2}" || fail "the ETA was cut: $(pane)"
 	kill "$READER" # the FIFO's reader goes: zccp reports a broken pipe
 	wait_for 20 pane_has '^EXIT=' || fail "zccp did not end: $(pane)"
 	pane_has "^zccp: $T/fifo: Broken pipe\$" ||
@@ -93,7 +169,7 @@ BAR='^\[[#.]{20}\] [0-9.]+ of 12\.0 MiB \([0-9]+%\), [0-9.]+ (B|KiB|MiB)/s'
 	((${#stderr_lines[@]} >= 2)) || fail "expected periodic lines and a last one: $stderr"
 	local i
 	for ((i = 0; i < ${#stderr_lines[@]} - 1; i++)); do
-		[[ ${stderr_lines[i]} =~ ^zccp:\ progress:\ [0-9.]+\ of\ 12\.0\ MiB\ \([0-9]+%\),\ [0-9.]+\ (B|KiB|MiB)/s ]] ||
+		[[ ${stderr_lines[i]} =~ ^zccp:\ progress:\ [0-9.]+\ of\ 12\.0\ MiB\ \([0-9]+%\)\ in\ 0:0[0-9],\ [0-9.]+\ (B|KiB|MiB)/s ]] ||
 			fail "line $i: ${stderr_lines[i]}"
 	done
 	[[ ${stderr_lines[-1]} =~ ^zccp:\ progress:\ 12\.0\ MiB\ in\ 0:0[0-9],\ [0-9.]+\ (KiB|MiB)/s\ \(done\)$ ]] ||
@@ -196,4 +272,29 @@ small_tree() {
 	wait_for 30 pane_has '^EXIT=' || fail "zccp did not end: $(pane)"
 	[[ $(pane | grep -v '^$') == "EXIT=0" ]] || fail "more than EXIT=0 in the pane: $(pane)"
 	assert_same "$T/src" "$T/d1"
+}
+
+@test "-r --progress=plain while a file is held: the lines say the elapsed time, which advances" {
+	local pid i first last
+	small_tree
+	mkfifo "$T/pause"
+	start_bg pid ZCCP_TEST_PUBLISH_PAUSE="$T/pause" bash -c \
+		'"${@:2}" 2>"$1"' _ "$T/progress" "$ZCCP" -r --on-error=abort \
+		--progress=plain "$T/t" "$T/o1"
+	for i in 1 2 3 4; do # two files, two pauses each
+		timeout 30 cat "$T/pause" >/dev/null || fail "zccp never paused ($i)"
+		if ((i == 1)); then # held: a line every 2 s
+			wait_for 30 eval '(($(grep -c "^zccp: progress: 0 of" "$T/progress") >= 2))' ||
+				fail "not two lines while held: $(cat "$T/progress")"
+		fi
+		release "$T/pause"
+	done
+	wait "$pid" || fail "zccp failed ($?)"
+	grep -Eq '^zccp: progress: 0 of (at least )?2 files, 0 B of (at least )?4\.0 KiB( \(0%\))? in [0-9]+:[0-9]{2}, 0 B/s, a$' \
+		"$T/progress" || fail "lines while held: $(cat "$T/progress")"
+	first=$(elapsed "$(grep -m1 '^zccp: progress: 0 of' "$T/progress")")
+	last=$(elapsed "$(grep '^zccp: progress: 0 of' "$T/progress" | tail -n 1)")
+	((last > first)) || fail "the elapsed time stayed at ${first}s: $(cat "$T/progress")"
+	[[ $(tail -n 1 "$T/progress") == "zccp: progress: 2 files, 4.0 KiB in "*"/s (done)" ]] ||
+		fail "last line: $(cat "$T/progress")"
 }
