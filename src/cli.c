@@ -638,6 +638,23 @@ static bool slipped_value(int argc, char *const *argv)
 	return false;
 }
 
+/* What getopt would say (opterr is 0: ours go through zccp_error), in
+ * its words, as other GNU tools say them. */
+static void say_bad_option(char **argv, int key)
+{
+	const char *arg = optind > 1 ? argv[optind - 1] : "";
+	bool is_long = !strncmp(arg, "--", 2);
+
+	if (key == ':' && is_long)
+		zccp_error("option '%s' requires an argument", arg);
+	else if (key == ':')
+		zccp_error("option requires an argument -- '%c'", optopt);
+	else if (is_long)
+		zccp_error("unrecognized option '%s'", arg);
+	else
+		zccp_error("invalid option -- '%c'", optopt);
+}
+
 enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 				    struct zccp_opts *opts)
 {
@@ -661,10 +678,7 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 			return ZCCP_CLI_EXIT_OK;
 		}
 		if (key == '?' || key == ':') {
-			zccp_error("%s: %s",
-				   argv[optind - 1], key == ':' ?
-				   "option requires an argument" :
-				   "unknown option");
+			say_bad_option(argv, key);
 			return ZCCP_CLI_ERROR;
 		}
 		if (parse_option(key, optarg, opts))

@@ -234,6 +234,20 @@ static int open_in_place(struct zccp_endpoint *dst,
 	return 1;
 }
 
+/* A new file's temporary is its creation, as cp would say it; an old
+ * one's is not the file itself, which must not seem to have failed. */
+static void report_no_temporary(struct zccp_endpoint *dst, int err)
+{
+	if (!dst->existed) {
+		zccp_dest_fail_open(dst, err);
+		return;
+	}
+	zccp_endpoint_set(dst, ZCCP_EP_FAILED, err);
+	zccp_error("cannot make a temporary in %s to replace %s: %s "
+		   "(--inplace writes it in place)", ZCCP_Q(dst->dir),
+		   ZCCP_Q(dst->path), zccp_strerror(-err));
+}
+
 int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		   const struct zccp_opts *opts)
 {
@@ -253,12 +267,12 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		dst->fd = openat(at_dir(dst), at_name(dst),
 				 O_WRONLY | O_CLOEXEC |
 					 (dst->beneath ? O_NOFOLLOW : 0));
-		return dst->fd < 0 ? zccp_endpoint_fail(dst, -errno) : 0;
+		return dst->fd < 0 ? zccp_dest_fail_open(dst, -errno) : 0;
 	}
 	if (opts->inplace) {
 		ret = open_in_place(dst, src, opts);
 		if (ret <= 0)
-			return ret ? zccp_endpoint_fail(dst, ret) : 0;
+			return ret ? zccp_dest_fail_open(dst, ret) : 0;
 	}
 	ret = check_replaceable(dst, opts->force);
 	if (ret)
@@ -268,11 +282,8 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 		return zccp_endpoint_fail(dst, -ENOMEM);
 	zccp_stale_sweep(at_dir(dst), at_self(dst), dst->dir);
 	ret = open_temporary(dst);
-	if (ret) { /* say what failed: not the destination itself */
-		zccp_error("%s: cannot make a temporary in %s to replace it: "
-			   "%s (--inplace writes it in place)",
-			   dst->arg, dst->dir, zccp_strerror(-ret));
-		zccp_endpoint_set(dst, ZCCP_EP_FAILED, ret);
+	if (ret) {
+		report_no_temporary(dst, ret);
 		zccp_dest_discard(dst);
 		return ret;
 	}
@@ -414,7 +425,8 @@ static int skip_appeared(struct zccp_endpoint *dst)
 	dst->bytes = 0;
 	dst->verified = false;
 	zccp_endpoint_set(dst, ZCCP_EP_SKIPPED, 0);
-	zccp_info("%s: appeared meanwhile, not overwritten (-n)", dst->arg);
+	zccp_info("%s: appeared meanwhile, not overwritten (-n)",
+		  ZCCP_QF(dst->arg));
 	return 0;
 }
 

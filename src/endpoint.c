@@ -77,16 +77,48 @@ const char *zccp_endpoint_name(const struct zccp_endpoint *ep)
 	return ep->path ? ep->path : ep->arg;
 }
 
+/* Its name in a message: a path quoted where a shell would need it. */
+#define EP_NAME(ep) ((ep)->std ? zccp_endpoint_name(ep) : \
+				 ZCCP_QF(zccp_endpoint_name(ep)))
+
+/* "zccp: cannot VERB 'NAME'[ how]: reason", as cp says what failed. */
+static int fail_doing(struct zccp_endpoint *ep, int err, const char *verb,
+		      const char *how)
+{
+	zccp_endpoint_set(ep, ZCCP_EP_FAILED, err);
+	zccp_error("cannot %s %s%s: %s", verb, ZCCP_Q(zccp_endpoint_name(ep)),
+		   how, zccp_strerror(-err));
+	return err;
+}
+
+int zccp_source_fail_open(struct zccp_endpoint *src, int err)
+{
+	if (src->std)
+		return zccp_endpoint_fail(src, err);
+	if (err == -ENOENT || err == -ENOTDIR || err == -ELOOP)
+		return fail_doing(src, err, "stat", "");
+	return fail_doing(src, err, "open", " for reading");
+}
+
+int zccp_dest_fail_open(struct zccp_endpoint *dst, int err)
+{
+	if (dst->std || dst->net)
+		return zccp_endpoint_fail(dst, err);
+	if (!dst->existed)
+		return fail_doing(dst, err, "create regular file", "");
+	return fail_doing(dst, err, "open", " for writing");
+}
+
 void zccp_report_replacing(const char *path, const char *dir, int err)
 {
 	/* Out of room: the old file holds its room until it is replaced. */
 	if (err == -ENOSPC || err == -EDQUOT)
-		zccp_error("%s: cannot write the temporary in %s that would "
-			   "replace it: %s (the old file keeps its room until "
-			   "then; --inplace writes it in place)",
-			   path, dir, zccp_strerror(-err));
+		zccp_error("cannot write the temporary in %s that would replace "
+			   "%s: %s (the old file keeps its room until then; "
+			   "--inplace writes it in place)", ZCCP_Q(dir),
+			   ZCCP_Q(path), zccp_strerror(-err));
 	else
-		zccp_error("%s: %s", path, zccp_strerror(-err));
+		zccp_error("%s: %s", ZCCP_QF(path), zccp_strerror(-err));
 }
 
 void zccp_report_endpoint(const struct zccp_endpoint *ep, int err)
@@ -94,21 +126,18 @@ void zccp_report_endpoint(const struct zccp_endpoint *ep, int err)
 	if (ep->existed && ep->dir && (ep->tmp_unnamed || ep->tmp_name))
 		zccp_report_replacing(zccp_endpoint_name(ep), ep->dir, err);
 	else
-		zccp_error("%s: %s", zccp_endpoint_name(ep),
-			   zccp_strerror(-err));
+		zccp_error("%s: %s", EP_NAME(ep), zccp_strerror(-err));
 }
 
 void zccp_report_endpoint_note(const struct zccp_endpoint *ep, int err,
 			       const char *note)
 {
-	zccp_error("%s: %s: %s", zccp_endpoint_name(ep), zccp_strerror(-err),
-		   note);
+	zccp_error("%s: %s: %s", EP_NAME(ep), zccp_strerror(-err), note);
 }
 
 void zccp_report_uncloned(const struct zccp_endpoint *ep)
 {
-	zccp_error("%s: cannot clone: %s", zccp_endpoint_name(ep),
-		   ep->reflink_why);
+	zccp_error("%s: cannot clone: %s", EP_NAME(ep), ep->reflink_why);
 }
 
 /* The lifecycle of endpoint.h's enum zccp_ep_state. */
@@ -255,7 +284,7 @@ int zccp_source_open(struct zccp_endpoint *src, const char *arg, int fd,
 	src->fd = src->std ? STDIN_FILENO : fd >= 0 ? fd :
 		  open(arg, O_RDONLY | O_CLOEXEC | (look ? O_NONBLOCK : 0));
 	if (src->fd < 0 || fstat(src->fd, &st))
-		return zccp_endpoint_fail(src, -errno);
+		return zccp_source_fail_open(src, -errno);
 	ret = classify(&st, &src->kind);
 	if (ret)
 		return zccp_endpoint_fail(src, ret);
@@ -446,8 +475,8 @@ int zccp_dest_prepare(struct zccp_endpoint *dst, const char *arg,
 	if (!exists) {
 		dst->kind = ZCCP_KIND_REGULAR;
 		dst->canonical = canonical_new_path(dst->path);
-		if (!dst->canonical)
-			return zccp_endpoint_fail(dst, -errno);
+		if (!dst->canonical) /* its directory is not there */
+			return zccp_dest_fail_open(dst, -errno);
 		return 0;
 	}
 	ret = classify(&st, &dst->kind);
@@ -481,11 +510,10 @@ int zccp_check_distinct(struct zccp_endpoint *src,
 			continue;
 		if (!shared_tty && same_file(src, d)) {
 			/* a --listen source has an address, not a path */
-			zccp_error("%s: %s %s",
-				   d->std ? "standard output" : d->path,
+			zccp_error("%s: %s %s", EP_NAME(d),
 				   zccp_strerror(ZCCP_ESAMEFILE),
 				   src->std ? "(standard input)" :
-				   src->path ? src->path : src->arg);
+				   ZCCP_QF(src->path ? src->path : src->arg));
 			/* --json: its reason; the others stay aborted */
 			zccp_endpoint_set(d, ZCCP_EP_FAILED, -ZCCP_ESAMEFILE);
 			return -EINVAL;
@@ -495,7 +523,8 @@ int zccp_check_distinct(struct zccp_endpoint *src,
 				continue;
 			if ((d->std && dsts[j]->std) ||
 			    (!shared_tty && same_file(d, dsts[j]))) {
-				zccp_error("%s: %s", d->std ? "-" : d->path,
+				zccp_error("%s: %s",
+					   d->std ? "-" : ZCCP_QF(d->path),
 					   zccp_strerror(ZCCP_ETWICE));
 				zccp_endpoint_set(d, ZCCP_EP_FAILED,
 						  -ZCCP_ETWICE);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Every user-facing message goes through here, one line each. */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,6 +57,36 @@ static void put_quoted(FILE *out, const char *name)
 			fputc(*p, out);
 	}
 	fputc('\'', out);
+}
+
+char *zccp_quote(char *buf, size_t n, const char *name)
+{
+	FILE *out = fmemopen(buf, n, "w");
+
+	buf[0] = '\0';
+	if (!out)
+		return buf;
+	put_quoted(out, name);
+	if (fclose(out)) /* cut short: end it where it was cut */
+		buf[n - 1] = '\0';
+	return buf;
+}
+
+/* What a shell reads as one word unquoted (bytes of UTF-8 included). */
+static bool shell_plain(const char *name)
+{
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if (*p < 0x80 && !isalnum(*p) && !strchr("_./,:@%+=-", *p))
+			return false;
+	return *name && *name != '~';
+}
+
+char *zccp_quote_if_needed(char *buf, size_t n, const char *name)
+{
+	if (!shell_plain(name))
+		return zccp_quote(buf, n, name);
+	snprintf(buf, n, "%s", name);
+	return buf;
 }
 
 void zccp_copied(const char *src, const char *dst)

@@ -196,7 +196,7 @@ static void root_failed(struct walk *w, unsigned i, const char *path,
 
 static void root_fail(struct walk *w, unsigned i, const char *path, int err)
 {
-	zccp_error("%s: %s", path, zccp_strerror(-err));
+	zccp_error("%s: %s", ZCCP_QF(path), zccp_strerror(-err));
 	root_failed(w, i, path, err);
 }
 
@@ -215,7 +215,7 @@ static void source_failed(struct walk *w, const char *path, int err)
 
 static void source_fail(struct walk *w, const char *path, int err)
 {
-	zccp_error("%s: %s", path, zccp_strerror(-err));
+	zccp_error("%s: %s", ZCCP_QF(path), zccp_strerror(-err));
 	source_failed(w, path, err);
 }
 
@@ -761,7 +761,8 @@ static void say_small_failure(const struct zccp_small_dest *d)
 	if (dir)
 		zccp_report_replacing(d->path, dir, d->result);
 	else
-		zccp_error("%s: %s", d->path, zccp_strerror(-d->result));
+		zccp_error("%s: %s", ZCCP_QF(d->path),
+			   zccp_strerror(-d->result));
 	free(dir);
 }
 
@@ -1306,7 +1307,7 @@ static void copy_entry(struct walk *w, struct dirset **ds, const char *name,
 	if (err) {
 		source_fail(w, srcpath, err);
 	} else if (zccp_excluded(&w->excludes, rel, S_ISDIR(st.st_mode))) {
-		zccp_info("%s: excluded", srcpath);
+		zccp_info("%s: excluded", ZCCP_QF(srcpath));
 		w->excluded++;
 		if (w->plan)
 			zccp_treeplan_say(w->plan, ZCCP_PLAN_EXCLUDE, srcpath,
@@ -1444,7 +1445,8 @@ int zccp_tree_copy(const char *src, struct zccp_tree_source *source,
 	if (!src_real || !live || !w.root_st || !w.root_fd || w.src_fd < 0 ||
 	    fstat(w.src_fd, &st)) {
 		source->error = -errno;
-		zccp_error("%s: %s", src, strerror(errno));
+		zccp_error("cannot %s %s: %s", errno == ENOENT ? "stat" :
+			   "open directory", ZCCP_Q(src), strerror(errno));
 		goto out;
 	}
 	for (unsigned i = 0; i < n; i++)
@@ -1459,7 +1461,7 @@ int zccp_tree_copy(const char *src, struct zccp_tree_source *source,
 						 NULL;
 
 		if (refused) {
-			zccp_error("%s: %s", roots[i].arg, refused);
+			zccp_error("%s: %s", ZCCP_QF(roots[i].arg), refused);
 			goto out;
 		}
 		if (ret) {

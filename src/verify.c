@@ -167,12 +167,13 @@ unsigned zccp_verify_dests(struct zccp_endpoint **dests, unsigned ndests,
 			failed++;
 		} else if (rb->wanted) {
 			rb->dest->verified = true;
-			zccp_info("%s: verified: read back %s", rb->dest->arg,
-				  rb->direct ? "with O_DIRECT" :
+			zccp_info("%s: verified: read back %s",
+				  ZCCP_QF(rb->dest->arg), rb->direct ? "with O_DIRECT" :
 				  "through the page cache (no O_DIRECT here)");
 		} else if (zccp_endpoint_active(rb->dest)) {
 			zccp_info("%s: not verified: a %s cannot be read back",
-				  rb->dest->arg, zccp_endpoint_kind(rb->dest));
+				  ZCCP_QF(rb->dest->arg),
+				  zccp_endpoint_kind(rb->dest));
 		}
 	}
 	free(rbs);

@@ -279,6 +279,11 @@ void zccp_report_endpoint_note(const struct zccp_endpoint *ep, int err,
 			       const char *note);
 /* "zccp: NAME: cannot clone: why" (--reflink=always). */
 void zccp_report_uncloned(const struct zccp_endpoint *ep);
+/* The same, for a source that would not open ("cannot stat 'X'",
+ * "cannot open 'X' for reading") and a destination ("cannot create
+ * regular file 'X'", "cannot open 'X' for writing"), as cp says them. */
+int zccp_source_fail_open(struct zccp_endpoint *src, int err);
+int zccp_dest_fail_open(struct zccp_endpoint *dst, int err);
 /* Mark it failed with err (-errno) and say so; returns err. */
 int zccp_endpoint_fail(struct zccp_endpoint *ep, int err);
 void zccp_endpoint_close(struct zccp_endpoint *ep);

@@ -31,6 +31,23 @@ __attribute__((format(printf, 1, 2))) void zccp_warn(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void zccp_info(const char *fmt, ...);
 /* -vv: how zccp goes about it (engines, rings, methods, costs) */
 __attribute__((format(printf, 1, 2))) void zccp_detail(const char *fmt, ...);
+/*
+ * A file's name in a message, as coreutils quotes it: zccp_quote always
+ * ('x', as cp's "cannot stat 'x'"), zccp_quote_if_needed only where a
+ * shell would need it (x, 'a b', 'a'$'\n''b'): a name with a newline
+ * stays on its line.  Into buf (n bytes, cut short if it must); returns
+ * buf.  ZCCP_Q and ZCCP_QF give each use a buffer of its own, alive to
+ * the end of the enclosing block: zccp_error("cannot stat %s: %s",
+ * ZCCP_Q(path), ...).
+ */
+#define ZCCP_QUOTE_MAX 1024
+char *zccp_quote(char *buf, size_t n, const char *name);
+char *zccp_quote_if_needed(char *buf, size_t n, const char *name);
+#define ZCCP_Q(name) \
+	zccp_quote((char[ZCCP_QUOTE_MAX]){ 0 }, ZCCP_QUOTE_MAX, (name))
+#define ZCCP_QF(name) \
+	zccp_quote_if_needed((char[ZCCP_QUOTE_MAX]){ 0 }, ZCCP_QUOTE_MAX, \
+			     (name))
 /* -v: "'SRC' -> 'DEST'", as cp -v says a copy is made: on standard output
  * where it is free, else standard error; names quoted as the shell
  * would need them. */

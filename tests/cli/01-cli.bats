@@ -327,7 +327,7 @@ bad_value() {
 	zccp_plain "$T/no-such-file" "$T/d1" "$T/d2"
 	assert_status 2
 	assert_stderr_line_count 1
-	assert_stderr_matches "^zccp: .*no-such-file: "
+	assert_stderr_matches "^zccp: cannot stat '.*no-such-file': No such file or directory$"
 	assert_nothing_written
 }
 

@@ -16,7 +16,7 @@ MiB=$((1 << 20))
 	zccp "$T/src" "$T/ok1" "$T/small/full" "$T/ok3"
 	assert_status 1
 	assert_stderr_count 1 'small/full'
-	assert_stderr_matches '^zccp: .*small/full: .*No space left on device'
+	assert_stderr_matches "^zccp: cannot write the temporary in '.*/small' that would replace '.*/small/full': No space left on device"
 	assert_stderr_not_matches 'ok[13]'
 	assert_same "$T/src" "$T/ok1" "$T/ok3"
 	# The old file is intact and no temporary is left in the small
@@ -59,7 +59,7 @@ MiB=$((1 << 20))
 	make_file "$T/src" $((4 * MiB))
 	zccp --on-error=abort "$T/src" "$T/small/full" "$T/d2"
 	[[ $status -eq 1 || $status -eq 2 ]] || fail "exit status $status, expected 1 or 2"
-	assert_stderr_matches '^zccp: .*small/full: .*No space left on device'
+	assert_stderr_matches "^zccp: cannot write the temporary in '.*/small' that would replace '.*/small/full': No space left on device"
 	assert_same "$T/small/full.orig" "$T/small/full"
 	assert_dir_holds "$T/small" full full.orig
 	# d2 either completed before the failure or does not exist.
@@ -289,7 +289,7 @@ zccp_closing() {
 	chmod 0555 "$dir/ro"
 	as_nobody "$dir/src" "$dir/ro/d"
 	assert_status 1
-	assert_stderr_matches "^zccp: $dir/ro/d: cannot make a temporary in $dir/ro to replace it: Permission denied \(--inplace writes it in place\)$"
+	assert_stderr_matches "^zccp: cannot make a temporary in '$dir/ro' to replace '$dir/ro/d': Permission denied \(--inplace writes it in place\)$"
 	assert_same "$dir/ro/d.orig" "$dir/ro/d"
 	as_nobody --inplace "$dir/src" "$dir/ro/d"
 	assert_success
@@ -312,7 +312,7 @@ small_tmpfs() {
 	cp "$T/fs/d" "$T/d.orig"
 	zccp "$T/src" "$T/fs/d"
 	assert_status 1
-	assert_stderr_matches "^zccp: $T/fs/d: cannot write the temporary in $T/fs that would replace it: No space left on device \(the old file keeps its room until then; --inplace writes it in place\)$"
+	assert_stderr_matches "^zccp: cannot write the temporary in '$T/fs' that would replace '$T/fs/d': No space left on device \(the old file keeps its room until then; --inplace writes it in place\)$"
 	assert_same "$T/d.orig" "$T/fs/d"
 	assert_dir_holds "$T/fs" d
 	zccp --inplace "$T/src" "$T/fs/d"
@@ -329,7 +329,7 @@ small_tmpfs() {
 	cp "$T/fs/tree/f" "$T/f.orig"
 	zccp -r "$T/tree" "$T/fs/"
 	assert_status 1
-	assert_stderr_matches "^zccp: $T/fs/tree/f: cannot write the temporary in $T/fs/tree that would replace it: No space left on device \(the old file keeps its room until then; --inplace writes it in place\)$"
+	assert_stderr_matches "^zccp: cannot write the temporary in '$T/fs/tree' that would replace '$T/fs/tree/f': No space left on device \(the old file keeps its room until then; --inplace writes it in place\)$"
 	assert_same "$T/f.orig" "$T/fs/tree/f"
 	assert_dir_holds "$T/fs/tree" f
 }

@@ -55,7 +55,7 @@ setup() {
 	zccp --checksum "$T/src" "$T/missing/d1" "$T/d2"
 	assert_status 1
 	[[ $output == "$(sha256sum "$T/src")" ]] || fail "got '$output'"
-	assert_stderr_matches "^zccp: $T/missing/d1: No such file or directory$"
+	assert_stderr_matches "^zccp: cannot create regular file '$T/missing/d1': No such file or directory$"
 	assert_same "$T/src" "$T/d2"
 }
 

@@ -64,7 +64,7 @@ names_ok() {
 	q ".destinations[1] | .path == \"$T/missing/d2\" and .status == \"failed\" and .error == \"No such file or directory\""
 	q ".destinations[2] | .status == \"ok\" and .bytes == $SIZE and .verified == null"
 	q ".totals == {destinations: 3, ok: 2, failed: 1, skipped: 0, aborted: 0, bytes_written: $((2 * SIZE))}"
-	assert_stderr_matches "^zccp: $T/missing/d2: No such file or directory$"
+	assert_stderr_matches "^zccp: cannot create regular file '$T/missing/d2': No such file or directory$"
 	assert_same "$T/src" "$T/d1" "$T/d3"
 }
 

@@ -36,7 +36,7 @@ setup() {
 	zccp --dry-run "$T/src" "$T/missing/d1" "$T/d2"
 	assert_status 1
 	assert_output_line "dest $T/missing/d1: would fail: No such file or directory"
-	assert_stderr_matches "^zccp: $T/missing/d1: No such file or directory$"
+	assert_stderr_matches "^zccp: cannot create regular file '$T/missing/d1': No such file or directory$"
 	assert_dir_holds "$T" src
 }
 
