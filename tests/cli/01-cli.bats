@@ -191,7 +191,14 @@ engine_documented() {
 @test "unknown option: exit 2, names it, nothing written" {
 	zccp_plain --frobnicate "$T/src" "$T/d"
 	assert_usage_error
-	assert_stderr_matches 'frobnicate'
+	assert_stderr_matches "^zccp: unrecognized option '--frobnicate'$"
+	assert_nothing_written
+	zccp_plain -Z "$T/src" "$T/d"
+	assert_usage_error
+	assert_stderr_matches "^zccp: invalid option -- 'Z'$"
+	zccp_plain "$T/src" "$T/d" -B
+	assert_usage_error
+	assert_stderr_matches "^zccp: option requires an argument -- 'B'$"
 	assert_nothing_written
 }
 
@@ -329,6 +336,26 @@ bad_value() {
 	assert_stderr_line_count 1
 	assert_stderr_matches "^zccp: cannot stat '.*no-such-file': No such file or directory$"
 	assert_nothing_written
+}
+
+@test "a file's name in a message is quoted as coreutils quotes it, on one line" {
+	zccp_plain "$T/no"$'\n'"such" "$T/d1"
+	assert_status 2
+	assert_stderr_line_count 1
+	[[ ${stderr_lines[0]} == "zccp: cannot stat '$T/no'\$'\\n''such': No such file or directory" ]] ||
+		fail "not coreutils' quoting: $stderr"
+	# where the name needs no verb, quoted only where a shell needs it
+	mkdir "$T/a dir"
+	zccp_plain "$T/src" "$T/a dir/missing/d" "$T/plain/d"
+	assert_status 1
+	assert_stderr_line_count 2
+	assert_stderr_matches "^zccp: cannot create regular file '$T/a dir/missing/d': No such file or directory$"
+	assert_stderr_matches "^zccp: cannot create regular file '$T/plain/d': No such file or directory$"
+	cp -- "$T/src" "$T/it's"
+	zccp_plain "$T/it's" "$T/it's"
+	assert_status 2
+	[[ ${stderr_lines[0]} == "zccp: \"$T/it's\": "*" \"$T/it's\"" ]] ||
+		fail "not coreutils' quoting: $stderr"
 }
 
 @test "options after operands are options (GNU getopt)" {
