@@ -428,7 +428,8 @@ static void start_progress(struct zccp_job *j)
 						     ZCCP_SIZE_UNKNOWN;
 	int ret = zccp_progress_start(&j->progress, j->opts.progress,
 				      j->dests, j->opts.ndests, total,
-				      j->opts.fsync);
+				      (j->opts.fsync ? ZCCP_PROGRESS_FSYNC : 0) |
+				      (j->opts.verify ? ZCCP_PROGRESS_VERIFY : 0));
 
 	if (ret) /* the copy matters more than its progress */
 		zccp_warn("--progress: %s", strerror(-ret));
@@ -487,7 +488,6 @@ static int run_ring(struct zccp_job *j)
 
 	start_progress(j);
 	ret = zccp_copy_run(&j->engine, &j->plan, &j->opts, &hooks, &res);
-	zccp_progress_stop(&j->progress);
 	zccp_wire_stop(&j->wire);
 	j->received = res.bytes;
 	j->source_error = res.source_error;
@@ -527,6 +527,7 @@ static int copy(struct zccp_job *j)
 		commit_after_run(j, j->received);
 	zccp_wire_await_replies(&j->wire, j->dests, j->opts.ndests,
 				j->received, j->opts.timeout_ms);
+	zccp_progress_stop(&j->progress); /* its "(done)": all in place */
 	failed = finish(j);
 	for (unsigned i = 0; i < j->opts.ndests; i++) /* -v, as cp -v */
 		if (zccp_endpoint_committed(j->dests[i]))

@@ -114,14 +114,15 @@ static double rate_over(const struct zccp_progress *p, double t,
 }
 
 /* Every byte is written (and with --fsync written back): what is left
- * is closing, syncing and renaming the destinations.  Else nothing
- * moved for a while. */
+ * is reading back (--verify), closing, syncing and renaming the
+ * destinations.  Else nothing moved for a while. */
 static const char *phase(const struct zccp_progress *p,
 			 const struct view *v, double t)
 {
 	if (v->slowest && p->total != ZCCP_SIZE_UNKNOWN &&
 	    v->done >= p->total)
-		return p->sync_fds ? "syncing" : "finishing";
+		return p->verify ? "verifying" :
+		       p->sync_fds ? "syncing" : "finishing";
 	if (t - p->moved >= STALL_AFTER)
 		return "stalled";
 	return NULL;
@@ -291,6 +292,8 @@ static void print_json(const struct zccp_progress *p, const struct view *v,
 		fprintf(out, "%.1f", v->eta);
 	else
 		fputs("null", out);
+	fputs(",\"phase\":", out); /* instead of an ETA, what holds it */
+	zccp_json_string(out, done ? NULL : v->phase);
 	fputc(',', out);
 	zccp_json_name(out, "slowest", v->slowest ? v->slowest->arg : NULL);
 	fputs(",\"destinations\":[", out);
@@ -421,7 +424,7 @@ enum zccp_progress_mode zccp_progress_resolve(enum zccp_progress_mode mode)
 
 int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 			struct zccp_endpoint **dests, unsigned ndests,
-			uint64_t total, bool fsync)
+			uint64_t total, unsigned after)
 {
 	pthread_condattr_t attr;
 	int ret;
@@ -429,7 +432,8 @@ int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 	mode = zccp_progress_resolve(mode);
 	*p = (struct zccp_progress){ .mode = mode, .dests = dests,
 				     .ndests = ndests, .total = total,
-				     .started = zccp_now() };
+				     .started = zccp_now(),
+				     .verify = after & ZCCP_PROGRESS_VERIFY };
 	p->moved = p->started;
 	if (mode == ZCCP_PROGRESS_NONE)
 		return 0;
@@ -438,7 +442,7 @@ int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
 	pthread_cond_init(&p->wake, &attr);
 	pthread_condattr_destroy(&attr);
-	ret = fsync ? open_sync_fds(p) : 0;
+	ret = after & ZCCP_PROGRESS_FSYNC ? open_sync_fds(p) : 0;
 	if (!ret)
 		ret = zccp_thread_create(&p->thread, progress_thread, p);
 	p->running = !ret;

@@ -62,15 +62,23 @@ struct zccp_progress {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	bool stop, running;
+	bool verify; /* --verify: the last byte is followed by a read back */
 };
 
 /* "auto", "bar", "plain", "json"; 0 or -EINVAL. */
 int zccp_progress_parse(const char *name, enum zccp_progress_mode *mode);
-/* Start showing (nothing for NONE, or AUTO off a terminal). */
+/* What follows the last byte, for the word said then. */
+enum {
+	ZCCP_PROGRESS_FSYNC = 1u << 0,	/* "syncing" */
+	ZCCP_PROGRESS_VERIFY = 1u << 1, /* "verifying": read back */
+};
+/* Start showing (nothing for NONE, or AUTO off a terminal); after:
+ * ZCCP_PROGRESS_* flags. */
 int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 			struct zccp_endpoint **dests, unsigned ndests,
-			uint64_t total, bool fsync);
-/* The last word (bar: cleared), and the thread ends. */
+			uint64_t total, unsigned after);
+/* The last word (bar: cleared), and the thread ends: after the
+ * destinations are put in place (and read back), which the bar shows. */
 void zccp_progress_stop(struct zccp_progress *p);
 
 /* A progress thread's life: tick(arg) every ms (lock not held) until

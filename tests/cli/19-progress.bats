@@ -135,6 +135,37 @@ release() {
 	assert_same "$T/src" "$T/d1"
 }
 
+@test "--progress=plain --verify: the lines say verifying while it reads back; done only once in place" {
+	local pid
+	mkfifo "$T/pause"
+	start_bg pid ZCCP_TEST_VERIFY_PAUSE="$T/pause" bash -c \
+		'"${@:2}" 2>"$1"' _ "$T/progress" "$ZCCP" -e "$ZCCP_ENGINE" \
+		--progress=plain --verify "$T/src" "$T/d1"
+	timeout 30 cat "$T/pause" >/dev/null || fail "zccp never paused"
+	wait_for 30 grep -q 'verifying$' "$T/progress" ||
+		fail "no line says verifying: $(cat "$T/progress")"
+	! grep -q '(done)' "$T/progress" ||
+		fail "done before the copies were read back: $(cat "$T/progress")"
+	[[ ! -e $T/d1 ]] || fail "d1 in place before it was verified"
+	release "$T/pause"
+	wait "$pid" || fail "zccp failed ($?)"
+	[[ $(tail -n 1 "$T/progress") == "zccp: progress: 12.0 MiB in "*"/s (done)" ]] ||
+		fail "last line: $(cat "$T/progress")"
+	# the same, as --progress=json says it
+	mkfifo "$T/pause2"
+	start_bg pid ZCCP_TEST_VERIFY_PAUSE="$T/pause2" bash -c \
+		'"${@:2}" 2>"$1"' _ "$T/json" "$ZCCP" -e "$ZCCP_ENGINE" \
+		--progress=json --verify "$T/src" "$T/d2"
+	timeout 30 cat "$T/pause2" >/dev/null || fail "zccp never paused"
+	wait_for 30 grep -q '"phase":"verifying"' "$T/json" ||
+		fail "no object says verifying: $(cat "$T/json")"
+	release "$T/pause2"
+	wait "$pid" || fail "zccp failed ($?)"
+	jq -e '.done and .phase == null' <<<"$(tail -n 1 "$T/json")" >/dev/null ||
+		fail "last object: $(tail -n 1 "$T/json")"
+	assert_same "$T/src" "$T/d1" "$T/d2"
+}
+
 @test "-g: the bar never wraps in a narrow terminal; a message first wipes it" {
 	slow_fifo 2M
 	in_terminal "$(printf '%q ' "$ZCCP" -e "$ZCCP_ENGINE" -g "$T/src" "$T/fifo" "$T/d1")"
@@ -188,10 +219,12 @@ release() {
 		bytes=$(jq -e '.bytes' <<<"$line") || fail "not JSON with bytes: $line"
 		((bytes >= prev)) || fail "bytes went back: $prev then $bytes"
 		prev=$bytes
-		jq -e ".total == $SIZE and (.destinations | length) == 2" <<<"$line" >/dev/null ||
-			fail "total or destinations: $line"
+		jq -e ".total == $SIZE and (.destinations | length) == 2 and has(\"phase\")" <<<"$line" >/dev/null ||
+			fail "total, destinations or phase: $line"
+		jq -e '(.eta == null) or (.phase == null)' <<<"$line" >/dev/null ||
+			fail "an ETA and a phase at once: $line"
 	done
-	jq -e ".done == true and .bytes == $SIZE and .percent == 100 and .eta == null" \
+	jq -e ".done == true and .bytes == $SIZE and .percent == 100 and .eta == null and .phase == null" \
 		<<<"${stderr_lines[-1]}" >/dev/null || fail "last line: ${stderr_lines[-1]}"
 	jq -e '[.destinations[].failed] == [false, false]' <<<"${stderr_lines[-1]}" >/dev/null ||
 		fail "last line: ${stderr_lines[-1]}"
