@@ -20,6 +20,25 @@ slow_fifo() {
 	start_bg READER "$ZCCP_HELPERS/slow_reader" "$T/fifo" "$T/got" "$1"
 }
 
+# held KNOB OUT ARGS...: zccp ARGS in the background, its stderr in OUT,
+# until it waits at the test pause KNOB (a FIFO made here, $T/KNOB);
+# the caller then reads OUT, and ends it with release_held.
+held() {
+	local knob=$1 out=$2
+	shift 2
+	HELD_PAUSE=$T/$knob
+	mkfifo "$HELD_PAUSE"
+	start_bg HELD "$knob=$HELD_PAUSE" bash -c '"${@:2}" 2>"$1"' _ "$out" \
+		"$ZCCP" -e "$ZCCP_ENGINE" "$@"
+	timeout 30 cat "$HELD_PAUSE" >/dev/null || fail "zccp never paused: $(cat "$out")"
+}
+
+# release_held: let it go on; it must exit 0.
+release_held() {
+	release "$HELD_PAUSE"
+	wait "$HELD" || fail "zccp failed ($?)"
+}
+
 # in_terminal COMMAND: run it in a detached tmux pane 70 columns wide,
 # then "EXIT=status"; the pane is read with pane.
 in_terminal() {
@@ -118,16 +137,10 @@ release() {
 }
 
 @test "--progress=plain --fsync: every byte written back, the lines say syncing" {
-	local pid
-	mkfifo "$T/pause"
-	start_bg pid ZCCP_TEST_COMMIT_PAUSE="$T/pause" bash -c \
-		'"${@:2}" 2>"$1"' _ "$T/progress" "$ZCCP" -e "$ZCCP_ENGINE" \
-		--progress=plain --fsync "$T/src" "$T/d1"
-	timeout 30 cat "$T/pause" >/dev/null || fail "zccp never paused"
+	held ZCCP_TEST_COMMIT_PAUSE "$T/progress" --progress=plain --fsync "$T/src" "$T/d1"
 	wait_for 30 grep -q 'syncing$' "$T/progress" ||
 		fail "no line says syncing: $(cat "$T/progress")"
-	release "$T/pause"
-	wait "$pid" || fail "zccp failed ($?)"
+	release_held
 	grep -Eq '^zccp: progress: 12\.0 of 12\.0 MiB \(100%\) in [0-9]+:[0-9]{2}, [0-9.]+ (B|KiB|MiB|GiB)/s, syncing$' \
 		"$T/progress" || fail "the syncing line: $(cat "$T/progress")"
 	[[ $(tail -n 1 "$T/progress") == "zccp: progress: 12.0 MiB in "*"/s (done)" ]] ||
@@ -136,31 +149,21 @@ release() {
 }
 
 @test "--progress=plain --verify: the lines say verifying while it reads back; done only once in place" {
-	local pid
-	mkfifo "$T/pause"
-	start_bg pid ZCCP_TEST_VERIFY_PAUSE="$T/pause" bash -c \
-		'"${@:2}" 2>"$1"' _ "$T/progress" "$ZCCP" -e "$ZCCP_ENGINE" \
-		--progress=plain --verify "$T/src" "$T/d1"
-	timeout 30 cat "$T/pause" >/dev/null || fail "zccp never paused"
+	held ZCCP_TEST_VERIFY_PAUSE "$T/progress" --progress=plain --verify "$T/src" "$T/d1"
 	wait_for 30 grep -q 'verifying$' "$T/progress" ||
 		fail "no line says verifying: $(cat "$T/progress")"
 	! grep -q '(done)' "$T/progress" ||
 		fail "done before the copies were read back: $(cat "$T/progress")"
 	[[ ! -e $T/d1 ]] || fail "d1 in place before it was verified"
-	release "$T/pause"
-	wait "$pid" || fail "zccp failed ($?)"
+	release_held
 	[[ $(tail -n 1 "$T/progress") == "zccp: progress: 12.0 MiB in "*"/s (done)" ]] ||
 		fail "last line: $(cat "$T/progress")"
 	# the same, as --progress=json says it
-	mkfifo "$T/pause2"
-	start_bg pid ZCCP_TEST_VERIFY_PAUSE="$T/pause2" bash -c \
-		'"${@:2}" 2>"$1"' _ "$T/json" "$ZCCP" -e "$ZCCP_ENGINE" \
-		--progress=json --verify "$T/src" "$T/d2"
-	timeout 30 cat "$T/pause2" >/dev/null || fail "zccp never paused"
+	rm "$HELD_PAUSE"
+	held ZCCP_TEST_VERIFY_PAUSE "$T/json" --progress=json --verify "$T/src" "$T/d2"
 	wait_for 30 grep -q '"phase":"verifying"' "$T/json" ||
 		fail "no object says verifying: $(cat "$T/json")"
-	release "$T/pause2"
-	wait "$pid" || fail "zccp failed ($?)"
+	release_held
 	jq -e '.done and .phase == null' <<<"$(tail -n 1 "$T/json")" >/dev/null ||
 		fail "last object: $(tail -n 1 "$T/json")"
 	assert_same "$T/src" "$T/d1" "$T/d2"

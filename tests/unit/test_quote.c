@@ -6,36 +6,40 @@
 #include "check.h"
 #include "zccp/report.h"
 
-static int same(const char *got, const char *want)
+static const struct {
+	const char *name, *always, *if_needed;
+} cases[] = {
+	{ "plain", "'plain'", "plain" },
+	{ "/tmp/x.y-z_1,2:3@4%5+6=7", "'/tmp/x.y-z_1,2:3@4%5+6=7'",
+	  "/tmp/x.y-z_1,2:3@4%5+6=7" },
+	{ "caf\xc3\xa9", "'caf\xc3\xa9'", "caf\xc3\xa9" },
+	{ "a b", "'a b'", "'a b'" },
+	{ "a*b", "'a*b'", "'a*b'" },
+	{ "~user", "'~user'", "'~user'" },
+	{ "", "''", "''" },
+	{ "it's", "\"it's\"", "\"it's\"" },
+	/* a ' beside what double quotes would expand: '\'' */
+	{ "it's $HOME", "'it'\\''s $HOME'", "'it'\\''s $HOME'" },
+	{ "new\nline", "'new'$'\\n''line'", "'new'$'\\n''line'" },
+	{ "tab\there", "'tab'$'\\t''here'", "'tab'$'\\t''here'" },
+	{ "esc\033", "'esc'$'\\033'''", "'esc'$'\\033'''" },
+};
+
+static int same(const char *name, const char *got, const char *want)
 {
 	if (strcmp(got, want))
-		fprintf(stderr, "quoted as %s, want %s\n", got, want);
+		fprintf(stderr, "%s quoted as %s, want %s\n", name, got, want);
 	return !strcmp(got, want);
 }
 
-static void test_always(void)
+static void test_cases(void)
 {
-	CHECK(same(ZCCP_Q("plain"), "'plain'"));
-	CHECK(same(ZCCP_Q("a b"), "'a b'"));
-	CHECK(same(ZCCP_Q("it's"), "\"it's\""));
-	/* a ' beside what double quotes would expand: '\'' */
-	CHECK(same(ZCCP_Q("it's $HOME"), "'it'\\''s $HOME'"));
-	CHECK(same(ZCCP_Q("new\nline"), "'new'$'\\n''line'"));
-	CHECK(same(ZCCP_Q("tab\there"), "'tab'$'\\t''here'"));
-	CHECK(same(ZCCP_Q("esc\033"), "'esc'$'\\033'''"));
-	CHECK(same(ZCCP_Q("caf\xc3\xa9"), "'caf\xc3\xa9'"));
-}
-
-static void test_if_needed(void)
-{
-	CHECK(same(ZCCP_QF("/tmp/x.y-z_1,2:3@4%5+6=7"),
-		   "/tmp/x.y-z_1,2:3@4%5+6=7"));
-	CHECK(same(ZCCP_QF("caf\xc3\xa9"), "caf\xc3\xa9"));
-	CHECK(same(ZCCP_QF("a b"), "'a b'"));
-	CHECK(same(ZCCP_QF("a*b"), "'a*b'"));
-	CHECK(same(ZCCP_QF("~user"), "'~user'"));
-	CHECK(same(ZCCP_QF(""), "''"));
-	CHECK(same(ZCCP_QF("new\nline"), "'new'$'\\n''line'"));
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK(same(cases[i].name, ZCCP_Q(cases[i].name),
+			   cases[i].always));
+		CHECK(same(cases[i].name, ZCCP_QF(cases[i].name),
+			   cases[i].if_needed));
+	}
 }
 
 static void test_cut_short(void)
@@ -50,8 +54,7 @@ static void test_cut_short(void)
 
 int main(void)
 {
-	test_always();
-	test_if_needed();
+	test_cases();
 	test_cut_short();
 	CHECK_EXIT();
 }
