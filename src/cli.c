@@ -638,19 +638,46 @@ static bool slipped_value(int argc, char *const *argv)
 	return false;
 }
 
-/* What getopt would say (opterr is 0: ours go through zccp_error), in
- * its words, as other GNU tools say them. */
-static void say_bad_option(char **argv, int key)
+/* The long options whose names start with arg's (up to any '='); the
+ * last in *found. */
+static unsigned long_matches(const struct option *longs, const char *arg,
+			     const struct option **found)
+{
+	size_t len = strcspn(arg + 2, "=");
+	unsigned n = 0;
+
+	for (const struct option *o = longs; o->name; o++) {
+		if (strncmp(o->name, arg + 2, len))
+			continue;
+		*found = o;
+		if (strlen(o->name) == len)
+			return 1; /* exact: never ambiguous */
+		n++;
+	}
+	return n;
+}
+
+/*
+ * What getopt would say (opterr is 0: ours go through zccp_error), in
+ * its words.  argv[optind - 1] is the word at fault for a long option
+ * only: inside "-xv" getopt has not moved on yet.
+ */
+static void say_bad_option(char **argv, const struct option *longs, int key)
 {
 	const char *arg = optind > 1 ? argv[optind - 1] : "";
-	bool is_long = !strncmp(arg, "--", 2);
+	const struct option *o = NULL;
+	unsigned n = strncmp(arg, "--", 2) ? 0 : long_matches(longs, arg, &o);
 
-	if (key == ':' && is_long)
-		zccp_error("option '%s' requires an argument", arg);
+	if (key == ':' && n)
+		zccp_error("option '--%s' requires an argument", o->name);
 	else if (key == ':')
 		zccp_error("option requires an argument -- '%c'", optopt);
-	else if (is_long)
+	else if (!optopt && n > 1)
+		zccp_error("option '%s' is ambiguous", arg);
+	else if (!optopt)
 		zccp_error("unrecognized option '%s'", arg);
+	else if (n == 1 && o->val == optopt && strchr(arg, '='))
+		zccp_error("option '--%s' doesn't allow an argument", o->name);
 	else
 		zccp_error("invalid option -- '%c'", optopt);
 }
@@ -678,7 +705,7 @@ enum zccp_cli_result zccp_cli_parse(int argc, char **argv,
 			return ZCCP_CLI_EXIT_OK;
 		}
 		if (key == '?' || key == ':') {
-			say_bad_option(argv, key);
+			say_bad_option(argv, longs, key);
 			return ZCCP_CLI_ERROR;
 		}
 		if (parse_option(key, optarg, opts))

@@ -275,8 +275,9 @@ int zccp_dest_open(struct zccp_endpoint *dst, const struct zccp_endpoint *src,
 			return ret ? zccp_dest_fail_open(dst, ret) : 0;
 	}
 	ret = check_replaceable(dst, opts->force);
-	if (ret)
-		return zccp_endpoint_fail(dst, ret);
+	if (ret) /* what writing it in place would meet, as cp says it */
+		return ret == -ZCCP_EOWNER ? zccp_endpoint_fail(dst, ret) :
+		       zccp_dest_fail_open(dst, ret);
 	dst->dir = zccp_path_dir(dst->path);
 	if (!dst->dir)
 		return zccp_endpoint_fail(dst, -ENOMEM);
@@ -422,7 +423,7 @@ int zccp_dest_seal(struct zccp_endpoint *dst, uint64_t size,
 static int skip_appeared(struct zccp_endpoint *dst)
 {
 	zccp_dest_discard(dst);
-	dst->bytes = 0;
+	__atomic_store_n(&dst->bytes, 0, __ATOMIC_RELAXED); /* -g reads it */
 	dst->verified = false;
 	zccp_endpoint_set(dst, ZCCP_EP_SKIPPED, 0);
 	zccp_info("%s: appeared meanwhile, not overwritten (-n)",

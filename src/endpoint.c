@@ -210,15 +210,18 @@ int zccp_endpoint_fail(struct zccp_endpoint *ep, int err)
 
 /* FUSE and fuseblk: FUSE_SUPER_MAGIC, which linux/magic.h lacks. */
 #define ZCCP_FUSE_SUPER_MAGIC 0x65735546
-/* configfs's, which linux/magic.h lacks too (fs/configfs/mount.c) */
+/* fusectl's and configfs's, which linux/magic.h lacks too */
+#define ZCCP_FUSECTL_SUPER_MAGIC 0x65735543
 #ifndef CONFIGFS_MAGIC
 #define CONFIGFS_MAGIC 0x62656570
 #endif
 
 /*
- * Pseudo file systems: their files are the kernel's, not data.  Their
- * size is no promise (sysfs says 4096 for all), and a write is a
- * command: it cannot go to a temporary beside them, nor at an offset.
+ * Pseudo file systems: their files are the kernel's, not data (proc,
+ * sysfs, configfs, debugfs, tracefs, securityfs, cgroup, bpf, efivarfs,
+ * pstore, binfmt_misc, resctrl, fusectl).  Their size is no promise
+ * (sysfs says 4096 for all), and a write is a command: it cannot go to
+ * a temporary beside them, nor at an offset.
  * devtmpfs is tmpfs: a regular file there is an ordinary file.
  */
 static bool pseudo_fs(long f_type)
@@ -235,6 +238,9 @@ static bool pseudo_fs(long f_type)
 	case CONFIGFS_MAGIC:
 	case EFIVARFS_MAGIC:
 	case PSTOREFS_MAGIC:
+	case BINFMTFS_MAGIC:
+	case RDTGROUP_SUPER_MAGIC:
+	case ZCCP_FUSECTL_SUPER_MAGIC:
 		return true;
 	default:
 		return false;

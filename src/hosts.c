@@ -337,7 +337,7 @@ void zccp_hosts_settle(struct zccp_wire *w, struct zccp_endpoint *d,
 		return;
 	}
 	if (d->via) { /* another host fed it: its own word */
-		d->bytes = res.bytes;
+		__atomic_store_n(&d->bytes, res.bytes, __ATOMIC_RELAXED);
 		d->seconds = res.seconds;
 	}
 	zccp_endpoint_set(d, ZCCP_EP_COMMITTED, 0);

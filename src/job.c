@@ -488,6 +488,7 @@ static int run_ring(struct zccp_job *j)
 
 	start_progress(j);
 	ret = zccp_copy_run(&j->engine, &j->plan, &j->opts, &hooks, &res);
+	zccp_progress_ended(&j->progress);
 	zccp_wire_stop(&j->wire);
 	j->received = res.bytes;
 	j->source_error = res.source_error;

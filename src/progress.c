@@ -119,8 +119,9 @@ static double rate_over(const struct zccp_progress *p, double t,
 static const char *phase(const struct zccp_progress *p,
 			 const struct view *v, double t)
 {
-	if (v->slowest && p->total != ZCCP_SIZE_UNKNOWN &&
-	    v->done >= p->total)
+	if (__atomic_load_n(&p->ended, __ATOMIC_RELAXED) ||
+	    (v->slowest && p->total != ZCCP_SIZE_UNKNOWN &&
+	     v->done >= p->total))
 		return p->verify ? "verifying" :
 		       p->sync_fds ? "syncing" : "finishing";
 	if (t - p->moved >= STALL_AFTER)
@@ -196,7 +197,7 @@ static void append(char *line, size_t n, const char *format, ...)
 	va_end(ap);
 }
 
-/* "1.2 of 4.0 GiB (30%) in 0:03, 412.0 MiB/s, ETA 0:07, slowest NAME"
+/* "3.1 of 10.0 GiB (31%) in 0:07, 412.0 MiB/s, ETA 0:17, slowest NAME"
  * (or "finishing", "syncing", "stalled" for the ETA); last: "4.0 GiB
  * in 0:10, 409.6 MiB/s".  Returns the length before the slowest's
  * name, the part a narrow terminal must show. */
@@ -223,7 +224,7 @@ static size_t describe(const struct zccp_progress *p, const struct view *v,
 		append(line, n, ", ETA %s", eta);
 	len = strlen(line);
 	if (!last && v->slowest && p->ndests > 1)
-		append(line, n, ", slowest %s", v->slowest->arg);
+		append(line, n, ", slowest %s", ZCCP_QF(v->slowest->arg));
 	return len;
 }
 
@@ -449,6 +450,11 @@ int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 	if (ret)
 		release(p);
 	return ret;
+}
+
+void zccp_progress_ended(struct zccp_progress *p)
+{
+	__atomic_store_n(&p->ended, true, __ATOMIC_RELAXED);
 }
 
 void zccp_progress_stop(struct zccp_progress *p)

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 /* Every user-facing message goes through here, one line each. */
-#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -29,34 +28,77 @@ bool zccp_report_verbose(void)
 	return report_verbose > 1;
 }
 
+unsigned zccp_utf8_length(const unsigned char *p)
+{
+	unsigned n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 :
+		     p[0] >= 0xe0 && p[0] <= 0xef ? 3 :
+		     p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : 0;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (n < 2 || p[1] < lo || p[1] > hi)
+		return 0;
+	for (unsigned i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Bytes at p shown as they are: printable ASCII or a whole UTF-8
+ * character; 0: a byte to write as $'\ooo'. */
+static unsigned shown(const unsigned char *p)
+{
+	if (*p >= 0x80)
+		return zccp_utf8_length(p);
+	return *p >= 0x20 && *p != 0x7f;
+}
+
 /* name quoted as a shell reads it back, as coreutils quotes it: in
  * double quotes when it holds a ' and nothing a shell would expand
- * there, else in single quotes with ' as '\'' and control characters
- * as $'\n' outside them. */
+ * there, else in single quotes, with ' as \' and a control character
+ * or a byte that is not UTF-8 as $'\n' or $'\ooo' between them. */
 static void put_quoted(FILE *out, const char *name)
 {
-	bool plain = true;
+	const unsigned char *p;
+	bool plain = true, in = false;
+	unsigned n;
 
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		plain &= *p >= 0x20 && *p != 0x7f && !strchr("\"$`\\!", *p);
+	for (p = (const unsigned char *)name; *p; p += n ? n : 1) {
+		n = shown(p);
+		plain &= n && !strchr("\"$`\\!", *p);
+	}
 	if (plain && strchr(name, '\'')) {
 		fprintf(out, "\"%s\"", name);
 		return;
 	}
-	fputc('\'', out);
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+	for (p = (const unsigned char *)name; *p; p += n ? n : 1) {
+		n = shown(p);
+		if (n && *p != '\'') {
+			if (!in)
+				fputc('\'', out);
+			in = true;
+			fwrite(p, 1, n, out);
+			continue;
+		}
+		if (in)
+			fputc('\'', out);
+		in = false;
 		if (*p == '\'')
-			fputs("'\\''", out);
-		else if (*p == '\n')
-			fputs("'$'\\n''", out);
-		else if (*p == '\t')
-			fputs("'$'\\t''", out);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "'$'\\%03o''", *p);
+			fputs("\\'", out);
+		else if (*p == '\n' || *p == '\t')
+			fprintf(out, "$'\\%c'", *p == '\n' ? 'n' : 't');
 		else
-			fputc(*p, out);
+			fprintf(out, "$'\\%03o'", *p);
 	}
-	fputc('\'', out);
+	if (in || !*name)
+		fputs(in ? "'" : "''", out);
 }
 
 char *zccp_quote(char *buf, size_t n, const char *name)
@@ -72,13 +114,21 @@ char *zccp_quote(char *buf, size_t n, const char *name)
 	return buf;
 }
 
-/* What a shell reads as one word unquoted (bytes of UTF-8 included). */
+/* What a shell reads as one word as it is (as coreutils' quotearg
+ * decides it: = may be an assignment, # and ~ only lead). */
 static bool shell_plain(const char *name)
 {
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if (*p < 0x80 && !isalnum(*p) && !strchr("_./,:@%+=-", *p))
+	const unsigned char *p = (const unsigned char *)name;
+	unsigned n;
+
+	if (!*p || *p == '#' || *p == '~')
+		return false;
+	for (; *p; p += n) {
+		n = shown(p);
+		if (!n || (n == 1 && strchr(" !\"$&'()*;<=>?[\\^`|", *p)))
 			return false;
-	return *name && *name != '~';
+	}
+	return true;
 }
 
 char *zccp_quote_if_needed(char *buf, size_t n, const char *name)
@@ -107,16 +157,24 @@ void zccp_copied(const char *src, const char *dst)
 
 static void vsay(const char *fmt, va_list ap)
 {
-	char line[1024];
+	char *line = NULL, cut[1024];
+	va_list again;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
+	/* Whole however long its names; cut short only without memory. */
+	va_copy(again, ap);
+	if (vasprintf(&line, fmt, ap) < 0) {
+		line = NULL;
+		vsnprintf(cut, sizeof(cut), fmt, again);
+	}
+	va_end(again);
 	pthread_mutex_lock(&out_lock);
 	if (status_drawn)
 		fputs("\r\033[K", stderr);
 	status_drawn = false;
 	/* One write: lines from parallel tools do not interleave. */
-	fprintf(stderr, "zccp: %s\n", line);
+	fprintf(stderr, "zccp: %s\n", line ? line : cut);
 	pthread_mutex_unlock(&out_lock);
+	free(line);
 }
 
 void zccp_report_status(const char *line)
@@ -183,11 +241,13 @@ void zccp_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	pthread_mutex_lock(&out_lock); /* workers fail files too */
 	if (!first_error[0]) {
 		va_start(ap, fmt);
 		vsnprintf(first_error, sizeof(first_error), fmt, ap);
 		va_end(ap);
 	}
+	pthread_mutex_unlock(&out_lock);
 	va_start(ap, fmt);
 	vsay(fmt, ap);
 	va_end(ap);

@@ -237,10 +237,9 @@ static int copy_to(const struct zccp_small_file *f, int src_fd,
 		return -EAGAIN; /* the job says why */
 	fd = openat(d->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC,
 		    f->st.st_mode & 0777);
-	if (fd < 0) {
-		if (!no_tmpfile(errno))
-			return -errno;
-		atomic_store(&d->root->no_tmpfile, true);
+	if (fd < 0) { /* the job says why, naming its temporary */
+		if (no_tmpfile(errno))
+			atomic_store(&d->root->no_tmpfile, true);
 		return -EAGAIN;
 	}
 	ret = fill(fd, src_fd, data, len, d, opts);

@@ -11,31 +11,6 @@
 
 #define put_string zccp_json_string
 
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no
- * overlong forms, no surrogates, nothing past U+10FFFF), or 0. */
-static unsigned utf8_length(const unsigned char *p)
-{
-	unsigned n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 :
-		     p[0] >= 0xe0 && p[0] <= 0xef ? 3 :
-		     p[0] >= 0xc2 && p[0] <= 0xdf ? 2 : 0;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (p[0] == 0xe0)
-		lo = 0xa0;
-	else if (p[0] == 0xed)
-		hi = 0x9f;
-	else if (p[0] == 0xf0)
-		lo = 0x90;
-	else if (p[0] == 0xf4)
-		hi = 0x8f;
-	if (n < 2 || p[1] < lo || p[1] > hi)
-		return 0;
-	for (unsigned i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 void zccp_json_string(FILE *out, const char *text)
 {
 	if (!text) {
@@ -44,7 +19,7 @@ void zccp_json_string(FILE *out, const char *text)
 	}
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)text; *p;) {
-		unsigned n = *p >= 0x80 ? utf8_length(p) : 1;
+		unsigned n = *p >= 0x80 ? zccp_utf8_length(p) : 1;
 
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
@@ -62,7 +37,7 @@ void zccp_json_string(FILE *out, const char *text)
 static bool is_utf8(const char *text)
 {
 	for (const unsigned char *p = (const unsigned char *)text; *p;) {
-		unsigned n = *p >= 0x80 ? utf8_length(p) : 1;
+		unsigned n = *p >= 0x80 ? zccp_utf8_length(p) : 1;
 
 		if (!n)
 			return false;

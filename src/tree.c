@@ -751,8 +751,6 @@ static void run_handbacks(struct walk *w)
 	}
 }
 
-/* A worker's end of a small file: each root's result counted, what
- * the small copy could not do kept for a job (the walk's thread). */
 /* A replacement's failure names its temporary (endpoint.h). */
 static void say_small_failure(const struct zccp_small_dest *d)
 {
@@ -766,6 +764,8 @@ static void say_small_failure(const struct zccp_small_dest *d)
 	free(dir);
 }
 
+/* A worker's end of a small file: each root's result counted, what
+ * the small copy could not do kept for a job (the walk's thread). */
 static void settle_small(struct small_task *t)
 {
 	struct walk *w = t->w;
@@ -1444,9 +1444,12 @@ int zccp_tree_copy(const char *src, struct zccp_tree_source *source,
 	w.src_fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (!src_real || !live || !w.root_st || !w.root_fd || w.src_fd < 0 ||
 	    fstat(w.src_fd, &st)) {
-		source->error = -errno;
-		zccp_error("cannot %s %s: %s", errno == ENOENT ? "stat" :
-			   "open directory", ZCCP_Q(src), strerror(errno));
+		int why = errno;
+
+		source->error = -why;
+		zccp_error("cannot %s %s: %s", why == ENOENT || why == ENOTDIR ?
+			   "stat" : "open directory", ZCCP_Q(src),
+			   strerror(why));
 		goto out;
 	}
 	for (unsigned i = 0; i < n; i++)

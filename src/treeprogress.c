@@ -87,7 +87,7 @@ struct tree_view {
 	unsigned long files, files_total;
 	uint64_t bytes, bytes_total;
 	bool counted;
-	char current[512];
+	char current[ZCCP_TREE_CURRENT_MAX];
 };
 
 static void look(struct zccp_tree_progress *p, struct tree_view *v)
@@ -143,7 +143,8 @@ static void describe(const struct tree_view *v, bool last, char *line,
 	if (v->eta >= 0 && len >= 0 && (size_t)len < n)
 		len += snprintf(line + len, n - (size_t)len, ", ETA %s", clock);
 	if (*v->current && len >= 0 && (size_t)len < n)
-		snprintf(line + len, n - (size_t)len, ", %s", v->current);
+		snprintf(line + len, n - (size_t)len, ", %s",
+			 ZCCP_QF(v->current)); /* a name with \n: one line */
 }
 
 static void print_json(const struct tree_view *v, bool last)

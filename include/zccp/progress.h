@@ -63,6 +63,7 @@ struct zccp_progress {
 	pthread_cond_t wake;
 	bool stop, running;
 	bool verify; /* --verify: the last byte is followed by a read back */
+	bool ended;  /* the ring is done (atomic): what is left is after */
 };
 
 /* "auto", "bar", "plain", "json"; 0 or -EINVAL. */
@@ -77,6 +78,9 @@ enum {
 int zccp_progress_start(struct zccp_progress *p, enum zccp_progress_mode mode,
 			struct zccp_endpoint **dests, unsigned ndests,
 			uint64_t total, unsigned after);
+/* The ring is done: from now on the bar says what follows the last byte
+ * (finishing...), also where the total was not known. */
+void zccp_progress_ended(struct zccp_progress *p);
 /* The last word (bar: cleared), and the thread ends: after the
  * destinations are put in place (and read back), which the bar shows. */
 void zccp_progress_stop(struct zccp_progress *p);

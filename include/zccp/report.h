@@ -11,6 +11,9 @@
 
 #include "zccp/errors.h" /* ZCCP_E*: what zccp_strerror() knows */
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0. */
+unsigned zccp_utf8_length(const unsigned char *p);
 /* strerror() that also knows zccp's own numbers; err is positive. */
 const char *zccp_strerror(int err);
 
@@ -40,7 +43,7 @@ __attribute__((format(printf, 1, 2))) void zccp_detail(const char *fmt, ...);
  * the end of the enclosing block: zccp_error("cannot stat %s: %s",
  * ZCCP_Q(path), ...).
  */
-#define ZCCP_QUOTE_MAX 1024
+#define ZCCP_QUOTE_MAX (4 * 4096 + 8) /* PATH_MAX, each byte as \ooo */
 char *zccp_quote(char *buf, size_t n, const char *name);
 char *zccp_quote_if_needed(char *buf, size_t n, const char *name);
 #define ZCCP_Q(name) \

@@ -11,7 +11,8 @@
  *
  * What this does not handle is handed back (-EAGAIN) for a job to do:
  * a source that changed while it was read, a destination that became
- * something else meanwhile, a file system without O_TMPFILE.
+ * something else meanwhile, a temporary that cannot be made (no
+ * O_TMPFILE there, or no right: the job's message names it).
  *
  * A kill leaves nothing: an unnamed temporary goes with the process.
  * Only a replacement has a name of its own, held (stale.h) for the

@@ -23,6 +23,10 @@
 #include "zccp/exclude.h"
 #include "zccp/progress.h"
 
+/* The current file's path, as long as a path may be (a deeper one is
+ * cut: JSON's "current" then holds its first bytes). */
+#define ZCCP_TREE_CURRENT_MAX 4096
+
 struct zccp_tree_progress {
 	enum zccp_progress_mode mode; /* resolved: NONE shows nothing */
 	double started;
@@ -33,7 +37,7 @@ struct zccp_tree_progress {
 	/* the copy's (the walk's thread) */
 	atomic_ulong files_done;
 	_Atomic uint64_t bytes_done;
-	char current[512];
+	char current[ZCCP_TREE_CURRENT_MAX];
 	pthread_mutex_t lock; /* current, and the shower's wake-up */
 	pthread_cond_t wake;
 	bool stop;	  /* the shower's, under lock */

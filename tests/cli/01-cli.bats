@@ -199,6 +199,16 @@ engine_documented() {
 	zccp_plain "$T/src" "$T/d" -B
 	assert_usage_error
 	assert_stderr_matches "^zccp: option requires an argument -- 'B'$"
+	# the letter inside a group, not the word before it, is at fault
+	zccp_plain --verbose -vZ "$T/src" "$T/d"
+	assert_usage_error
+	assert_stderr_matches "^zccp: invalid option -- 'Z'$"
+	zccp_plain --verbose=3 "$T/src" "$T/d"
+	assert_usage_error
+	assert_stderr_matches "^zccp: option '--verbose' doesn't allow an argument$"
+	zccp_plain --ver "$T/src" "$T/d"
+	assert_usage_error
+	assert_stderr_matches "^zccp: option '--ver' is ambiguous$"
 	assert_nothing_written
 }
 

@@ -297,6 +297,24 @@ zccp_closing() {
 	assert_dir_holds "$dir/ro" d d.orig
 }
 
+@test "-r: a small file's temporary that cannot be made is named the same way" {
+	requires nobody
+	make_world_dir
+	local dir=$WORLD_DIR
+	mkdir -p "$dir/tree" "$dir/out/tree"
+	make_file "$dir/tree/f" 4097
+	make_file "$dir/tree/new" 100
+	make_old "$dir/out/tree/f"
+	chown 65534:65534 "$dir/out/tree/f"
+	chmod 0555 "$dir/out/tree"
+	as_nobody -r "$dir/tree" "$dir/out/"
+	assert_status 1
+	assert_stderr_matches "^zccp: cannot make a temporary in '$dir/out/tree' to replace '$dir/out/tree/f': Permission denied \(--inplace writes it in place\)$"
+	assert_stderr_matches "^zccp: cannot create regular file '$dir/out/tree/new': Permission denied$"
+	assert_same "$dir/out/tree/f.orig" "$dir/out/tree/f"
+	assert_dir_holds "$dir/out/tree" f f.orig
+}
+
 # small_tmpfs DIR MiB: a tmpfs of that size at DIR, unmounted in teardown.
 small_tmpfs() {
 	mkdir -p "$1"

@@ -61,7 +61,7 @@ foreign_read_only_dest() {
 	foreign_read_only_dest
 	as_nobody "$WORLD_DIR/src" "$WORLD_DIR/d1"
 	assert_status 1
-	assert_stderr_matches "^zccp: $WORLD_DIR/d1: Permission denied$"
+	assert_stderr_matches "^zccp: cannot open '$WORLD_DIR/d1' for writing: Permission denied\$"
 	[[ $(cat "$WORLD_DIR/d1") == old ]] || fail "d1 changed without -f"
 	as_nobody -f "$WORLD_DIR/src" "$WORLD_DIR/d1"
 	assert_success

@@ -158,9 +158,11 @@ release() {
 	release_held
 	[[ $(tail -n 1 "$T/progress") == "zccp: progress: 12.0 MiB in "*"/s (done)" ]] ||
 		fail "last line: $(cat "$T/progress")"
-	# the same, as --progress=json says it
+	# the same, as --progress=json says it, of a source of unknown size
 	rm "$HELD_PAUSE"
-	held ZCCP_TEST_VERIFY_PAUSE "$T/json" --progress=json --verify "$T/src" "$T/d2"
+	mkfifo "$T/in"
+	start_bg WRITER cp "$T/src" "$T/in"
+	held ZCCP_TEST_VERIFY_PAUSE "$T/json" --progress=json --verify "$T/in" "$T/d2"
 	wait_for 30 grep -q '"phase":"verifying"' "$T/json" ||
 		fail "no object says verifying: $(cat "$T/json")"
 	release_held

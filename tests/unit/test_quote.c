@@ -10,19 +10,25 @@ static const struct {
 	const char *name, *always, *if_needed;
 } cases[] = {
 	{ "plain", "'plain'", "plain" },
-	{ "/tmp/x.y-z_1,2:3@4%5+6=7", "'/tmp/x.y-z_1,2:3@4%5+6=7'",
-	  "/tmp/x.y-z_1,2:3@4%5+6=7" },
+	{ "/tmp/x.y-z_1,2:3@4%5+6{7}]#", "'/tmp/x.y-z_1,2:3@4%5+6{7}]#'",
+	  "/tmp/x.y-z_1,2:3@4%5+6{7}]#" },
 	{ "caf\xc3\xa9", "'caf\xc3\xa9'", "caf\xc3\xa9" },
 	{ "a b", "'a b'", "'a b'" },
 	{ "a*b", "'a*b'", "'a*b'" },
+	{ "a=b", "'a=b'", "'a=b'" }, /* an assignment, to a shell */
 	{ "~user", "'~user'", "'~user'" },
+	{ "#a", "'#a'", "'#a'" },
 	{ "", "''", "''" },
 	{ "it's", "\"it's\"", "\"it's\"" },
-	/* a ' beside what double quotes would expand: '\'' */
+	/* a ' beside what double quotes would expand: \' between quotes */
 	{ "it's $HOME", "'it'\\''s $HOME'", "'it'\\''s $HOME'" },
 	{ "new\nline", "'new'$'\\n''line'", "'new'$'\\n''line'" },
 	{ "tab\there", "'tab'$'\\t''here'", "'tab'$'\\t''here'" },
-	{ "esc\033", "'esc'$'\\033'''", "'esc'$'\\033'''" },
+	{ "esc\033", "'esc'$'\\033'", "'esc'$'\\033'" },
+	{ "\nx", "$'\\n''x'", "$'\\n''x'" },
+	/* a byte that is not UTF-8: written as a control character is */
+	{ "caf\xe9", "'caf'$'\\351'", "'caf'$'\\351'" },
+	{ "it's\xff", "'it'\\''s'$'\\377'", "'it'\\''s'$'\\377'" },
 };
 
 static int same(const char *name, const char *got, const char *want)
