@@ -198,9 +198,9 @@ static void append(char *line, size_t n, const char *format, ...)
 }
 
 /* "3.1 of 10.0 GiB (31%) in 0:07, 412.0 MiB/s, ETA 0:17, slowest NAME"
- * (or "finishing", "syncing", "stalled" for the ETA); last: "4.0 GiB
- * in 0:10, 409.6 MiB/s".  Returns the length before the slowest's
- * name, the part a narrow terminal must show. */
+ * (or "finishing", "verifying", "syncing", "stalled" for the ETA);
+ * last: "10.0 GiB in 0:25, 409.6 MiB/s".  Returns the length before the
+ * slowest's name, the part a narrow terminal must show. */
 static size_t describe(const struct zccp_progress *p, const struct view *v,
 		       bool last, char *line, size_t n)
 {
