@@ -276,8 +276,8 @@ int zccp_pio(int fd, const struct zccp_io *io, void *buf, uint32_t len,
 	struct iovec iov = { buf, len };
 	ssize_t n;
 
-	/* A stream's position: read(2) and write(2) work where pwritev2
-	 * needs ->write_iter, which /proc/PID/comm lacks. */
+	/* A stream's position: read(2) and write(2), as cp writes a
+	 * pseudo file (the same as the v2 calls at -1 without flags). */
 	if (io->offset < 0 && !flags)
 		n = io->op == ZCCP_IO_READ ? read(fd, buf, len) :
 					     write(fd, buf, len);

@@ -419,8 +419,8 @@ static int resolve_beneath(struct zccp_endpoint *dst, const char *arg,
 /*
  * A file of proc, sysfs, configfs...: written as cp writes it, in
  * place and in order with write(2), as a device is (no temporary can
- * be made there, and a proc file without ->write_iter takes nothing
- * else: pwritev2, io_uring and libaio fail EINVAL).
+ * be made there; some take no offset, /proc/PID/comm: ESPIPE; libaio
+ * and splice fail EINVAL on those without ->write_iter).
  */
 static void take_pseudo(struct zccp_endpoint *dst)
 {

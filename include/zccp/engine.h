@@ -53,9 +53,12 @@ enum {
 	 */
 	ZCCP_CAP_PLAIN_SOURCE_READS = 1u << 6,
 	/*
-	 * Writes a stream with write(2).  Some pseudo files (proc's
-	 * /proc/PID/comm) have no ->write_iter, which io_uring, libaio,
-	 * splice and pwritev2 need: a pseudo destination needs this.
+	 * Writes a stream with write(2).  Proc files without ->write_iter
+	 * (/proc/PID/oom_score_adj) refuse libaio's and splice's writes
+	 * (EINVAL, measured); io_uring loops over ->write.  A pseudo file
+	 * is a command of a few bytes: written as cp writes it, one
+	 * write(2), whatever its handler takes.  A pseudo destination
+	 * needs this.
 	 */
 	ZCCP_CAP_PLAIN_WRITES = 1u << 7,
 };
