@@ -5,11 +5,11 @@
  * capability flags; the probes say what this kernel can run.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "zccp/plan.h"
+#include "zccp/report.h"
 
 #define RANK_CANNOT 255
 
@@ -102,19 +102,6 @@ static int choose_named(const struct zccp_opts *opts,
 	return -EINVAL;
 }
 
-/* Append to a reason, truncating quietly. */
-__attribute__((format(printf, 3, 4))) static void
-append(char *buf, size_t size, const char *fmt, ...)
-{
-	size_t used = strlen(buf);
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (used < size)
-		vsnprintf(buf + used, size - used, fmt, ap);
-	va_end(ap);
-}
-
 /*
  * Lowest total rank over all endpoints among the engines that can run.
  * Fit engines are probed cheapest first and the first that works wins,
@@ -135,12 +122,12 @@ static int choose_auto(const struct zccp_opts *opts,
 
 		candidate[i] = !unfit;
 		if (unfit) {
-			append(out, sizeof(out), "; %s out: %s", ops->name,
+			zccp_append(out, sizeof(out), "; %s out: %s", ops->name,
 			       unfit);
 			continue;
 		}
 		score[i] = engine_score(ops, shape);
-		append(costs, sizeof(costs), "%s%s %u", *costs ? ", " : "",
+		zccp_append(costs, sizeof(costs), "%s%s %u", *costs ? ", " : "",
 		       ops->name, score[i]);
 	}
 	while (!plan->engine) {
@@ -155,7 +142,7 @@ static int choose_auto(const struct zccp_opts *opts,
 			break;
 		candidate[best] = false;
 		if (zccp_probe(probes, (unsigned)best))
-			append(out, sizeof(out), "; %s out: %s",
+			zccp_append(out, sizeof(out), "; %s out: %s",
 			       zccp_engines[best]->name, probes->why[best]);
 		else
 			plan->engine = zccp_engines[best];

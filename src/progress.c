@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,16 +186,6 @@ static double percent(const struct zccp_progress *p, const struct view *v)
 	return p->total ? 100.0 * (double)v->done / (double)p->total : 100;
 }
 
-static void append(char *line, size_t n, const char *format, ...)
-{
-	size_t len = strlen(line);
-	va_list ap;
-
-	va_start(ap, format);
-	vsnprintf(line + len, n - len, format, ap);
-	va_end(ap);
-}
-
 /* "3.1 of 10.0 GiB (31%) in 0:07, 412.0 MiB/s, ETA 0:17, slowest NAME"
  * (or "finishing", "verifying", "syncing", "stalled" for the ETA);
  * last: "10.0 GiB in 0:25, 409.6 MiB/s".  Returns the length before the
@@ -219,12 +208,12 @@ static size_t describe(const struct zccp_progress *p, const struct view *v,
 		snprintf(line, n, "%s (%.0f%%) in %s, %s/s", of, pct, elapsed,
 			 rate);
 	if (v->phase)
-		append(line, n, ", %s", v->phase);
+		zccp_append(line, n, ", %s", v->phase);
 	else if (v->eta >= 0)
-		append(line, n, ", ETA %s", eta);
+		zccp_append(line, n, ", ETA %s", eta);
 	len = strlen(line);
 	if (!last && v->slowest && p->ndests > 1)
-		append(line, n, ", slowest %s", ZCCP_QF(v->slowest->arg));
+		zccp_append(line, n, ", slowest %s", ZCCP_QF(v->slowest->arg));
 	return len;
 }
 

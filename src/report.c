@@ -28,6 +28,22 @@ bool zccp_report_verbose(void)
 	return report_verbose > 1;
 }
 
+bool zccp_report_informs(void)
+{
+	return report_verbose > 0;
+}
+
+void zccp_append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t used = strlen(buf);
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (used < size)
+		vsnprintf(buf + used, size - used, fmt, ap);
+	va_end(ap);
+}
+
 unsigned zccp_utf8_length(const unsigned char *p)
 {
 	unsigned n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 :

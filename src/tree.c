@@ -1307,7 +1307,8 @@ static void copy_entry(struct walk *w, struct dirset **ds, const char *name,
 	if (err) {
 		source_fail(w, srcpath, err);
 	} else if (zccp_excluded(&w->excludes, rel, S_ISDIR(st.st_mode))) {
-		zccp_info("%s: excluded", ZCCP_QF(srcpath));
+		if (zccp_report_informs()) /* no quoting per entry for naught */
+			zccp_info("%s: excluded", ZCCP_QF(srcpath));
 		w->excluded++;
 		if (w->plan)
 			zccp_treeplan_say(w->plan, ZCCP_PLAN_EXCLUDE, srcpath,

@@ -120,7 +120,6 @@ static void describe(const struct tree_view *v, bool last, char *line,
 {
 	char bytes[32], total[32], rate[32], elapsed[32], clock[32];
 	const char *least = v->counted ? "" : "at least ";
-	int len;
 
 	zccp_human_bytes(bytes, sizeof(bytes), (double)v->bytes);
 	zccp_human_bytes(total, sizeof(total), (double)v->bytes_total);
@@ -132,19 +131,15 @@ static void describe(const struct tree_view *v, bool last, char *line,
 			 elapsed, rate);
 		return;
 	}
-	len = snprintf(line, n, "%lu of %s%lu files, %s of %s%s", v->files,
-		       least, v->files_total, bytes, least, total);
-	if (v->percent >= 0 && len >= 0 && (size_t)len < n)
-		len += snprintf(line + len, n - (size_t)len, " (%.0f%%)",
-				v->percent);
-	if (len >= 0 && (size_t)len < n)
-		len += snprintf(line + len, n - (size_t)len, " in %s, %s/s",
-				elapsed, rate);
-	if (v->eta >= 0 && len >= 0 && (size_t)len < n)
-		len += snprintf(line + len, n - (size_t)len, ", ETA %s", clock);
-	if (*v->current && len >= 0 && (size_t)len < n)
-		snprintf(line + len, n - (size_t)len, ", %s",
-			 ZCCP_QF(v->current)); /* a name with \n: one line */
+	snprintf(line, n, "%lu of %s%lu files, %s of %s%s", v->files, least,
+		 v->files_total, bytes, least, total);
+	if (v->percent >= 0)
+		zccp_append(line, n, " (%.0f%%)", v->percent);
+	zccp_append(line, n, " in %s, %s/s", elapsed, rate);
+	if (v->eta >= 0)
+		zccp_append(line, n, ", ETA %s", clock);
+	if (*v->current) /* a name with \n: quoted, on one line */
+		zccp_append(line, n, ", %s", ZCCP_QF(v->current));
 }
 
 static void print_json(const struct tree_view *v, bool last)

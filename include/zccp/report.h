@@ -22,6 +22,11 @@ const char *zccp_strerror(int err);
 void zccp_report_init(int verbose, bool quiet, bool stdout_free);
 /* -vv was given (and not -q): worth building a line for zccp_detail(). */
 bool zccp_report_verbose(void);
+/* -v was given (and not -q): worth quoting a name for zccp_info(). */
+bool zccp_report_informs(void);
+/* Add to the string in buf (size bytes), cut short quietly. */
+__attribute__((format(printf, 3, 4))) void zccp_append(char *buf, size_t size,
+							const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void zccp_error(const char *fmt, ...);
 /* Sizes as every message says them, in powers of 1024: "1.5 MiB"; and
  * part of a whole in the whole's unit: "0.98 of 1.00 GiB". */
